@@ -1,0 +1,54 @@
+# PROSUMINISTROS WhatsApp assistant. The two commands a person needs: `make run`, `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export RASA_TELEMETRY_ENABLED := false
+
+PLATFORM_PY := .venv/platform/bin/python
+RASA_PY := .venv/rasa/bin/python
+
+.PHONY: help setup train run test lint test-platform test-rasa test-e2e validate clean
+
+help:
+	@echo "make run    set up if needed, train if stale, start platform, rasa, actions and simulator"
+	@echo "make test   every suite (lint, Rasa data validation, unit, end-to-end)"
+	@echo "make setup  virtualenvs, .env with random secrets, database migrations (idempotent)"
+	@echo "make train  train the Rasa model if data/ or rasa_project/ changed"
+
+setup:
+	@scripts/setup.sh
+
+train: setup
+	@scripts/train_if_stale.sh
+
+run: train
+	@set -a; source .env; set +a; \
+	echo; \
+	echo "  Simulator (phone of a customer): http://localhost:$${SIMULATOR_PORT:-8080}"; \
+	echo "  Platform (advisors):             http://localhost:$${PLATFORM_PORT:-8000}  (token: PLATFORM_SERVICE_TOKEN in .env)"; \
+	echo "  Rasa:                            http://localhost:$${RASA_PORT:-5005}/status"; \
+	echo "  Action server:                   http://localhost:$${ACTIONS_PORT:-5055}/health"; \
+	echo "  Ctrl-C stops all four."; \
+	echo; \
+	exec .venv/platform/bin/honcho start -f Procfile -e .env
+
+lint: setup
+	.venv/platform/bin/ruff check .
+	.venv/platform/bin/ruff format --check .
+
+validate: setup
+	PYTHONPATH=. .venv/rasa/bin/rasa data validate --domain rasa_project/domain --data data \
+	  --config rasa_project/config.yml
+
+test-platform: setup
+	$(PLATFORM_PY) -m pytest tests/platform_api tests/simulator
+
+test-rasa: setup
+	PYTHONPATH=. $(RASA_PY) -m pytest tests/connectors tests/actions
+
+test-e2e: train
+	$(PLATFORM_PY) -m pytest tests/e2e
+
+test: lint validate test-platform test-rasa test-e2e
+
+clean:
+	rm -rf models var/rasa-test-results .pytest_cache

@@ -1,0 +1,59 @@
+"""Reading what customers type: names and identification numbers, as Colombians write them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+NAME_PREFIXES = re.compile(
+    r"^\s*(mi nombre es|me llamo|soy|mi nombre completo es|nombre:?)\s+", re.IGNORECASE
+)
+NAME_ALLOWED = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿÑñ' .-]+$")
+ID_PREFIXES = re.compile(
+    r"^\s*(mi\s+)?(c[eé]dula|cc|c\.c\.|nit|documento|identificaci[oó]n|pasaporte|ce|"
+    r"c[eé]dula de extranjer[ií]a)?\s*(es|:|n[uú]mero|no\.?|#)?\s*",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Identification:
+    type: str  # "CC", "NIT", "CE" or "PA"
+    number: str
+
+
+def clean_name(text: str) -> str | None:
+    """A full name in title case, or None when it cannot be a person's name."""
+    candidate = NAME_PREFIXES.sub("", unicodedata.normalize("NFC", text or "")).strip(" .,")
+    candidate = re.sub(r"\s+", " ", candidate)
+    if not candidate or not NAME_ALLOWED.match(candidate):
+        return None
+    letters = [ch for ch in candidate if ch.isalpha()]
+    if len(letters) < 2:
+        return None
+    return " ".join(part[:1].upper() + part[1:].lower() for part in candidate.split(" "))
+
+
+def parse_identification(text: str) -> Identification | None:
+    """Cédula (6–10 digits), NIT (9 digits, optional check digit), CE or passport."""
+    raw = (text or "").strip()
+    lowered = raw.lower()
+    body = ID_PREFIXES.sub("", raw, count=1).strip()
+    compact = re.sub(r"[\s.]", "", body)
+    if re.fullmatch(r"\d{9}-\d", compact) or (
+        "nit" in lowered and re.fullmatch(r"\d{9}\d?", compact)
+    ):
+        number = compact if "-" in compact or len(compact) == 9 else f"{compact[:9]}-{compact[9]}"
+        return Identification("NIT", number)
+    if "extranjer" in lowered or re.match(r"^\s*ce\b", lowered):
+        if re.fullmatch(r"[A-Za-z0-9]{6,12}", compact):
+            return Identification("CE", compact.upper())
+        return None
+    if "pasaporte" in lowered or re.fullmatch(r"[A-Za-z]{1,3}\d{5,9}", compact):
+        if re.fullmatch(r"[A-Za-z0-9]{6,12}", compact) and re.search(r"\d", compact):
+            return Identification("PA", compact.upper())
+        return None
+    if re.fullmatch(r"\d{6,10}", compact):
+        return Identification("CC", compact)
+    return None

@@ -1,0 +1,54 @@
+"""Platform settings, read from the environment and `.env`."""
+
+import os
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER = "change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        # Tests set PROSUMINISTROS_ENV_FILE="" so only their own environment counts.
+        env_file=os.environ.get("PROSUMINISTROS_ENV_FILE", str(REPO_ROOT / ".env")) or None,
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    environment: str = "development"
+    database_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'platform.db'}"
+    platform_service_token: str = PLACEHOLDER
+    platform_session_secret: str = PLACEHOLDER
+
+    whatsapp_bot_phone_number_id: str = "100000000000001"
+    whatsapp_bot_display_phone_number: str = "573001234567"
+    whatsapp_bot_waba_id: str = "200000000000001"
+    whatsapp_bot_portfolio_id: str = "300000000000001"
+    whatsapp_bot_token: str = PLACEHOLDER
+    graph_api_base_url: str = "http://127.0.0.1:8080"
+    graph_api_version: str = "v23.0"
+    graph_api_timeout_seconds: float = 10.0
+
+    inactivity_minutes: float = 10
+
+    @model_validator(mode="after")
+    def refuse_placeholders_outside_development(self) -> "Settings":
+        if self.environment != "development":
+            for name in ("platform_service_token", "platform_session_secret", "whatsapp_bot_token"):
+                if getattr(self, name) in ("", PLACEHOLDER):
+                    raise ValueError(f"{name.upper()} must be set to a real secret")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """Relative SQLite paths are taken from the repository root, wherever we run from."""
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and not self.database_url.startswith(prefix + "/"):
+            return prefix + str(REPO_ROOT / self.database_url[len(prefix) :])
+        return self.database_url
+
+
+settings = Settings()

@@ -1,0 +1,71 @@
+"""Conversations between a contact and one business number, and their messages."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from platform_api.contacts.models import Contact
+from platform_api.database import Base, utcnow
+
+MODE_BOT = "bot"
+MODE_HUMAN = "human"
+STATUS_OPEN = "open"
+STATUS_CLOSED = "closed"
+
+DIRECTION_IN = "in"
+DIRECTION_OUT = "out"
+
+SENDER_CUSTOMER = "customer"
+SENDER_BOT = "bot"
+SENDER_ADVISOR = "advisor"
+SENDER_ADVISOR_APP = "advisor_app"
+
+
+class Conversation(Base):
+    __tablename__ = "conversation"
+    __table_args__ = (
+        Index("ix_conversation_contact_number_status", "contact_id", "phone_number_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
+    # The business number (Meta's phone_number_id) the customer wrote to.
+    phone_number_id: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(10), default=MODE_BOT)
+    status: Mapped[str] = mapped_column(String(10), default=STATUS_OPEN)
+    reminders_sent: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    contact: Mapped[Contact] = relationship(lazy="joined")
+    messages: Mapped[list["Message"]] = relationship(
+        back_populates="conversation", order_by="Message.id"
+    )
+
+
+class Message(Base):
+    __tablename__ = "message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    sender: Mapped[str] = mapped_column(String(12))
+    # Meta's message id; unique so a redelivered webhook is stored once.
+    wamid: Mapped[str | None] = mapped_column(String(200), unique=True)
+    type: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str | None] = mapped_column(Text)
+    # What Meta sent or received beyond the text: buttons, list rows, media ids, reply ids.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(12))
+    error_code: Mapped[int | None]
+    error_detail: Mapped[str | None] = mapped_column(Text)
+    in_reply_to: Mapped[str | None] = mapped_column(String(200))
+    # When Meta says it happened (inbound) or when we sent it (outbound).
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_at: Mapped[datetime | None]
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")

@@ -1,0 +1,53 @@
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class ContactRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    wa_id: str | None
+    profile_name: str | None
+    name: str | None
+    display_name: str
+
+
+class MessageRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    conversation_id: int
+    direction: str
+    sender: str
+    wamid: str | None
+    type: str
+    text: str | None
+    payload: dict[str, Any]
+    status: str
+    error_code: int | None
+    error_detail: str | None
+    sent_at: datetime
+
+
+class ConversationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    contact: ContactRead
+    phone_number_id: str
+    mode: str
+    status: str
+    created_at: datetime
+    last_message_at: datetime
+    last_message: MessageRead | None = None
+
+
+class ConversationList(BaseModel):
+    total: int
+    items: list[ConversationRead]
+
+
+class MessageList(BaseModel):
+    items: list[MessageRead]

@@ -1,0 +1,114 @@
+"""Conversations and their messages."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from platform_api.contacts.models import Contact
+from platform_api.conversations.models import (
+    STATUS_OPEN,
+    Conversation,
+    Message,
+)
+from platform_api.database import utcnow
+
+
+def get(session: Session, conversation_id: int) -> Conversation | None:
+    return session.get(Conversation, conversation_id)
+
+
+def get_or_open(session: Session, *, contact: Contact, phone_number_id: str) -> Conversation:
+    conversation = session.scalar(
+        select(Conversation)
+        .where(
+            Conversation.contact_id == contact.id,
+            Conversation.phone_number_id == phone_number_id,
+            Conversation.status == STATUS_OPEN,
+        )
+        .order_by(Conversation.id.desc())
+    )
+    if conversation is None:
+        conversation = Conversation(contact=contact, phone_number_id=phone_number_id)
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def get_message_by_wamid(session: Session, wamid: str) -> Message | None:
+    return session.scalar(select(Message).where(Message.wamid == wamid))
+
+
+def add_message(
+    session: Session,
+    *,
+    conversation: Conversation,
+    direction: str,
+    sender: str,
+    type: str,
+    text: str | None,
+    status: str,
+    wamid: str | None = None,
+    payload: dict[str, Any] | None = None,
+    sent_at: datetime | None = None,
+    in_reply_to: str | None = None,
+    error_code: int | None = None,
+    error_detail: str | None = None,
+) -> Message:
+    message = Message(
+        conversation=conversation,
+        direction=direction,
+        sender=sender,
+        type=type,
+        text=text,
+        status=status,
+        wamid=wamid,
+        payload=payload or {},
+        sent_at=sent_at or utcnow(),
+        in_reply_to=in_reply_to,
+        error_code=error_code,
+        error_detail=error_detail,
+    )
+    session.add(message)
+    conversation.last_message_at = max(_aware(conversation.last_message_at), message.sent_at)
+    session.flush()
+    return message
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def list_conversations(
+    session: Session, *, limit: int = 50, offset: int = 0
+) -> tuple[list[Conversation], int]:
+    total = session.scalar(select(func.count()).select_from(Conversation)) or 0
+    rows = session.scalars(
+        select(Conversation)
+        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), total
+
+
+def last_messages(session: Session, conversation_ids: list[int]) -> dict[int, Message]:
+    if not conversation_ids:
+        return {}
+    latest = (
+        select(func.max(Message.id))
+        .where(Message.conversation_id.in_(conversation_ids))
+        .group_by(Message.conversation_id)
+    )
+    rows = session.scalars(select(Message).where(Message.id.in_(latest))).all()
+    return {m.conversation_id: m for m in rows}
+
+
+def list_messages(session: Session, conversation_id: int) -> list[Message]:
+    return list(
+        session.scalars(
+            select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+        ).all()
+    )

@@ -1,0 +1,94 @@
+"""Graph API client: the only code that talks to Meta (or to the simulator standing in for it)."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from platform_api.config import settings
+
+
+@dataclass
+class GraphError(Exception):
+    """An error Graph answered with (or a transport failure, with http_status 0)."""
+
+    http_status: int
+    code: int | None
+    message: str
+    details: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"Graph API {self.http_status} code={self.code}: {self.message}"
+
+    @property
+    def retryable(self) -> bool:
+        return self.http_status == 0 or self.http_status == 429 or self.http_status >= 500
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    wamid: str
+    contacts: list[dict[str, Any]]
+
+
+def _raise_for_graph_error(response: httpx.Response) -> None:
+    if response.is_success:
+        return
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        error = {}
+    details = (error.get("error_data") or {}).get("details")
+    raise GraphError(
+        http_status=response.status_code,
+        code=error.get("code"),
+        message=error.get("message") or response.text[:300],
+        details=details,
+        raw=error,
+    )
+
+
+class GraphClient:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        version: str | None = None,
+        timeout: float | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.base_url = (base_url or settings.graph_api_base_url).rstrip("/")
+        self.version = version or settings.graph_api_version
+        self._client = httpx.Client(
+            timeout=timeout or settings.graph_api_timeout_seconds, transport=transport
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def send_message(
+        self, *, phone_number_id: str, token: str, body: dict[str, Any]
+    ) -> SentMessage:
+        url = f"{self.base_url}/{self.version}/{phone_number_id}/messages"
+        try:
+            response = self._client.post(
+                url, json=body, headers={"Authorization": f"Bearer {token}"}
+            )
+        except httpx.HTTPError as exc:
+            raise GraphError(
+                http_status=0, code=None, message=f"{type(exc).__name__}: {exc}"
+            ) from exc
+        _raise_for_graph_error(response)
+        data = response.json()
+        return SentMessage(wamid=data["messages"][0]["id"], contacts=data.get("contacts", []))
+
+
+_shared_client: GraphClient | None = None
+
+
+def get_graph_client() -> GraphClient:
+    """FastAPI dependency: one pooled client per process."""
+    global _shared_client
+    if _shared_client is None:
+        _shared_client = GraphClient()
+    return _shared_client

@@ -1,0 +1,126 @@
+"""Store what a webhook brought, once per wamid, and say which messages the bot must answer."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from platform_api.contacts import service as contacts
+from platform_api.conversations import service as conversations
+from platform_api.conversations.models import (
+    DIRECTION_IN,
+    MODE_BOT,
+    SENDER_CUSTOMER,
+)
+from platform_api.whatsapp.numbers import UnknownNumberError, get_business_number
+from platform_api.whatsapp.schemas import (
+    BotTurn,
+    InboundMessageEvent,
+    StatusEvent,
+)
+
+# A later status never moves a message back (Meta may deliver "delivered" after "read").
+STATUS_RANK = {
+    "pending": 0,
+    "sent": 1,
+    "delivered": 2,
+    "read": 3,
+    "played": 3,
+    "failed": 4,
+    "deleted": 4,
+}
+
+
+@dataclass
+class IngestResult:
+    stored: int = 0
+    duplicates: int = 0
+    statuses_updated: int = 0
+    bot_turns: list[BotTurn] = field(default_factory=list)
+
+
+def text_for_bot(event: InboundMessageEvent) -> str:
+    """What Rasa reads: a tapped button's id (our ids are Rasa payloads), else the text."""
+    if event.reply_id:
+        return event.reply_id
+    return event.text or ""
+
+
+def sender_id_for(conversation_id: int) -> str:
+    """Rasa's tracker key: one tracker per platform conversation."""
+    return f"conversation-{conversation_id}"
+
+
+def ingest_message(session: Session, event: InboundMessageEvent, result: IngestResult) -> None:
+    if conversations.get_message_by_wamid(session, event.wamid) is not None:
+        result.duplicates += 1
+        return
+    number = get_business_number(event.phone_number_id)
+    contact = contacts.find_or_create(
+        session,
+        portfolio_id=number.portfolio_id,
+        wa_id=event.wa_id,
+        user_id=event.user_id,
+        profile_name=event.profile_name,
+    )
+    conversation = conversations.get_or_open(
+        session, contact=contact, phone_number_id=event.phone_number_id
+    )
+    payload = event.model_dump(
+        include={"reply_id", "reply_title", "media", "context_wamid"}, exclude_none=True
+    )
+    conversations.add_message(
+        session,
+        conversation=conversation,
+        direction=DIRECTION_IN,
+        sender=SENDER_CUSTOMER,
+        type=event.type,
+        text=event.reply_title if event.reply_id else event.text,
+        status="received",
+        wamid=event.wamid,
+        payload=payload,
+        sent_at=datetime.fromtimestamp(event.timestamp, UTC),
+    )
+    result.stored += 1
+    if number.answered_by_bot and conversation.mode == MODE_BOT:
+        result.bot_turns.append(
+            BotTurn(
+                wamid=event.wamid,
+                conversation_id=conversation.id,
+                sender_id=sender_id_for(conversation.id),
+                text=text_for_bot(event),
+                message_type=event.type,
+                customer_name=contact.name,
+            )
+        )
+
+
+def apply_status(session: Session, event: StatusEvent, result: IngestResult) -> None:
+    message = conversations.get_message_by_wamid(session, event.wamid)
+    if message is None:
+        return
+    if STATUS_RANK.get(event.status, 0) < STATUS_RANK.get(message.status, 0):
+        return
+    message.status = event.status
+    message.status_at = datetime.fromtimestamp(event.timestamp, UTC)
+    if event.status == "failed" and event.errors:
+        error = event.errors[0]
+        message.error_code = error.get("code")
+        message.error_detail = (error.get("error_data") or {}).get("details") or error.get("title")
+    result.statuses_updated += 1
+
+
+def ingest_events(
+    session: Session, events: list[InboundMessageEvent | StatusEvent]
+) -> IngestResult:
+    """Raises UnknownNumberError for a message to a number we do not serve."""
+    result = IngestResult()
+    for event in events:
+        if isinstance(event, InboundMessageEvent):
+            ingest_message(session, event, result)
+        else:
+            apply_status(session, event, result)
+    return result
+
+
+__all__ = ["IngestResult", "UnknownNumberError", "ingest_events"]

@@ -1,0 +1,114 @@
+"""What the connector hands the platform (parsed webhook events) and what the bot sends."""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+INBOUND_TYPES = (
+    "text",
+    "interactive",
+    "button",
+    "image",
+    "document",
+    "audio",
+    "video",
+    "sticker",
+    "location",
+    "contacts",
+    "reaction",
+    "unsupported",
+)
+
+
+class MediaRef(BaseModel):
+    id: str
+    mime_type: str | None = None
+    sha256: str | None = None
+    filename: str | None = None
+
+
+class InboundMessageEvent(BaseModel):
+    kind: Literal["message"] = "message"
+    wamid: str = Field(min_length=1, max_length=200)
+    phone_number_id: str = Field(min_length=1, max_length=64)
+    display_phone_number: str | None = None
+    waba_id: str | None = None
+    timestamp: int
+    wa_id: str | None = Field(default=None, max_length=32)
+    user_id: str | None = Field(default=None, max_length=128)
+    profile_name: str | None = Field(default=None, max_length=200)
+    type: str = Field(max_length=20)
+    text: str | None = Field(default=None, max_length=10000)
+    reply_id: str | None = Field(default=None, max_length=256)
+    reply_title: str | None = Field(default=None, max_length=100)
+    media: MediaRef | None = None
+    context_wamid: str | None = None
+
+    @model_validator(mode="after")
+    def customer_is_identified(self) -> "InboundMessageEvent":
+        if not self.wa_id and not self.user_id:
+            raise ValueError("a message needs the customer's wa_id or user_id")
+        return self
+
+
+class StatusEvent(BaseModel):
+    kind: Literal["status"]
+    wamid: str = Field(min_length=1, max_length=200)
+    phone_number_id: str
+    status: Literal["sent", "delivered", "read", "played", "failed", "deleted"]
+    timestamp: int
+    errors: list[dict[str, Any]] = Field(default_factory=list)
+
+
+Event = Annotated[InboundMessageEvent | StatusEvent, Field(discriminator="kind")]
+
+
+class EventsIn(BaseModel):
+    events: list[Event] = Field(max_length=1000)
+
+
+class BotTurn(BaseModel):
+    """A stored inbound message that the bot must answer."""
+
+    wamid: str
+    conversation_id: int
+    sender_id: str
+    text: str
+    message_type: str
+    customer_name: str | None = None
+
+
+class EventsOut(BaseModel):
+    stored: int
+    duplicates: int
+    statuses_updated: int
+    bot_turns: list[BotTurn]
+
+
+class SendIn(BaseModel):
+    """A message for one conversation, in the Graph API's own shape minus the addressing.
+
+    `message` is e.g. {"type": "text", "text": {"body": "..."}} or
+    {"type": "interactive", "interactive": {...}}; the platform adds `messaging_product` and
+    `to` (phone) or `recipient` (business-scoped user id).
+    """
+
+    conversation_id: int
+    message: dict[str, Any]
+    sender: Literal["bot", "advisor"] = "bot"
+    in_reply_to: str | None = None
+
+    @model_validator(mode="after")
+    def message_has_known_type(self) -> "SendIn":
+        kind = self.message.get("type")
+        if kind not in ("text", "interactive", "template"):
+            raise ValueError("message.type must be text, interactive or template")
+        if not isinstance(self.message.get(kind), dict):
+            raise ValueError(f"message.{kind} must be an object")
+        return self
+
+
+class SendOut(BaseModel):
+    message_id: int
+    wamid: str | None
+    status: str

@@ -1,0 +1,130 @@
+"""Checks the Cloud API applies to POST /{phone-number-id}/messages, with Meta's error codes."""
+
+from typing import Any
+
+from connectors.cloud_api import (
+    MAX_BUTTON_BODY,
+    MAX_BUTTON_ID,
+    MAX_BUTTON_TITLE,
+    MAX_BUTTONS,
+    MAX_LIST_BODY,
+    MAX_LIST_ROWS,
+    MAX_ROW_ID,
+    MAX_ROW_TITLE,
+    MAX_TEXT_BODY,
+)
+
+MAX_ROW_DESCRIPTION = 72
+MAX_LIST_BUTTON = 20
+MAX_SECTIONS = 10
+SUPPORTED_TYPES = ("text", "interactive", "template", "image", "document", "audio", "video")
+
+
+class GraphRequestError(ValueError):
+    def __init__(self, code: int, message: str, details: str, http_status: int = 400) -> None:
+        super().__init__(details)
+        self.code = code
+        self.message = message
+        self.details = details
+        self.http_status = http_status
+
+
+def invalid(details: str) -> GraphRequestError:
+    return GraphRequestError(131009, "(#131009) Parameter value is not valid", details)
+
+
+def missing(details: str) -> GraphRequestError:
+    return GraphRequestError(131008, "(#131008) Required parameter is missing", details)
+
+
+def _text_length(value: Any, field: str, maximum: int, minimum: int = 1) -> None:
+    if not isinstance(value, str):
+        raise missing(f"Parameter '{field}' is required and must be a string.")
+    if not minimum <= len(value) <= maximum:
+        raise invalid(f"Param {field} must be between {minimum} and {maximum} characters long.")
+
+
+def _check_buttons(interactive: dict[str, Any]) -> None:
+    _text_length(
+        (interactive.get("body") or {}).get("text"), "interactive.body.text", MAX_BUTTON_BODY
+    )
+    buttons = (interactive.get("action") or {}).get("buttons")
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= MAX_BUTTONS:
+        raise invalid(
+            f"Param interactive.action.buttons must have between 1 and {MAX_BUTTONS} items."
+        )
+    titles = []
+    for i, button in enumerate(buttons):
+        if not isinstance(button, dict) or button.get("type") != "reply":
+            raise invalid(f"Param interactive.action.buttons[{i}].type must be 'reply'.")
+        reply = button.get("reply") or {}
+        _text_length(reply.get("id"), f"interactive.action.buttons[{i}].reply.id", MAX_BUTTON_ID)
+        _text_length(
+            reply.get("title"), f"interactive.action.buttons[{i}].reply.title", MAX_BUTTON_TITLE
+        )
+        titles.append(reply["title"])
+    if len(set(titles)) != len(titles):
+        raise invalid("Button titles must be unique.")
+
+
+def _check_list(interactive: dict[str, Any]) -> None:
+    _text_length(
+        (interactive.get("body") or {}).get("text"), "interactive.body.text", MAX_LIST_BODY
+    )
+    action = interactive.get("action") or {}
+    _text_length(action.get("button"), "interactive.action.button", MAX_LIST_BUTTON)
+    sections = action.get("sections")
+    if not isinstance(sections, list) or not 1 <= len(sections) <= MAX_SECTIONS:
+        raise invalid(
+            f"Param interactive.action.sections must have between 1 and {MAX_SECTIONS} items."
+        )
+    if len(sections) > 1 and not all(isinstance(s, dict) and s.get("title") for s in sections):
+        raise missing("Section title is required when there is more than one section.")
+    rows = [row for s in sections if isinstance(s, dict) for row in (s.get("rows") or [])]
+    if not 1 <= len(rows) <= MAX_LIST_ROWS:
+        raise invalid(f"The list must have between 1 and {MAX_LIST_ROWS} rows in total.")
+    ids = []
+    for i, row in enumerate(rows):
+        _text_length(row.get("id"), f"rows[{i}].id", MAX_ROW_ID)
+        _text_length(row.get("title"), f"rows[{i}].title", MAX_ROW_TITLE)
+        if row.get("description") is not None:
+            _text_length(row["description"], f"rows[{i}].description", MAX_ROW_DESCRIPTION)
+        ids.append(row["id"])
+    if len(set(ids)) != len(ids):
+        raise invalid("Row ids must be unique.")
+
+
+def validate_send_request(body: Any) -> None:
+    """Raises GraphRequestError the way the Cloud API answers a bad send request."""
+    if not isinstance(body, dict):
+        raise GraphRequestError(100, "(#100) Invalid parameter", "The request body must be JSON.")
+    if body.get("messaging_product") != "whatsapp":
+        raise GraphRequestError(
+            100,
+            "(#100) The parameter messaging_product is required.",
+            "messaging_product must be 'whatsapp'.",
+        )
+    if not body.get("to") and not body.get("recipient"):
+        raise GraphRequestError(
+            100, "(#100) The parameter to is required.", "Either 'to' or 'recipient' is required."
+        )
+    kind = body.get("type", "text")
+    if kind not in SUPPORTED_TYPES:
+        raise GraphRequestError(100, "(#100) Invalid parameter", f"Unsupported type '{kind}'.")
+    content = body.get(kind)
+    if not isinstance(content, dict):
+        raise missing(f"Parameter '{kind}' is required.")
+    if kind == "text":
+        _text_length(content.get("body"), "text.body", MAX_TEXT_BODY)
+    elif kind == "interactive":
+        if content.get("type") == "button":
+            _check_buttons(content)
+        elif content.get("type") == "list":
+            _check_list(content)
+        else:
+            raise invalid("Param interactive.type must be 'button' or 'list'.")
+    elif kind == "template":
+        _text_length(content.get("name"), "template.name", 512)
+        _text_length((content.get("language") or {}).get("code"), "template.language.code", 15)
+    elif not content.get("id") and not content.get("link"):
+        raise missing(f"Parameter '{kind}.id' or '{kind}.link' is required.")

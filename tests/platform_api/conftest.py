@@ -1,0 +1,113 @@
+"""Platform tests: the real app on a migrated SQLite database, each test rolled back, and the
+simulator serving the Graph API on a real port."""
+
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+_tmp = Path(tempfile.mkdtemp(prefix="platform-tests-"))
+TEST_TOKEN = "test-service-token"
+BOT_TOKEN = "test-bot-token"
+BOT_NUMBER = "100000000000001"
+PORTFOLIO = "300000000000001"
+os.environ.update({
+    "PROSUMINISTROS_ENV_FILE": "",
+    "ENVIRONMENT": "test",
+    "DATABASE_URL": f"sqlite:///{_tmp / 'platform.db'}",
+    "PLATFORM_SERVICE_TOKEN": TEST_TOKEN,
+    "PLATFORM_SESSION_SECRET": "test-session-secret",
+    "WHATSAPP_BOT_TOKEN": BOT_TOKEN,
+    "WHATSAPP_BOT_PHONE_NUMBER_ID": BOT_NUMBER,
+    "WHATSAPP_BOT_PORTFOLIO_ID": PORTFOLIO,
+    "WHATSAPP_APP_SECRET": "test-app-secret",
+})
+
+import pytest  # noqa: E402
+import uvicorn  # noqa: E402
+from alembic import command  # noqa: E402
+from alembic.config import Config  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from platform_api.config import REPO_ROOT, settings  # noqa: E402
+from platform_api.database import get_session, make_engine  # noqa: E402
+from platform_api.main import app  # noqa: E402
+from platform_api.whatsapp.graph_client import GraphClient, get_graph_client  # noqa: E402
+from simulator.app import create_app as create_simulator  # noqa: E402
+from simulator.config import SimulatorSettings  # noqa: E402
+from tests.support.processes import free_port  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_database() -> None:
+    """The schema comes from the Alembic migrations, as in production."""
+    config = Config(str(REPO_ROOT / "platform_api" / "alembic.ini"))
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, "head")
+
+
+@pytest.fixture(scope="session")
+def simulator() -> Iterator[tuple[str, object]]:
+    sim_app = create_simulator(SimulatorSettings(
+        whatsapp_bot_token=BOT_TOKEN, whatsapp_bot_phone_number_id=BOT_NUMBER,
+        whatsapp_bot_portfolio_id=PORTFOLIO, whatsapp_app_secret="test-app-secret",
+        simulator_webhook_url="http://127.0.0.1:9/unused",
+    ))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(sim_app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}", sim_app.state.sim
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+test_engine = make_engine(settings.sqlalchemy_url)
+
+
+@event.listens_for(test_engine, "connect")
+def _driver_autocommit(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # pysqlite: let SQLAlchemy, not the driver, emit BEGIN, so SAVEPOINTs work (SQLAlchemy docs).
+    dbapi_connection.isolation_level = None
+
+
+@event.listens_for(test_engine, "begin")
+def _emit_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    connection.exec_driver_sql("BEGIN")
+
+
+@pytest.fixture()
+def session() -> Iterator[Session]:
+    """One transaction per test, rolled back at the end; the app's commits become savepoints."""
+    connection = test_engine.connect()
+    transaction = connection.begin()
+    db = Session(bind=connection, join_transaction_mode="create_savepoint",
+                 expire_on_commit=False)
+    yield db
+    db.close()
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture()
+def client(session: Session, simulator: tuple[str, object]) -> Iterator[TestClient]:
+    graph = GraphClient(base_url=simulator[0], version="v23.0", timeout=5)
+    app.dependency_overrides[get_session] = lambda: session
+    app.dependency_overrides[get_graph_client] = lambda: graph
+    with TestClient(app) as test_client:
+        yield test_client
+    app.dependency_overrides.clear()
+    graph.close()
+
+
+@pytest.fixture()
+def auth() -> dict[str, str]:
+    return {"Authorization": f"Bearer {TEST_TOKEN}"}
+

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 NAME_PREFIXES = re.compile(
     r"^\s*(mi nombre es|me llamo|soy|mi nombre completo es|nombre:?)\s+", re.IGNORECASE
 )
+# Phrases that introduce a name but are not one ("me llamo" with nothing after it).
+NAME_LEAD_INS = {"me llamo", "mi nombre es", "soy", "mi nombre", "nombre", "hola", "buenas"}
 NAME_ALLOWED = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿÑñ' .-]+$")
 ID_PREFIXES = re.compile(
-    r"^\s*(mi\s+)?(c[eé]dula|cc|c\.c\.|nit|documento|identificaci[oó]n|pasaporte|ce|"
-    r"c[eé]dula de extranjer[ií]a)?\s*(es|:|n[uú]mero|no\.?|#)?\s*",
+    r"^\s*(mi\s+)?(c[eé]dula de extranjer[ií]a|c[eé]dula|cc|c\.c\.|nit|documento|"
+    r"identificaci[oó]n|pasaporte|ce)?\s*(es|:|n[uú]mero|no\.?|#)?\s*",
     re.IGNORECASE,
 )
 
@@ -27,7 +29,7 @@ def clean_name(text: str) -> str | None:
     """A full name in title case, or None when it cannot be a person's name."""
     candidate = NAME_PREFIXES.sub("", unicodedata.normalize("NFC", text or "")).strip(" .,")
     candidate = re.sub(r"\s+", " ", candidate)
-    if not candidate or not NAME_ALLOWED.match(candidate):
+    if not candidate or not NAME_ALLOWED.match(candidate) or candidate.lower() in NAME_LEAD_INS:
         return None
     letters = [ch for ch in candidate if ch.isalpha()]
     if len(letters) < 2:

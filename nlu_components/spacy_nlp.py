@@ -43,6 +43,5 @@ class SpacyNLP(spacy_utils.SpacyNLP):
                 raise InvalidConfigException(
                     f"spaCy model {spacy_model_name} is not installed (make setup installs it)"
                 ) from error
-        logger.debug("loaded spaCy model %s on spaCy %s", spacy_model_name,
-                     spacy.about.__version__)
+        logger.debug("loaded spaCy model %s on spaCy %s", spacy_model_name, spacy.about.__version__)
         return SpacyModel(model=language, model_name=spacy_model_name)

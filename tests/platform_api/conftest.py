@@ -13,17 +13,19 @@ TEST_TOKEN = "test-service-token"
 BOT_TOKEN = "test-bot-token"
 BOT_NUMBER = "100000000000001"
 PORTFOLIO = "300000000000001"
-os.environ.update({
-    "PROSUMINISTROS_ENV_FILE": "",
-    "ENVIRONMENT": "test",
-    "DATABASE_URL": f"sqlite:///{_tmp / 'platform.db'}",
-    "PLATFORM_SERVICE_TOKEN": TEST_TOKEN,
-    "PLATFORM_SESSION_SECRET": "test-session-secret",
-    "WHATSAPP_BOT_TOKEN": BOT_TOKEN,
-    "WHATSAPP_BOT_PHONE_NUMBER_ID": BOT_NUMBER,
-    "WHATSAPP_BOT_PORTFOLIO_ID": PORTFOLIO,
-    "WHATSAPP_APP_SECRET": "test-app-secret",
-})
+os.environ.update(
+    {
+        "PROSUMINISTROS_ENV_FILE": "",
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": f"sqlite:///{_tmp / 'platform.db'}",
+        "PLATFORM_SERVICE_TOKEN": TEST_TOKEN,
+        "PLATFORM_SESSION_SECRET": "test-session-secret",
+        "WHATSAPP_BOT_TOKEN": BOT_TOKEN,
+        "WHATSAPP_BOT_PHONE_NUMBER_ID": BOT_NUMBER,
+        "WHATSAPP_BOT_PORTFOLIO_ID": PORTFOLIO,
+        "WHATSAPP_APP_SECRET": "test-app-secret",
+    }
+)
 
 import pytest  # noqa: E402
 import uvicorn  # noqa: E402
@@ -52,14 +54,19 @@ def migrated_database() -> None:
 
 @pytest.fixture(scope="session")
 def simulator() -> Iterator[tuple[str, object]]:
-    sim_app = create_simulator(SimulatorSettings(
-        whatsapp_bot_token=BOT_TOKEN, whatsapp_bot_phone_number_id=BOT_NUMBER,
-        whatsapp_bot_portfolio_id=PORTFOLIO, whatsapp_app_secret="test-app-secret",
-        simulator_webhook_url="http://127.0.0.1:9/unused",
-    ))
+    sim_app = create_simulator(
+        SimulatorSettings(
+            whatsapp_bot_token=BOT_TOKEN,
+            whatsapp_bot_phone_number_id=BOT_NUMBER,
+            whatsapp_bot_portfolio_id=PORTFOLIO,
+            whatsapp_app_secret="test-app-secret",
+            simulator_webhook_url="http://127.0.0.1:9/unused",
+        )
+    )
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(sim_app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(sim_app, host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -88,8 +95,7 @@ def session() -> Iterator[Session]:
     """One transaction per test, rolled back at the end; the app's commits become savepoints."""
     connection = test_engine.connect()
     transaction = connection.begin()
-    db = Session(bind=connection, join_transaction_mode="create_savepoint",
-                 expire_on_commit=False)
+    db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     yield db
     db.close()
     transaction.rollback()
@@ -110,4 +116,3 @@ def client(session: Session, simulator: tuple[str, object]) -> Iterator[TestClie
 @pytest.fixture()
 def auth() -> dict[str, str]:
     return {"Authorization": f"Bearer {TEST_TOKEN}"}
-

@@ -9,9 +9,15 @@ from tests.platform_api.conftest import BOT_NUMBER
 _ids = itertools.count(1)
 
 
-def text_event(text: str, *, wa_id: str | None = "573001112233", user_id: str | None = None,
-               wamid: str | None = None, profile_name: str = "Laura Gómez",
-               phone_number_id: str = BOT_NUMBER) -> dict[str, Any]:
+def text_event(
+    text: str,
+    *,
+    wa_id: str | None = "573001112233",
+    user_id: str | None = None,
+    wamid: str | None = None,
+    profile_name: str = "Laura Gómez",
+    phone_number_id: str = BOT_NUMBER,
+) -> dict[str, Any]:
     return {
         "kind": "message",
         "wamid": wamid or f"wamid.TEST{next(_ids):08d}",
@@ -28,5 +34,11 @@ def text_event(text: str, *, wa_id: str | None = "573001112233", user_id: str | 
 
 
 def status_event(wamid: str, status: str, **extra: Any) -> dict[str, Any]:
-    return {"kind": "status", "wamid": wamid, "phone_number_id": BOT_NUMBER,
-            "status": status, "timestamp": int(time.time()), **extra}
+    return {
+        "kind": "status",
+        "wamid": wamid,
+        "phone_number_id": BOT_NUMBER,
+        "status": status,
+        "timestamp": int(time.time()),
+        **extra,
+    }

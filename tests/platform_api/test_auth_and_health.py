@@ -5,8 +5,11 @@ PROTECTED = [
     ("GET", "/api/conversations", None),
     ("GET", "/api/conversations/1/messages", None),
     ("POST", "/api/internal/whatsapp/events", {"events": []}),
-    ("POST", "/api/internal/whatsapp/send",
-     {"conversation_id": 1, "message": {"type": "text", "text": {"body": "x"}}}),
+    (
+        "POST",
+        "/api/internal/whatsapp/send",
+        {"conversation_id": 1, "message": {"type": "text", "text": {"body": "x"}}},
+    ),
 ]
 
 
@@ -29,8 +32,9 @@ def test_api_without_token_is_401_and_returns_no_data(
 def test_api_with_wrong_token_is_401(
     client: TestClient, method: str, path: str, body: dict | None
 ) -> None:
-    response = client.request(method, path, json=body,
-                              headers={"Authorization": "Bearer not-the-token"})
+    response = client.request(
+        method, path, json=body, headers={"Authorization": "Bearer not-the-token"}
+    )
     assert response.status_code == 401
 
 

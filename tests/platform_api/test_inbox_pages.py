@@ -22,13 +22,20 @@ def test_wrong_token_is_refused_in_spanish(client: TestClient) -> None:
 
 
 def test_signed_in_operator_sees_both_directions_of_a_conversation(client, auth) -> None:
-    client.post("/api/internal/whatsapp/events", headers=auth,
-                json={"events": [text_event("hola", profile_name="Pedro Ruiz")]})
+    client.post(
+        "/api/internal/whatsapp/events",
+        headers=auth,
+        json={"events": [text_event("hola", profile_name="Pedro Ruiz")]},
+    )
     conversation_id = client.get("/api/conversations", headers=auth).json()["items"][0]["id"]
-    client.post("/api/internal/whatsapp/send", headers=auth, json={
-        "conversation_id": conversation_id,
-        "message": {"type": "text", "text": {"body": "¿Cuál es tu nombre completo?"}},
-    })
+    client.post(
+        "/api/internal/whatsapp/send",
+        headers=auth,
+        json={
+            "conversation_id": conversation_id,
+            "message": {"type": "text", "text": {"body": "¿Cuál es tu nombre completo?"}},
+        },
+    )
     sign_in(client)
 
     listing = client.get("/")

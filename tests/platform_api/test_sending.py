@@ -8,8 +8,11 @@ SEND = "/api/internal/whatsapp/send"
 
 
 def open_conversation(client: TestClient, auth, **event_fields) -> int:
-    client.post("/api/internal/whatsapp/events", headers=auth,
-                json={"events": [text_event("hola", **event_fields)]})
+    client.post(
+        "/api/internal/whatsapp/events",
+        headers=auth,
+        json={"events": [text_event("hola", **event_fields)]},
+    )
     return client.get("/api/conversations", headers=auth).json()["items"][0]["id"]
 
 
@@ -20,30 +23,53 @@ def simulator_inbox(simulator, wa_id: str) -> list[dict]:
 def test_text_reaches_the_customer_and_is_stored_with_metas_wamid(client, auth, simulator) -> None:
     conversation_id = open_conversation(client, auth, wa_id="573005550001")
     body = "👋 ¡Hola! Bienvenido a PROSUMINISTROS 🧰"
-    response = client.post(SEND, headers=auth, json={
-        "conversation_id": conversation_id, "message": {"type": "text", "text": {"body": body}},
-    })
+    response = client.post(
+        SEND,
+        headers=auth,
+        json={
+            "conversation_id": conversation_id,
+            "message": {"type": "text", "text": {"body": body}},
+        },
+    )
 
     assert response.status_code == 200, response.text
     sent = response.json()
     [received] = simulator_inbox(simulator, "573005550001")
     assert received["text"] == body and received["wamid"] == sent["wamid"]
-    stored = client.get(f"/api/conversations/{conversation_id}/messages",
-                        headers=auth).json()["items"][-1]
+    stored = client.get(f"/api/conversations/{conversation_id}/messages", headers=auth).json()[
+        "items"
+    ][-1]
     assert (stored["direction"], stored["sender"], stored["status"], stored["wamid"]) == (
-        "out", "bot", "sent", sent["wamid"])
+        "out",
+        "bot",
+        "sent",
+        sent["wamid"],
+    )
 
 
 def test_reply_buttons_reach_the_customer_as_buttons(client, auth, simulator) -> None:
     conversation_id = open_conversation(client, auth, wa_id="573005550002")
-    interactive = {"type": "button", "body": {"text": "¿Qué deseas hacer hoy?"}, "action": {
-        "buttons": [{"type": "reply", "reply": {"id": f"/choose_option{{\"option\":\"{i}\"}}",
-                                                "title": title}}
-                    for i, title in enumerate(["Cotización", "Estado de pedido"], 1)]}}
-    response = client.post(SEND, headers=auth, json={
-        "conversation_id": conversation_id,
-        "message": {"type": "interactive", "interactive": interactive},
-    })
+    interactive = {
+        "type": "button",
+        "body": {"text": "¿Qué deseas hacer hoy?"},
+        "action": {
+            "buttons": [
+                {
+                    "type": "reply",
+                    "reply": {"id": f'/choose_option{{"option":"{i}"}}', "title": title},
+                }
+                for i, title in enumerate(["Cotización", "Estado de pedido"], 1)
+            ]
+        },
+    }
+    response = client.post(
+        SEND,
+        headers=auth,
+        json={
+            "conversation_id": conversation_id,
+            "message": {"type": "interactive", "interactive": interactive},
+        },
+    )
     assert response.status_code == 200, response.text
     [received] = simulator_inbox(simulator, "573005550002")
     assert received["buttons"] == ["Cotización", "Estado de pedido"]
@@ -53,9 +79,14 @@ def test_customer_with_username_is_answered_through_recipient(client, auth, simu
     state = simulator[1]
     user_id = state.user_id_for(PORTFOLIO, "573005550003")
     conversation_id = open_conversation(client, auth, wa_id=None, user_id=user_id)
-    response = client.post(SEND, headers=auth, json={
-        "conversation_id": conversation_id, "message": {"type": "text", "text": {"body": "hola"}},
-    })
+    response = client.post(
+        SEND,
+        headers=auth,
+        json={
+            "conversation_id": conversation_id,
+            "message": {"type": "text", "text": {"body": "hola"}},
+        },
+    )
     assert response.status_code == 200, response.text
     [received] = simulator_inbox(simulator, "573005550003")
     assert received["request"]["recipient"] == user_id and "to" not in received["request"]
@@ -63,32 +94,50 @@ def test_customer_with_username_is_answered_through_recipient(client, auth, simu
 
 def test_graph_rejection_is_stored_as_failed_with_metas_code(client, auth, simulator) -> None:
     conversation_id = open_conversation(client, auth, wa_id="573005550004")
-    too_long = {"type": "button", "body": {"text": "Elige"}, "action": {"buttons": [
-        {"type": "reply", "reply": {"id": "x", "title": "Un título de más de veinte"}}]}}
-    response = client.post(SEND, headers=auth, json={
-        "conversation_id": conversation_id,
-        "message": {"type": "interactive", "interactive": too_long},
-    })
+    too_long = {
+        "type": "button",
+        "body": {"text": "Elige"},
+        "action": {
+            "buttons": [
+                {"type": "reply", "reply": {"id": "x", "title": "Un título de más de veinte"}}
+            ]
+        },
+    }
+    response = client.post(
+        SEND,
+        headers=auth,
+        json={
+            "conversation_id": conversation_id,
+            "message": {"type": "interactive", "interactive": too_long},
+        },
+    )
 
     assert response.status_code == 502
     assert response.json()["detail"]["error_code"] == 131009
-    stored = client.get(f"/api/conversations/{conversation_id}/messages",
-                        headers=auth).json()["items"][-1]
+    stored = client.get(f"/api/conversations/{conversation_id}/messages", headers=auth).json()[
+        "items"
+    ][-1]
     assert (stored["status"], stored["error_code"], stored["wamid"]) == ("failed", 131009, None)
     assert "20" in stored["error_detail"]
     assert simulator_inbox(simulator, "573005550004") == []
 
 
 def test_unknown_conversation_is_404(client, auth) -> None:
-    response = client.post(SEND, headers=auth, json={
-        "conversation_id": 424242, "message": {"type": "text", "text": {"body": "hola"}},
-    })
+    response = client.post(
+        SEND,
+        headers=auth,
+        json={
+            "conversation_id": 424242,
+            "message": {"type": "text", "text": {"body": "hola"}},
+        },
+    )
     assert response.status_code == 404
 
 
 def test_unsupported_message_shape_is_422(client, auth) -> None:
     conversation_id = open_conversation(client, auth)
     for message in ({"type": "sticker", "sticker": {}}, {"type": "text", "text": "plain"}, {}):
-        response = client.post(SEND, headers=auth,
-                               json={"conversation_id": conversation_id, "message": message})
+        response = client.post(
+            SEND, headers=auth, json={"conversation_id": conversation_id, "message": message}
+        )
         assert response.status_code == 422, message

@@ -26,8 +26,9 @@ def test_inbound_text_is_stored_and_handed_to_the_bot(client: TestClient, auth) 
     assert conversation["mode"] == "bot" and conversation["status"] == "open"
     assert conversation["last_message"]["text"] == "hola"
     assert turn["conversation_id"] == conversation["id"]
-    messages = client.get(f"/api/conversations/{conversation['id']}/messages",
-                          headers=auth).json()["items"]
+    messages = client.get(f"/api/conversations/{conversation['id']}/messages", headers=auth).json()[
+        "items"
+    ]
     assert [(m["direction"], m["sender"], m["text"], m["wamid"]) for m in messages] == [
         ("in", "customer", "hola", event["wamid"])
     ]
@@ -41,8 +42,9 @@ def test_redelivered_message_is_stored_once_and_handed_to_the_bot_once(client, a
     assert (first["stored"], len(first["bot_turns"])) == (1, 1)
     assert (second["stored"], second["duplicates"], second["bot_turns"]) == (0, 1, [])
     [conversation] = client.get("/api/conversations", headers=auth).json()["items"]
-    messages = client.get(f"/api/conversations/{conversation['id']}/messages",
-                          headers=auth).json()["items"]
+    messages = client.get(f"/api/conversations/{conversation['id']}/messages", headers=auth).json()[
+        "items"
+    ]
     assert len(messages) == 1
 
 
@@ -62,8 +64,9 @@ def test_messages_of_one_customer_share_one_open_conversation(client, auth) -> N
 
 def test_customer_with_username_is_known_by_business_scoped_id_alone(client, auth) -> None:
     user_id = "CO.13491208655302741918"
-    post_events(client, auth, text_event("hola", wa_id=None, user_id=user_id,
-                                         profile_name="laurag"))
+    post_events(
+        client, auth, text_event("hola", wa_id=None, user_id=user_id, profile_name="laurag")
+    )
     post_events(client, auth, text_event("sigo aquí", wa_id=None, user_id=user_id))
 
     listing = client.get("/api/conversations", headers=auth).json()
@@ -85,16 +88,17 @@ def test_phone_and_user_id_arriving_later_join_the_same_contact(client, auth) ->
 def test_same_user_id_in_another_portfolio_is_another_identity(client, auth, session) -> None:
     from platform_api.contacts import service as contacts
 
-    first = contacts.find_or_create(session, portfolio_id=PORTFOLIO, wa_id=None,
-                                    user_id="CO.1", profile_name=None)
-    other = contacts.find_or_create(session, portfolio_id="another-portfolio", wa_id=None,
-                                    user_id="CO.1", profile_name=None)
+    first = contacts.find_or_create(
+        session, portfolio_id=PORTFOLIO, wa_id=None, user_id="CO.1", profile_name=None
+    )
+    other = contacts.find_or_create(
+        session, portfolio_id="another-portfolio", wa_id=None, user_id="CO.1", profile_name=None
+    )
     assert first.id != other.id
 
 
 def test_message_without_phone_or_user_id_is_422_and_nothing_is_stored(client, auth) -> None:
-    response = client.post(EVENTS, json={"events": [text_event("hola", wa_id=None)]},
-                           headers=auth)
+    response = client.post(EVENTS, json={"events": [text_event("hola", wa_id=None)]}, headers=auth)
     assert response.status_code == 422
     assert client.get("/api/conversations", headers=auth).json()["total"] == 0
 
@@ -108,8 +112,9 @@ def test_malformed_bodies_are_4xx_not_5xx(client, auth) -> None:
     ]
     for body in bad_bodies:
         assert client.post(EVENTS, json=body, headers=auth).status_code == 422
-    raw = client.post(EVENTS, content=b"{not json", headers={**auth,
-                                                              "Content-Type": "application/json"})
+    raw = client.post(
+        EVENTS, content=b"{not json", headers={**auth, "Content-Type": "application/json"}
+    )
     assert raw.status_code == 422
 
 
@@ -125,31 +130,44 @@ def test_message_to_a_number_we_do_not_serve_is_rejected_whole(client, auth) -> 
 def test_status_webhooks_move_a_sent_message_forward_only(client, auth) -> None:
     post_events(client, auth, text_event("hola"))
     [conversation] = client.get("/api/conversations", headers=auth).json()["items"]
-    sent = client.post("/api/internal/whatsapp/send", headers=auth, json={
-        "conversation_id": conversation["id"],
-        "message": {"type": "text", "text": {"body": "¿Cuál es tu nombre completo?"}},
-    }).json()
+    sent = client.post(
+        "/api/internal/whatsapp/send",
+        headers=auth,
+        json={
+            "conversation_id": conversation["id"],
+            "message": {"type": "text", "text": {"body": "¿Cuál es tu nombre completo?"}},
+        },
+    ).json()
 
     assert post_events(client, auth, status_event(sent["wamid"], "read"))["statuses_updated"] == 1
     post_events(client, auth, status_event(sent["wamid"], "delivered"))  # arrives late
 
-    messages = client.get(f"/api/conversations/{conversation['id']}/messages",
-                          headers=auth).json()["items"]
+    messages = client.get(f"/api/conversations/{conversation['id']}/messages", headers=auth).json()[
+        "items"
+    ]
     assert messages[-1]["status"] == "read"
 
 
 def test_failed_status_keeps_metas_code_and_reason(client, auth) -> None:
     post_events(client, auth, text_event("hola"))
     [conversation] = client.get("/api/conversations", headers=auth).json()["items"]
-    sent = client.post("/api/internal/whatsapp/send", headers=auth, json={
-        "conversation_id": conversation["id"],
-        "message": {"type": "text", "text": {"body": "hola"}},
-    }).json()
-    failure = {"code": 131026, "title": "Message undeliverable",
-               "error_data": {"details": "Unable to deliver message."}}
+    sent = client.post(
+        "/api/internal/whatsapp/send",
+        headers=auth,
+        json={
+            "conversation_id": conversation["id"],
+            "message": {"type": "text", "text": {"body": "hola"}},
+        },
+    ).json()
+    failure = {
+        "code": 131026,
+        "title": "Message undeliverable",
+        "error_data": {"details": "Unable to deliver message."},
+    }
     post_events(client, auth, status_event(sent["wamid"], "failed", errors=[failure]))
 
-    last = client.get(f"/api/conversations/{conversation['id']}/messages",
-                      headers=auth).json()["items"][-1]
+    last = client.get(f"/api/conversations/{conversation['id']}/messages", headers=auth).json()[
+        "items"
+    ][-1]
     assert (last["status"], last["error_code"]) == ("failed", 131026)
     assert last["error_detail"] == "Unable to deliver message."

@@ -58,7 +58,11 @@ class ManagedProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.popen = subprocess.Popen(
-            self.argv, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            self.argv,
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         return self
@@ -84,20 +88,43 @@ def base_env(**overrides: str) -> dict[str, str]:
     """The parent's environment minus any .env-derived settings, plus the test's own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WHATSAPP_", "PLATFORM_"))}
     env["PROSUMINISTROS_ENV_FILE"] = ""
-    env.update({"RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(REPO_ROOT),
-                "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {"RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"}
+    )
     env.update(overrides)
     return env
 
 
 def migrate(database_url: str, env: dict[str, str]) -> None:
     subprocess.run(
-        [str(PLATFORM_PYTHON), "-m", "alembic", "-c", "platform_api/alembic.ini",
-         "-x", f"url={database_url}", "upgrade", "head"],
-        cwd=REPO_ROOT, env=env, check=True, capture_output=True,
+        [
+            str(PLATFORM_PYTHON),
+            "-m",
+            "alembic",
+            "-c",
+            "platform_api/alembic.ini",
+            "-x",
+            f"url={database_url}",
+            "upgrade",
+            "head",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
     )
 
 
 def uvicorn_argv(app: str, port: int) -> list[str]:
-    return [str(PLATFORM_PYTHON), "-m", "uvicorn", app, "--host", "127.0.0.1",
-            "--port", str(port), "--log-level", "warning"]
+    return [
+        str(PLATFORM_PYTHON),
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]

@@ -1,0 +1,148 @@
+"""The four real processes (platform, rasa, actions, simulator) on free ports, as `make run`
+starts them, with their own temporary databases. Needs the trained model (`make train`)."""
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.processes import (
+    ARTIFACTS,
+    RASA_PYTHON,
+    REPO_ROOT,
+    ManagedProcess,
+    base_env,
+    free_port,
+    migrate,
+    uvicorn_argv,
+    wait_until_ready,
+)
+
+MODEL = REPO_ROOT / "models" / "prosuministros.tar.gz"
+SERVICE_TOKEN = "e2e-service-token"
+APP_SECRET = "e2e-app-secret"
+BOT_NUMBER = "100000000000001"
+
+
+@dataclass
+class Stack:
+    platform_url: str
+    rasa_url: str
+    actions_url: str
+    simulator_url: str
+    processes: dict[str, ManagedProcess]
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+
+    def write(self, wa_id: str, **body: object) -> dict:
+        response = httpx.post(
+            f"{self.simulator_url}/_sim/customers/{wa_id}/messages", json=body, timeout=30
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def inbox(self, wa_id: str) -> list[dict]:
+        return httpx.get(f"{self.simulator_url}/_sim/customers/{wa_id}/inbox").json()["messages"]
+
+    def conversations(self) -> list[dict]:
+        return httpx.get(
+            f"{self.platform_url}/api/conversations?limit=200", headers=self.auth
+        ).json()["items"]
+
+    def messages(self, conversation_id: int) -> list[dict]:
+        return httpx.get(
+            f"{self.platform_url}/api/conversations/{conversation_id}/messages", headers=self.auth
+        ).json()["items"]
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make train` first (make test does)")
+    tmp = Path(tempfile.mkdtemp(prefix="e2e-"))
+    ports = {name: free_port() for name in ("platform", "rasa", "actions", "simulator")}
+    database_url = f"sqlite:///{tmp / 'platform.db'}"
+    env = base_env(
+        DATABASE_URL=database_url,
+        PLATFORM_SERVICE_TOKEN=SERVICE_TOKEN,
+        PLATFORM_SESSION_SECRET="e2e-session-secret",
+        PLATFORM_URL=f"http://127.0.0.1:{ports['platform']}",
+        WHATSAPP_APP_SECRET=APP_SECRET,
+        WHATSAPP_VERIFY_TOKEN="e2e-verify-token",
+        WHATSAPP_BOT_TOKEN="e2e-bot-token",
+        WHATSAPP_BOT_PHONE_NUMBER_ID=BOT_NUMBER,
+        GRAPH_API_BASE_URL=f"http://127.0.0.1:{ports['simulator']}",
+        SIMULATOR_WEBHOOK_URL=f"http://127.0.0.1:{ports['rasa']}/webhooks/whatsapp/webhook",
+        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{ports['actions']}/webhook",
+        RASA_TRACKER_DB=str(tmp / "rasa_tracker.db"),
+        PYTHONWARNINGS="ignore",
+    )
+    migrate(database_url, env)
+    logs = ARTIFACTS / "e2e"
+    rasa_bin = str(RASA_PYTHON.parent / "rasa")
+    processes = {
+        "platform": ManagedProcess(
+            "platform",
+            uvicorn_argv("platform_api.main:app", ports["platform"]),
+            env,
+            logs / "platform.log",
+        ),
+        "simulator": ManagedProcess(
+            "simulator",
+            uvicorn_argv("simulator.app:app", ports["simulator"]),
+            env,
+            logs / "simulator.log",
+        ),
+        "actions": ManagedProcess(
+            "actions",
+            [rasa_bin, "run", "actions", "--actions", "actions", "--port", str(ports["actions"])],
+            env,
+            logs / "actions.log",
+        ),
+        "rasa": ManagedProcess(
+            "rasa",
+            [
+                rasa_bin,
+                "run",
+                "--enable-api",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(ports["rasa"]),
+                "--model",
+                str(MODEL),
+                "--endpoints",
+                "rasa_project/endpoints.yml",
+                "--credentials",
+                "rasa_project/credentials.yml",
+            ],
+            env,
+            logs / "rasa.log",
+        ),
+    }
+    for process in processes.values():
+        process.start()
+    try:
+        wait_until_ready(
+            f"http://127.0.0.1:{ports['platform']}/api/health", 60, processes["platform"]
+        )
+        wait_until_ready(
+            f"http://127.0.0.1:{ports['simulator']}/health", 60, processes["simulator"]
+        )
+        wait_until_ready(f"http://127.0.0.1:{ports['actions']}/health", 120, processes["actions"])
+        wait_until_ready(f"http://127.0.0.1:{ports['rasa']}/status", 240, processes["rasa"])
+        yield Stack(
+            platform_url=f"http://127.0.0.1:{ports['platform']}",
+            rasa_url=f"http://127.0.0.1:{ports['rasa']}",
+            actions_url=f"http://127.0.0.1:{ports['actions']}",
+            simulator_url=f"http://127.0.0.1:{ports['simulator']}",
+            processes=processes,
+        )
+    finally:
+        for process in processes.values():
+            process.stop()

@@ -39,8 +39,10 @@ validate: setup
 	PYTHONPATH=. .venv/rasa/bin/rasa data validate --domain rasa_project/domain --data data \
 	  --config rasa_project/config.yml
 
+# The platform suite runs twice: on SQLite, then on a PostgreSQL server the tests start.
 test-platform: setup
 	$(PLATFORM_PY) -m pytest tests/platform_api tests/simulator
+	TEST_DATABASE=postgres $(PLATFORM_PY) -m pytest tests/platform_api
 
 test-rasa: setup
 	PYTHONPATH=. $(RASA_PY) -m pytest tests/connectors tests/actions

@@ -3,8 +3,14 @@
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import text
 
+from platform_api.advisors.router import router as advisors_router
+from platform_api.attachments.router import router as attachments_router
+from platform_api.audit.router import router as audit_router
+from platform_api.cases.router import router as cases_router
 from platform_api.conversations.router import router as conversations_router
 from platform_api.database import SessionDep
+from platform_api.leads.router import router as leads_router
+from platform_api.notifications.router import router as notifications_router
 from platform_api.whatsapp.router import router as whatsapp_router
 
 api_router = APIRouter(prefix="/api")
@@ -21,5 +27,14 @@ def health(session: SessionDep) -> dict[str, str]:
     return {"status": "ok", "database": "ok"}
 
 
-api_router.include_router(conversations_router)
-api_router.include_router(whatsapp_router)
+for domain_router in (
+    conversations_router,
+    attachments_router,
+    cases_router,
+    leads_router,
+    advisors_router,
+    notifications_router,
+    audit_router,
+    whatsapp_router,
+):
+    api_router.include_router(domain_router)

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'platform.db'}"
     platform_service_token: str = PLACEHOLDER
     platform_session_secret: str = PLACEHOLDER
+    platform_dev_password: str = ""
 
     whatsapp_bot_phone_number_id: str = "100000000000001"
     whatsapp_bot_display_phone_number: str = "573001234567"
@@ -33,6 +34,31 @@ class Settings(BaseSettings):
     graph_api_timeout_seconds: float = 10.0
 
     inactivity_minutes: float = 10
+    duplicate_window_hours: float = 24
+
+    media_dir: str = "var/media"
+    media_max_bytes: int = 25 * 1024 * 1024
+    media_allowed_types: tuple[str, ...] = (
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+        "audio/ogg",
+        "audio/mpeg",
+        "audio/mp4",
+        "audio/aac",
+        "audio/amr",
+        "video/mp4",
+        "video/3gpp",
+        "application/pdf",
+        "text/plain",
+        "text/csv",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    )
 
     @model_validator(mode="after")
     def refuse_placeholders_outside_development(self) -> "Settings":
@@ -41,6 +67,11 @@ class Settings(BaseSettings):
                 if getattr(self, name) in ("", PLACEHOLDER):
                     raise ValueError(f"{name.upper()} must be set to a real secret")
         return self
+
+    @property
+    def media_path(self) -> Path:
+        path = Path(self.media_dir)
+        return path if path.is_absolute() else REPO_ROOT / path
 
     @property
     def sqlalchemy_url(self) -> str:

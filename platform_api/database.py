@@ -1,6 +1,6 @@
 """Engine, session factory and the declarative base every domain's models share."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -39,11 +39,21 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            # SQLAlchemy, not the driver, starts transactions (the recipe in SQLAlchemy's docs).
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
+            # Take the write lock up front: a deferred transaction that reads and then writes
+            # fails at once with "database is locked" when another writer got there first,
+            # whereas BEGIN IMMEDIATE waits its turn (busy_timeout). Writers are serialised,
+            # which is what a single SQLite file can do anyway; readers are not blocked (WAL).
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -58,4 +68,10 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
+def get_session_factory() -> Callable[[], Session]:
+    """For work after the response (background tasks), which needs its own session."""
+    return SessionLocal
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+SessionFactoryDep = Annotated[Callable[[], Session], Depends(get_session_factory)]

@@ -1,7 +1,28 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
+from platform_api.advisors.models import Advisor
+from platform_api.attachments.models import Attachment
+from platform_api.audit.models import AuditEvent
+from platform_api.cases.models import Case, CaseCounter
 from platform_api.contacts.models import Contact, ContactIdentity
 from platform_api.conversations.models import Conversation, Message
 from platform_api.database import Base
+from platform_api.leads.models import Lead
+from platform_api.notifications.models import Notification
+from platform_api.whatsapp.models import WhatsAppNumber
 
-__all__ = ["Base", "Contact", "ContactIdentity", "Conversation", "Message"]
+__all__ = [
+    "Advisor",
+    "Attachment",
+    "AuditEvent",
+    "Base",
+    "Case",
+    "CaseCounter",
+    "Contact",
+    "ContactIdentity",
+    "Conversation",
+    "Lead",
+    "Message",
+    "Notification",
+    "WhatsAppNumber",
+]

@@ -15,3 +15,7 @@ scripts/make_venv.sh "$py3" .venv/platform requirements/platform.txt
 .venv/platform/bin/python scripts/write_env.py
 mkdir -p var
 .venv/platform/bin/alembic -c platform_api/alembic.ini upgrade head
+# Development advisors (only when there are none; refused when ENVIRONMENT=production).
+if ! grep -q '^ENVIRONMENT=production' .env; then
+  .venv/platform/bin/python -m platform_api.seed
+fi

@@ -25,13 +25,35 @@ def render(example: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def keys(text: str) -> set[str]:
+    return {
+        line.partition("=")[0].strip()
+        for line in text.splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    }
+
+
 def main() -> int:
     target = ROOT / ".env"
-    if target.exists():
+    example = (ROOT / ".env.example").read_text()
+    if not target.exists():
+        target.write_text(render(example))
+        target.chmod(0o600)
+        print("==> wrote .env with random secrets")
         return 0
-    target.write_text(render((ROOT / ".env.example").read_text()))
-    target.chmod(0o600)
-    print("==> wrote .env with random secrets")
+    # An older .env: add the variables introduced since, leaving the existing ones alone.
+    current = target.read_text()
+    missing = [
+        line
+        for line in render(example).splitlines()
+        if "=" in line
+        and not line.startswith("#")
+        and line.partition("=")[0].strip() not in keys(current)
+    ]
+    if missing:
+        with target.open("a") as out:
+            out.write(("" if current.endswith("\n") else "\n") + "\n".join(missing) + "\n")
+        print(f"==> added to .env: {', '.join(m.partition('=')[0] for m in missing)}")
     return 0
 
 

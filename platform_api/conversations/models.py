@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from platform_api.contacts.models import Contact
@@ -36,6 +36,11 @@ class Conversation(Base):
     mode: Mapped[str] = mapped_column(String(10), default=MODE_BOT)
     status: Mapped[str] = mapped_column(String(10), default=STATUS_OPEN)
     reminders_sent: Mapped[int] = mapped_column(default=0)
+    assigned_advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"), index=True)
+    # Why it went to that advisor: named_by_customer, contact_owner, round_robin, manual.
+    assignment_rule: Mapped[str | None] = mapped_column(String(20))
+    # The bot detected a commercial request: the inbox highlights "Crear Lead".
+    commercial_intent: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]

@@ -1,9 +1,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
+from pydantic import BaseModel, Field
 
-from platform_api.auth import CurrentPrincipal
-from platform_api.conversations import service
+from platform_api.advisors.models import Advisor
+from platform_api.auth import CurrentPrincipal, Principal
+from platform_api.conversations import assignment, service
 from platform_api.conversations.models import Conversation
 from platform_api.conversations.schemas import (
     ConversationList,
@@ -16,11 +18,18 @@ from platform_api.database import SessionDep
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 
 
+def advisor_scope(principal: Principal) -> int | None:
+    return None if principal.sees_everything else principal.advisor_id
+
+
 def get_conversation(
-    conversation_id: int, session: SessionDep, _: CurrentPrincipal
+    conversation_id: int, session: SessionDep, principal: CurrentPrincipal
 ) -> Conversation:
     conversation = service.get(session, conversation_id)
-    if conversation is None:
+    scope = advisor_scope(principal)
+    if conversation is None or (
+        scope is not None and conversation.assigned_advisor_id not in (None, scope)
+    ):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Conversación no encontrada")
     return conversation
 
@@ -31,11 +40,13 @@ ConversationDep = Annotated[Conversation, Depends(get_conversation)]
 @router.get("", response_model=ConversationList)
 def list_conversations(
     session: SessionDep,
-    _: CurrentPrincipal,
+    principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ConversationList:
-    rows, total = service.list_conversations(session, limit=limit, offset=offset)
+    rows, total = service.list_conversations(
+        session, limit=limit, offset=offset, advisor_id=advisor_scope(principal)
+    )
     latest = service.last_messages(session, [c.id for c in rows])
     items = []
     for conversation in rows:
@@ -55,3 +66,46 @@ def read_conversation(conversation: ConversationDep) -> Conversation:
 def list_messages(conversation: ConversationDep, session: SessionDep) -> MessageList:
     messages = service.list_messages(session, conversation.id)
     return MessageList(items=[MessageRead.model_validate(m) for m in messages])
+
+
+class AssignIn(BaseModel):
+    """An advisor to assign by hand, or an area for the automatic rule."""
+
+    advisor_id: int | None = None
+    area: str | None = Field(default=None, pattern="^(comercial|soporte|documental|financiera)$")
+    named_advisor_id: int | None = None
+
+
+@router.post("/{conversation_id}/assign", response_model=ConversationRead)
+def assign_conversation(
+    body: AssignIn, conversation: ConversationDep, session: SessionDep, principal: CurrentPrincipal
+) -> Conversation:
+    if body.advisor_id is not None:
+        advisor = session.get(Advisor, body.advisor_id)
+        rule = assignment.RULE_MANUAL
+    else:
+        named = session.get(Advisor, body.named_advisor_id) if body.named_advisor_id else None
+        advisor, rule = assignment.choose_advisor(
+            session, conversation, area=body.area or "comercial", named=named
+        )
+    if advisor is None or not advisor.is_active:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="No hay un asesor activo para asignar"
+        )
+    assignment.assign(session, conversation, advisor, rule=rule, actor=principal.actor)
+    session.commit()
+    return conversation
+
+
+class ModeIn(BaseModel):
+    mode: str = Field(pattern="^(bot|human)$")
+
+
+@router.post("/{conversation_id}/mode", response_model=ConversationRead)
+def change_mode(
+    body: ModeIn, conversation: ConversationDep, session: SessionDep, principal: CurrentPrincipal
+) -> Conversation:
+    """`human`: an advisor takes over and the bot stays silent; `bot`: handed back."""
+    service.set_mode(session, conversation, body.mode, actor=principal.actor)
+    session.commit()
+    return conversation

@@ -39,6 +39,9 @@ class ConversationRead(BaseModel):
     phone_number_id: str
     mode: str
     status: str
+    assigned_advisor_id: int | None
+    assignment_rule: str | None
+    commercial_intent: bool
     created_at: datetime
     last_message_at: datetime
     last_message: MessageRead | None = None

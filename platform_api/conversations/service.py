@@ -3,9 +3,10 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from platform_api.audit import service as audit
 from platform_api.contacts.models import Contact
 from platform_api.conversations.models import (
     STATUS_OPEN,
@@ -81,17 +82,44 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def visible_to(query: Select, advisor_id: int | None) -> Select:
+    """An advisor sees conversations assigned to them or to nobody; None means everything."""
+    if advisor_id is None:
+        return query
+    return query.where(
+        (Conversation.assigned_advisor_id == advisor_id)
+        | Conversation.assigned_advisor_id.is_(None)
+    )
+
+
 def list_conversations(
-    session: Session, *, limit: int = 50, offset: int = 0
+    session: Session,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    advisor_id: int | None = None,
 ) -> tuple[list[Conversation], int]:
-    total = session.scalar(select(func.count()).select_from(Conversation)) or 0
+    query = visible_to(select(Conversation), advisor_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
-        select(Conversation)
-        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+        query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
         .limit(limit)
         .offset(offset)
     ).all()
     return list(rows), total
+
+
+def set_mode(session: Session, conversation: Conversation, mode: str, *, actor: str) -> None:
+    if conversation.mode == mode:
+        return
+    audit.record(
+        session,
+        actor=actor,
+        action="conversation.mode_changed",
+        entity=conversation,
+        details={"from": conversation.mode, "to": mode},
+    )
+    conversation.mode = mode
 
 
 def last_messages(session: Session, conversation_ids: list[int]) -> dict[int, Message]:

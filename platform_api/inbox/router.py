@@ -7,13 +7,15 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from platform_api.advisors import service as advisors
+from platform_api.audit import service as audit
 from platform_api.auth import (
     SESSION_COOKIE,
     SESSION_SECONDS,
     Principal,
     issue_session_cookie,
-    read_session_cookie,
-    token_is_valid,
+    password_matches,
+    principal_from_request,
 )
 from platform_api.conversations import service as conversations
 from platform_api.database import SessionDep
@@ -30,8 +32,8 @@ SENDER_LABELS = {
 templates.env.globals["sender_labels"] = SENDER_LABELS
 
 
-def signed_in(request: Request) -> Principal | None:
-    return read_session_cookie(request.cookies.get(SESSION_COOKIE))
+def scope(principal: Principal) -> int | None:
+    return None if principal.sees_everything else principal.advisor_id
 
 
 def to_login() -> RedirectResponse:
@@ -44,18 +46,30 @@ def login_page(request: Request) -> Response:
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(request: Request, token: Annotated[str, Form()]) -> Response:
-    if not token_is_valid(token.strip()):
+def login(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=200)],
+) -> Response:
+    advisor = advisors.get_by_email(session, email.strip())
+    if (
+        advisor is None
+        or not advisor.is_active
+        or not password_matches(advisor.password_hash, password)
+    ):
         return templates.TemplateResponse(
             request,
             "login.html",
-            {"error": "Token incorrecto."},
+            {"error": "Correo o contraseña incorrectos.", "email": email},
             status_code=status.HTTP_401_UNAUTHORIZED,
         )
+    audit.record(session, actor=f"advisor:{advisor.id}", action="advisor.signed_in", entity=advisor)
+    session.commit()
     response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         SESSION_COOKIE,
-        issue_session_cookie("operador"),
+        issue_session_cookie(advisor.id),
         max_age=SESSION_SECONDS,
         httponly=True,
         samesite="lax",
@@ -72,29 +86,35 @@ def logout() -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 def conversation_list(request: Request, session: SessionDep) -> Response:
-    if signed_in(request) is None:
+    principal = principal_from_request(request, session)
+    if principal is None:
         return to_login()
-    rows, total = conversations.list_conversations(session, limit=200)
+    rows, total = conversations.list_conversations(session, limit=200, advisor_id=scope(principal))
     latest = conversations.last_messages(session, [c.id for c in rows])
     return templates.TemplateResponse(
         request,
         "conversations.html",
-        {"conversations": rows, "latest": latest, "total": total},
+        {"conversations": rows, "latest": latest, "total": total, "principal": principal},
     )
 
 
 @router.get("/conversations/{conversation_id}", response_class=HTMLResponse)
 def conversation_page(request: Request, conversation_id: int, session: SessionDep) -> Response:
-    if signed_in(request) is None:
+    principal = principal_from_request(request, session)
+    if principal is None:
         return to_login()
     conversation = conversations.get(session, conversation_id)
-    if conversation is None:
+    advisor_scope = scope(principal)
+    if conversation is None or (
+        advisor_scope is not None and conversation.assigned_advisor_id not in (None, advisor_scope)
+    ):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Conversación no encontrada")
     return templates.TemplateResponse(
         request,
         "conversation.html",
         {
             "conversation": conversation,
+            "principal": principal,
             "messages": conversations.list_messages(session, conversation.id),
         },
     )

@@ -82,6 +82,42 @@ class GraphClient:
         data = response.json()
         return SentMessage(wamid=data["messages"][0]["id"], contacts=data.get("contacts", []))
 
+    def media_info(self, *, media_id: str, token: str) -> dict[str, Any]:
+        """GET /{media-id}: the short-lived download URL, MIME type, size and hash."""
+        try:
+            response = self._client.get(
+                f"{self.base_url}/{self.version}/{media_id}",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        except httpx.HTTPError as exc:
+            raise GraphError(
+                http_status=0, code=None, message=f"{type(exc).__name__}: {exc}"
+            ) from exc
+        _raise_for_graph_error(response)
+        return response.json()
+
+    def download_media(self, *, url: str, token: str, max_bytes: int) -> bytes:
+        """The file behind a media URL (bearer token required), refusing more than max_bytes."""
+        chunks: list[bytes] = []
+        received = 0
+        try:
+            with self._client.stream(
+                "GET", url, headers={"Authorization": f"Bearer {token}"}
+            ) as response:
+                if not response.is_success:
+                    response.read()
+                    _raise_for_graph_error(response)
+                for chunk in response.iter_bytes():
+                    received += len(chunk)
+                    if received > max_bytes:
+                        raise MediaTooLargeError(f"más de {max_bytes} bytes")
+                    chunks.append(chunk)
+        except httpx.HTTPError as exc:
+            raise GraphError(
+                http_status=0, code=None, message=f"{type(exc).__name__}: {exc}"
+            ) from exc
+        return b"".join(chunks)
+
 
 _shared_client: GraphClient | None = None
 
@@ -92,3 +128,7 @@ def get_graph_client() -> GraphClient:
     if _shared_client is None:
         _shared_client = GraphClient()
     return _shared_client
+
+
+class MediaTooLargeError(Exception):
+    pass

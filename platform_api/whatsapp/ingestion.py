@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from platform_api.attachments import service as attachments
+from platform_api.audit import service as audit
 from platform_api.contacts import service as contacts
 from platform_api.conversations import service as conversations
 from platform_api.conversations.models import (
@@ -37,6 +39,8 @@ class IngestResult:
     duplicates: int = 0
     statuses_updated: int = 0
     bot_turns: list[BotTurn] = field(default_factory=list)
+    # Attachments recorded in this batch, to fetch from the Graph API after the commit.
+    pending_attachment_ids: list[int] = field(default_factory=list)
 
 
 def text_for_bot(event: InboundMessageEvent) -> str:
@@ -69,7 +73,7 @@ def ingest_message(session: Session, event: InboundMessageEvent, result: IngestR
     payload = event.model_dump(
         include={"reply_id", "reply_title", "media", "context_wamid"}, exclude_none=True
     )
-    conversations.add_message(
+    message = conversations.add_message(
         session,
         conversation=conversation,
         direction=DIRECTION_IN,
@@ -82,6 +86,23 @@ def ingest_message(session: Session, event: InboundMessageEvent, result: IngestR
         sent_at=datetime.fromtimestamp(event.timestamp, UTC),
     )
     result.stored += 1
+    audit.record(
+        session,
+        actor=f"customer:{contact.id}",
+        action="message.received",
+        entity=message,
+        details={"wamid": event.wamid, "type": event.type, "conversation_id": conversation.id},
+    )
+    if event.media is not None:
+        attachment = attachments.record_pending(
+            session,
+            message,
+            media_id=event.media.id,
+            kind=event.type,
+            mime_type=event.media.mime_type,
+            filename=event.media.filename,
+        )
+        result.pending_attachment_ids.append(attachment.id)
     if number.answered_by_bot and conversation.mode == MODE_BOT:
         result.bot_turns.append(
             BotTurn(
@@ -107,6 +128,17 @@ def apply_status(session: Session, event: StatusEvent, result: IngestResult) -> 
         error = event.errors[0]
         message.error_code = error.get("code")
         message.error_detail = (error.get("error_data") or {}).get("details") or error.get("title")
+        audit.record(
+            session,
+            actor="meta",
+            action="message.failed",
+            entity=message,
+            details={
+                "wamid": event.wamid,
+                "code": message.error_code,
+                "detail": message.error_detail,
+            },
+        )
     result.statuses_updated += 1
 
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from platform_api.audit import service as audit
 from platform_api.contacts import service as contacts
 from platform_api.conversations import service as conversations
 from platform_api.conversations.models import DIRECTION_OUT, Conversation, Message
@@ -42,6 +43,7 @@ def send_to_conversation(
     message: dict[str, Any],
     sender: str,
     in_reply_to: str | None = None,
+    actor: str | None = None,
 ) -> Message:
     """Stores the message as sent (with Meta's wamid) or as failed (with Meta's code and reason)."""
     number = get_business_number(conversation.phone_number_id)
@@ -65,11 +67,31 @@ def send_to_conversation(
             phone_number_id=number.phone_number_id, token=number.token, body=body
         )
     except GraphError as error:
-        return conversations.add_message(
+        failed = conversations.add_message(
             session,
             **stored,
             status="failed",
             error_code=error.code,
             error_detail=error.details or error.message,
         )
-    return conversations.add_message(session, **stored, status="sent", wamid=sent.wamid)
+        audit.record(
+            session,
+            actor=actor or sender,
+            action="message.failed",
+            entity=failed,
+            details={
+                "code": error.code,
+                "detail": failed.error_detail,
+                "conversation_id": conversation.id,
+            },
+        )
+        return failed
+    sent_message = conversations.add_message(session, **stored, status="sent", wamid=sent.wamid)
+    audit.record(
+        session,
+        actor=actor or sender,
+        action="message.sent",
+        entity=sent_message,
+        details={"wamid": sent.wamid, "type": message["type"], "conversation_id": conversation.id},
+    )
+    return sent_message

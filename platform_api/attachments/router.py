@@ -1,0 +1,79 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.responses import FileResponse
+
+from platform_api.attachments import service
+from platform_api.attachments.models import STATUS_STORED, Attachment
+from platform_api.attachments.schemas import AttachmentRead
+from platform_api.auth import CurrentPrincipal
+from platform_api.conversations.router import ConversationDep, get_conversation
+from platform_api.database import SessionDep
+from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
+
+router = APIRouter(tags=["attachments"])
+
+
+def get_attachment(
+    attachment_id: int, session: SessionDep, principal: CurrentPrincipal
+) -> Attachment:
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Adjunto no encontrado")
+    get_conversation(attachment.conversation_id, session, principal)  # same visibility
+    return attachment
+
+
+AttachmentDep = Annotated[Attachment, Depends(get_attachment)]
+
+
+@router.get("/conversations/{conversation_id}/attachments", response_model=list[AttachmentRead])
+def list_attachments(conversation: ConversationDep, session: SessionDep) -> list[AttachmentRead]:
+    return [
+        AttachmentRead.model_validate(a)
+        for a in service.list_for_conversation(session, conversation.id)
+    ]
+
+
+@router.get("/attachments/{attachment_id}", response_model=AttachmentRead)
+def read_attachment(attachment: AttachmentDep) -> Attachment:
+    return attachment
+
+
+@router.get(
+    "/attachments/{attachment_id}/content",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"application/octet-stream": {}}},
+        409: {"description": "El archivo aún no está disponible"},
+    },
+)
+def attachment_content(attachment: AttachmentDep) -> FileResponse:
+    path = service.file_path(attachment)
+    if path is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"El archivo no está disponible ({attachment.status}: "
+            f"{attachment.error or 'en descarga'})",
+        )
+    return FileResponse(
+        path,
+        media_type=attachment.mime_type or "application/octet-stream",
+        filename=attachment.filename or f"adjunto-{attachment.id}",
+        content_disposition_type="inline"
+        if attachment.kind in ("image", "audio", "video")
+        else "attachment",
+    )
+
+
+@router.post("/attachments/{attachment_id}/fetch", response_model=AttachmentRead)
+def retry_fetch(
+    attachment: AttachmentDep,
+    session: SessionDep,
+    graph: Annotated[GraphClient, Depends(get_graph_client)],
+) -> Attachment:
+    """Downloads again from the Graph API an attachment that failed (Meta keeps media 30 days)."""
+    if attachment.status != STATUS_STORED:
+        service.fetch_and_store(session, graph, attachment)
+        session.commit()
+    return attachment

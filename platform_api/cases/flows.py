@@ -1,0 +1,56 @@
+"""Opening a case spans domains: the case, the advisor's notification, the conversation's flag."""
+
+from sqlalchemy.orm import Session
+
+from platform_api.advisors.models import Advisor
+from platform_api.cases import service as cases
+from platform_api.cases.service import CaseResult
+from platform_api.conversations.models import Conversation
+from platform_api.notifications import service as notifications
+
+TYPE_LABELS = {
+    "cotizacion": "cotización",
+    "informacion": "información",
+    "pedido": "estado de pedido",
+    "soporte": "soporte técnico",
+    "documentos": "documentos",
+    "financiero": "área financiera",
+}
+COMMERCIAL_TYPES = ("cotizacion", "informacion")
+
+
+def open_case(
+    session: Session,
+    *,
+    conversation: Conversation,
+    type: str,
+    description: str,
+    actor: str,
+    advisor: Advisor | None = None,
+    message_ids: list[int] | None = None,
+) -> CaseResult:
+    result = cases.create_case(
+        session,
+        contact=conversation.contact,
+        conversation=conversation,
+        type=type,
+        description=description,
+        actor=actor,
+        advisor=advisor,
+        message_ids=message_ids,
+    )
+    if type in COMMERCIAL_TYPES:
+        conversation.commercial_intent = True
+    if advisor is not None:
+        verb = "agregó información a" if result.duplicate else "abrió"
+        notifications.notify(
+            session,
+            advisor_id=advisor.id,
+            kind="case_for_you",
+            actor=actor,
+            case_id=result.case.id,
+            conversation_id=conversation.id,
+            text=f"{conversation.contact.display_name} te indicó como su asesor y {verb} "
+            f"el caso {result.case.number} ({TYPE_LABELS[type]}).",
+        )
+    return result

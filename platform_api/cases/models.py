@@ -1,0 +1,61 @@
+"""Cases (solicitudes): what a customer asked for, numbered PS-<year>-<5+ digits>."""
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from platform_api.advisors.models import Advisor
+from platform_api.contacts.models import Contact
+from platform_api.conversations.models import Message
+from platform_api.database import Base, utcnow
+
+CASE_TYPES = ("cotizacion", "informacion", "pedido", "soporte", "documentos", "financiero")
+# `pedido` goes to the advisor the customer names; their area is recorded with the case.
+AREA_BY_TYPE = {
+    "cotizacion": "comercial",
+    "informacion": "comercial",
+    "pedido": "comercial",
+    "soporte": "soporte",
+    "documentos": "documental",
+    "financiero": "financiera",
+}
+CASE_STATUSES = ("abierto", "en_proceso", "cerrado", "incompleto")
+OPEN_STATUSES = ("abierto", "en_proceso")
+
+case_message = Table(
+    "case_message",
+    Base.metadata,
+    Column("case_id", ForeignKey("case.id", ondelete="CASCADE"), primary_key=True),
+    Column("message_id", ForeignKey("message.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class CaseCounter(Base):
+    """One row per year; incremented atomically so numbers are never repeated or reused."""
+
+    __tablename__ = "case_counter"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+class Case(Base):
+    __tablename__ = "case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    type: Mapped[str] = mapped_column(String(20))
+    area: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default="abierto", index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id"))
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    contact: Mapped[Contact] = relationship(lazy="joined")
+    advisor: Mapped[Advisor | None] = relationship(lazy="joined")
+    messages: Mapped[list[Message]] = relationship(secondary=case_message, order_by="Message.id")

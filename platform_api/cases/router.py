@@ -1,0 +1,117 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+
+from platform_api.advisors.models import Advisor
+from platform_api.attachments.schemas import AttachmentRead
+from platform_api.auth import CurrentPrincipal
+from platform_api.cases import flows, service
+from platform_api.cases.models import Case
+from platform_api.cases.schemas import (
+    CaseCreate,
+    CaseCreated,
+    CaseDetail,
+    CaseList,
+    CaseRead,
+    CaseUpdate,
+)
+from platform_api.conversations.router import advisor_scope, get_conversation
+from platform_api.database import SessionDep
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+
+def get_case(number: str, session: SessionDep, principal: CurrentPrincipal) -> Case:
+    case = service.get_by_number(session, number)
+    scope = advisor_scope(principal)
+    if case is None or (scope is not None and case.advisor_id not in (None, scope)):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Caso no encontrado")
+    return case
+
+
+CaseDep = Annotated[Case, Depends(get_case)]
+
+
+def detail(session: SessionDep, case: Case) -> CaseDetail:
+    read = CaseDetail.model_validate(case)
+    read.attachments = [
+        AttachmentRead.model_validate(a) for a in service.attachments_of(session, case)
+    ]
+    return read
+
+
+def active_advisor(session: SessionDep, advisor_id: int | None) -> Advisor | None:
+    if advisor_id is None:
+        return None
+    advisor = session.get(Advisor, advisor_id)
+    if advisor is None or not advisor.is_active:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"Asesor {advisor_id} no existe o está inactivo",
+        )
+    return advisor
+
+
+@router.post("", response_model=CaseCreated, status_code=status.HTTP_201_CREATED)
+def create_case(body: CaseCreate, session: SessionDep, principal: CurrentPrincipal) -> CaseCreated:
+    """Opens a case, or, for an open case of the same type and contact inside the duplicate
+    window, adds the new messages and attachments to it (`duplicate: true`)."""
+    conversation = get_conversation(body.conversation_id, session, principal)
+    advisor = active_advisor(session, body.advisor_id)
+    actor = "bot" if principal.kind == "service" else principal.actor
+    result = flows.open_case(
+        session,
+        conversation=conversation,
+        type=body.type,
+        description=body.description.strip(),
+        actor=actor,
+        advisor=advisor,
+        message_ids=body.message_ids,
+    )
+    session.commit()
+    return CaseCreated(**detail(session, result.case).model_dump(), duplicate=result.duplicate)
+
+
+@router.get("", response_model=CaseList)
+def list_cases(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    phone: str | None = None,
+    type: str | None = None,
+    status: str | None = None,
+    advisor_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CaseList:
+    rows, total = service.list_cases(
+        session,
+        phone=phone,
+        type=type,
+        status=status,
+        advisor_id=advisor_id,
+        visible_to_advisor=advisor_scope(principal),
+        limit=limit,
+        offset=offset,
+    )
+    return CaseList(total=total, items=[CaseRead.model_validate(c) for c in rows])
+
+
+@router.get("/{number}", response_model=CaseDetail)
+def read_case(case: CaseDep, session: SessionDep) -> CaseDetail:
+    return detail(session, case)
+
+
+@router.patch("/{number}", response_model=CaseDetail)
+def update_case(
+    body: CaseUpdate, case: CaseDep, session: SessionDep, principal: CurrentPrincipal
+) -> CaseDetail:
+    service.update_case(
+        session,
+        case,
+        actor=principal.actor,
+        status=body.status,
+        advisor=active_advisor(session, body.advisor_id),
+        description=body.description,
+    )
+    session.commit()
+    return detail(session, case)

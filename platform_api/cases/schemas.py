@@ -1,0 +1,64 @@
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from platform_api.attachments.schemas import AttachmentRead
+from platform_api.cases.models import CASE_STATUSES, CASE_TYPES
+from platform_api.conversations.schemas import ContactRead, MessageRead
+
+TYPE_PATTERN = f"^({'|'.join(CASE_TYPES)})$"
+STATUS_PATTERN = f"^({'|'.join(CASE_STATUSES)})$"
+
+
+class CaseCreate(BaseModel):
+    conversation_id: int
+    type: str = Field(pattern=TYPE_PATTERN)
+    description: str = Field(default="", max_length=20000)
+    advisor_id: int | None = None
+    # The customer's messages that describe the request; default: those no case holds yet.
+    message_ids: list[int] | None = Field(default=None, max_length=500)
+
+
+class CaseUpdate(BaseModel):
+    status: str | None = Field(default=None, pattern=STATUS_PATTERN)
+    advisor_id: int | None = None
+    description: str | None = Field(default=None, max_length=20000)
+
+
+class AdvisorBrief(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    area: str
+
+
+class CaseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    number: str
+    type: str
+    area: str
+    status: str
+    contact: ContactRead
+    conversation_id: int | None
+    advisor: AdvisorBrief | None
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class CaseDetail(CaseRead):
+    messages: list[MessageRead] = []
+    attachments: list[AttachmentRead] = []
+
+
+class CaseCreated(CaseDetail):
+    duplicate: bool
+
+
+class CaseList(BaseModel):
+    total: int
+    items: list[CaseRead]

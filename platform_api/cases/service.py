@@ -1,0 +1,245 @@
+"""Cases: numbering, creation with the conversation's evidence, duplicates, updates."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from platform_api.advisors.models import Advisor
+from platform_api.attachments.models import Attachment
+from platform_api.audit import service as audit
+from platform_api.cases.models import (
+    AREA_BY_TYPE,
+    OPEN_STATUSES,
+    Case,
+    CaseCounter,
+    case_message,
+)
+from platform_api.config import settings
+from platform_api.contacts.models import Contact
+from platform_api.conversations.models import DIRECTION_IN, Conversation, Message
+from platform_api.database import utcnow
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    duplicate: bool
+
+
+def next_number(session: Session, now: datetime | None = None) -> str:
+    """PS-<year>-<5+ digits>, from an atomic counter: never repeated, never reused."""
+    year = (now or utcnow()).year
+    bump = (
+        update(CaseCounter)
+        .where(CaseCounter.year == year)
+        .values(last_value=CaseCounter.last_value + 1)
+        .returning(CaseCounter.last_value)
+    )
+    value = session.execute(bump).scalar_one_or_none()
+    if value is None:
+        try:
+            with session.begin_nested():
+                session.execute(insert(CaseCounter).values(year=year, last_value=0))
+        except IntegrityError:
+            pass  # another transaction created this year's row first
+        value = session.execute(bump).scalar_one()
+    return f"PS-{year}-{value:05d}"
+
+
+def get_by_number(session: Session, number: str) -> Case | None:
+    return session.scalar(select(Case).where(Case.number == number.upper()))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def find_open_duplicate(
+    session: Session, *, contact_id: int, type: str, now: datetime | None = None
+) -> Case | None:
+    since = (now or utcnow()) - timedelta(hours=settings.duplicate_window_hours)
+    candidate = session.scalar(
+        select(Case)
+        .where(Case.contact_id == contact_id, Case.type == type, Case.status.in_(OPEN_STATUSES))
+        .order_by(Case.created_at.desc())
+        .limit(1)
+    )
+    if candidate is not None and _aware(candidate.created_at) >= since:
+        return candidate
+    return None
+
+
+def unlinked_customer_messages(session: Session, conversation: Conversation) -> list[Message]:
+    """The customer's messages in this conversation that no case holds yet."""
+    linked = exists().where(case_message.c.message_id == Message.id)
+    return list(
+        session.scalars(
+            select(Message)
+            .where(
+                Message.conversation_id == conversation.id,
+                Message.direction == DIRECTION_IN,
+                ~linked,
+            )
+            .order_by(Message.id)
+        ).all()
+    )
+
+
+def link_evidence(
+    session: Session, case: Case, conversation: Conversation | None, message_ids: list[int] | None
+) -> tuple[list[int], list[int]]:
+    """Links the request's messages and every attachment of the conversation not yet linked."""
+    if conversation is None:
+        return [], []
+    if message_ids is None:
+        messages = unlinked_customer_messages(session, conversation)
+    else:
+        messages = list(
+            session.scalars(
+                select(Message).where(
+                    Message.id.in_(message_ids), Message.conversation_id == conversation.id
+                )
+            ).all()
+        )
+    already = {m.id for m in case.messages}
+    new_messages = [m for m in messages if m.id not in already]
+    case.messages.extend(new_messages)
+    attachments = session.scalars(
+        select(Attachment).where(
+            Attachment.conversation_id == conversation.id, Attachment.case_id.is_(None)
+        )
+    ).all()
+    for attachment in attachments:
+        attachment.case_id = case.id
+    return [m.id for m in new_messages], [a.id for a in attachments]
+
+
+def create_case(
+    session: Session,
+    *,
+    contact: Contact,
+    conversation: Conversation | None,
+    type: str,
+    description: str,
+    actor: str,
+    advisor: Advisor | None = None,
+    message_ids: list[int] | None = None,
+) -> CaseResult:
+    """Escenario 5: an open case of the same type younger than the window gets the new details."""
+    existing = find_open_duplicate(session, contact_id=contact.id, type=type)
+    if existing is not None:
+        if description and description not in existing.description:
+            existing.description = f"{existing.description}\n---\n{description}".strip()
+        linked_messages, linked_attachments = link_evidence(
+            session, existing, conversation, message_ids
+        )
+        audit.record(
+            session,
+            actor=actor,
+            action="case.duplicate_appended",
+            entity=existing,
+            details={
+                "number": existing.number,
+                "messages": linked_messages,
+                "attachments": linked_attachments,
+            },
+        )
+        return CaseResult(existing, duplicate=True)
+    case = Case(
+        number=next_number(session),
+        type=type,
+        area=advisor.area if (type == "pedido" and advisor) else AREA_BY_TYPE[type],
+        status="abierto",
+        contact_id=contact.id,
+        conversation_id=conversation.id if conversation else None,
+        advisor_id=advisor.id if advisor else None,
+        description=description,
+    )
+    session.add(case)
+    session.flush()
+    linked_messages, linked_attachments = link_evidence(session, case, conversation, message_ids)
+    audit.record(
+        session,
+        actor=actor,
+        action="case.created",
+        entity=case,
+        details={
+            "number": case.number,
+            "type": case.type,
+            "area": case.area,
+            "advisor_id": case.advisor_id,
+            "messages": linked_messages,
+            "attachments": linked_attachments,
+        },
+    )
+    return CaseResult(case, duplicate=False)
+
+
+def update_case(
+    session: Session,
+    case: Case,
+    *,
+    actor: str,
+    status: str | None = None,
+    advisor: Advisor | None = None,
+    description: str | None = None,
+) -> Case:
+    changes: dict[str, object] = {}
+    if status is not None and status != case.status:
+        changes["status"] = [case.status, status]
+        case.status = status
+        case.closed_at = utcnow() if status in ("cerrado", "incompleto") else None
+    if advisor is not None and advisor.id != case.advisor_id:
+        changes["advisor_id"] = [case.advisor_id, advisor.id]
+        case.advisor_id = advisor.id
+    if description is not None and description != case.description:
+        changes["description"] = True
+        case.description = description
+    if changes:
+        audit.record(
+            session,
+            actor=actor,
+            action="case.updated",
+            entity=case,
+            details={"number": case.number, **changes},
+        )
+    return case
+
+
+def list_cases(
+    session: Session,
+    *,
+    phone: str | None = None,
+    type: str | None = None,
+    status: str | None = None,
+    advisor_id: int | None = None,
+    visible_to_advisor: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Case], int]:
+    query = select(Case)
+    if phone:
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        query = query.join(Contact, Contact.id == Case.contact_id).where(Contact.wa_id == digits)
+    if type:
+        query = query.where(Case.type == type)
+    if status:
+        query = query.where(Case.status == status)
+    if advisor_id:
+        query = query.where(Case.advisor_id == advisor_id)
+    if visible_to_advisor is not None:
+        query = query.where((Case.advisor_id == visible_to_advisor) | Case.advisor_id.is_(None))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Case.id.desc()).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def attachments_of(session: Session, case: Case) -> list[Attachment]:
+    return list(
+        session.scalars(
+            select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+        ).all()
+    )

@@ -1,0 +1,90 @@
+"""Who takes a conversation: the advisor the customer named, else the contact's owner, else
+round robin among the area's active advisors (the one with fewest open conversations)."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from platform_api.advisors.models import Advisor
+from platform_api.audit import service as audit
+from platform_api.conversations.models import STATUS_OPEN, Conversation
+from platform_api.notifications import service as notifications
+
+RULE_NAMED = "named_by_customer"
+RULE_OWNER = "contact_owner"
+RULE_ROUND_ROBIN = "round_robin"
+RULE_MANUAL = "manual"
+RULE_LABELS = {
+    RULE_NAMED: "Asesor indicado por el cliente",
+    RULE_OWNER: "Asesor responsable del contacto",
+    RULE_ROUND_ROBIN: "Turno rotativo del área",
+    RULE_MANUAL: "Asignación manual",
+}
+
+
+def contact_owner(session: Session, conversation: Conversation) -> Advisor | None:
+    """The advisor who last had this contact's conversations, if still active."""
+    advisor_id = session.scalar(
+        select(Conversation.assigned_advisor_id)
+        .where(
+            Conversation.contact_id == conversation.contact_id,
+            Conversation.id != conversation.id,
+            Conversation.assigned_advisor_id.is_not(None),
+        )
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+    advisor = session.get(Advisor, advisor_id) if advisor_id else None
+    return advisor if advisor is not None and advisor.is_active else None
+
+
+def next_in_area(session: Session, area: str) -> Advisor | None:
+    open_load = (
+        select(Conversation.assigned_advisor_id, func.count().label("load"))
+        .where(Conversation.status == STATUS_OPEN)
+        .group_by(Conversation.assigned_advisor_id)
+        .subquery()
+    )
+    return session.scalar(
+        select(Advisor)
+        .outerjoin(open_load, open_load.c.assigned_advisor_id == Advisor.id)
+        .where(Advisor.area == area, Advisor.is_active.is_(True))
+        .order_by(func.coalesce(open_load.c.load, 0), Advisor.id)
+        .limit(1)
+    )
+
+
+def choose_advisor(
+    session: Session, conversation: Conversation, *, area: str, named: Advisor | None = None
+) -> tuple[Advisor | None, str]:
+    if named is not None and named.is_active:
+        return named, RULE_NAMED
+    owner = contact_owner(session, conversation)
+    if owner is not None:
+        return owner, RULE_OWNER
+    return next_in_area(session, area), RULE_ROUND_ROBIN
+
+
+def assign(
+    session: Session, conversation: Conversation, advisor: Advisor, *, rule: str, actor: str
+) -> Conversation:
+    previous = conversation.assigned_advisor_id
+    conversation.assigned_advisor_id = advisor.id
+    conversation.assignment_rule = rule
+    audit.record(
+        session,
+        actor=actor,
+        action="conversation.assigned",
+        entity=conversation,
+        details={"advisor_id": advisor.id, "previous_advisor_id": previous, "rule": rule},
+    )
+    if previous != advisor.id:
+        notifications.notify(
+            session,
+            advisor_id=advisor.id,
+            kind="conversation_assigned",
+            actor=actor,
+            conversation_id=conversation.id,
+            text=f"Se te asignó la conversación con {conversation.contact.display_name} "
+            f"({RULE_LABELS.get(rule, rule)}).",
+        )
+    return conversation

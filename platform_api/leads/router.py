@@ -1,0 +1,78 @@
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from platform_api.attachments.schemas import AttachmentRead
+from platform_api.auth import CurrentPrincipal
+from platform_api.conversations.router import ConversationDep
+from platform_api.conversations.schemas import MessageRead
+from platform_api.database import SessionDep
+from platform_api.leads import service
+from platform_api.leads.models import Lead
+from platform_api.leads.schemas import (
+    LeadDetail,
+    LeadFromConversation,
+    LeadList,
+    LeadRead,
+    LeadResult,
+)
+
+router = APIRouter(tags=["leads"])
+
+
+def detail(lead: Lead) -> LeadDetail:
+    read = LeadDetail.model_validate(lead)
+    read.conversation_ids = [c.id for c in lead.conversations]
+    read.messages = [MessageRead.model_validate(m) for m in lead.messages]
+    read.attachments = [AttachmentRead.model_validate(a) for a in lead.attachments]
+    return read
+
+
+@router.post("/conversations/{conversation_id}/lead", response_model=LeadResult)
+def lead_from_conversation(
+    conversation: ConversationDep,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    body: LeadFromConversation | None = None,
+) -> LeadResult:
+    """ "Crear Lead": creates the contact's lead, or updates the one they have (same contact,
+    phone or ID number), with the conversation's messages and attachments."""
+    owner = principal.advisor_id or conversation.assigned_advisor_id
+    lead, action = service.create_or_update_from_conversation(
+        session,
+        conversation,
+        body or LeadFromConversation(),
+        actor=principal.actor,
+        owner_advisor_id=owner,
+    )
+    session.commit()
+    return LeadResult(action=action, lead=detail(lead))
+
+
+@router.get("/leads", response_model=LeadList)
+def list_leads(
+    session: SessionDep,
+    _: CurrentPrincipal,
+    phone: str | None = None,
+    id_number: str | None = None,
+    owner_advisor_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> LeadList:
+    rows, total = service.list_leads(
+        session,
+        phone=phone,
+        id_number=id_number,
+        owner_advisor_id=owner_advisor_id,
+        limit=limit,
+        offset=offset,
+    )
+    return LeadList(total=total, items=[LeadRead.model_validate(lead) for lead in rows])
+
+
+@router.get("/leads/{lead_id}", response_model=LeadDetail)
+def read_lead(lead_id: int, session: SessionDep, _: CurrentPrincipal) -> LeadDetail:
+    lead = service.get(session, lead_id)
+    if lead is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Lead no encontrado")
+    return detail(lead)

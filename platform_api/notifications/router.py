@@ -1,0 +1,65 @@
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from platform_api.auth import CurrentPrincipal, Principal
+from platform_api.database import SessionDep
+from platform_api.notifications import service
+from platform_api.notifications.schemas import NotificationList, NotificationRead, UnreadCount
+
+router = APIRouter(prefix="/notifications", tags=["notifications"])
+
+
+def whose(principal: Principal, advisor_id: int | None) -> int | None:
+    """Advisors read their own notifications; admins and the service may read anyone's."""
+    if principal.sees_everything:
+        return advisor_id
+    if advisor_id is not None and advisor_id != principal.advisor_id:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, detail="Solo puedes ver tus propias notificaciones"
+        )
+    return principal.advisor_id
+
+
+@router.get("", response_model=NotificationList)
+def list_notifications(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    advisor_id: int | None = None,
+    unread: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> NotificationList:
+    target = whose(principal, advisor_id)
+    rows, total = service.list_notifications(
+        session, advisor_id=target, unread=unread, limit=limit, offset=offset
+    )
+    return NotificationList(
+        total=total,
+        unread=service.unread_count(session, target) if target is not None else None,
+        items=[NotificationRead.model_validate(n) for n in rows],
+    )
+
+
+@router.get("/unread-count", response_model=UnreadCount)
+def unread_count(
+    session: SessionDep, principal: CurrentPrincipal, advisor_id: int | None = None
+) -> UnreadCount:
+    target = whose(principal, advisor_id)
+    if target is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="Indique advisor_id")
+    return UnreadCount(advisor_id=target, unread=service.unread_count(session, target))
+
+
+@router.post("/{notification_id}/read", response_model=NotificationRead)
+def mark_read(
+    notification_id: int, session: SessionDep, principal: CurrentPrincipal
+) -> NotificationRead:
+    notification = service.get(session, notification_id)
+    if notification is None or (
+        not principal.sees_everything and notification.advisor_id != principal.advisor_id
+    ):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Notificación no encontrada")
+    service.mark_read(session, notification, actor=principal.actor)
+    session.commit()
+    return NotificationRead.model_validate(notification)

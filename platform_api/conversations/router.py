@@ -5,8 +5,8 @@ from pydantic import BaseModel, Field
 
 from platform_api.advisors.models import Advisor
 from platform_api.auth import CurrentPrincipal, Principal
-from platform_api.conversations import assignment, service
-from platform_api.conversations.models import Conversation
+from platform_api.conversations import assignment, hyperlink, service
+from platform_api.conversations.models import Conversation, Message
 from platform_api.conversations.schemas import (
     ConversationList,
     ConversationRead,
@@ -14,6 +14,7 @@ from platform_api.conversations.schemas import (
     MessageRead,
 )
 from platform_api.database import SessionDep
+from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 
@@ -95,6 +96,60 @@ def assign_conversation(
     assignment.assign(session, conversation, advisor, rule=rule, actor=principal.actor)
     session.commit()
     return conversation
+
+
+class HyperlinkIn(BaseModel):
+    advisor_id: int
+    # Plantilla K: the customer (or the advisor) accepted that traceability is lost.
+    traceability_loss_confirmed: bool
+    sender: str = Field(default="bot", pattern="^(bot|advisor)$")
+
+
+@router.post("/{conversation_id}/hyperlink", response_model=MessageRead)
+def send_hyperlink(
+    body: HyperlinkIn,
+    conversation: ConversationDep,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    graph: Annotated[GraphClient, Depends(get_graph_client)],
+) -> Message:
+    """Sends a wa.me link to the advisor's personal phone; audited as traceability lost."""
+    if not body.traceability_loss_confirmed:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail="Confirme que se perderá la trazabilidad antes de enviar el enlace",
+        )
+    advisor = session.get(Advisor, body.advisor_id)
+    if advisor is None or not advisor.is_active:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="Asesor no encontrado o inactivo"
+        )
+    actor = "bot" if body.sender == "bot" and principal.kind == "service" else principal.actor
+    try:
+        message = hyperlink.send_hyperlink(
+            session,
+            graph,
+            conversation=conversation,
+            advisor=advisor,
+            actor=actor,
+            sender=body.sender,
+        )
+    except hyperlink.NoPersonalPhoneError as error:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"{error} no tiene teléfono personal registrado",
+        ) from error
+    session.commit()
+    if message.status == "failed":
+        raise HTTPException(
+            status.HTTP_502_BAD_GATEWAY,
+            detail={
+                "message_id": message.id,
+                "error_code": message.error_code,
+                "error_detail": message.error_detail,
+            },
+        )
+    return message
 
 
 class ModeIn(BaseModel):

@@ -1,0 +1,63 @@
+"""Escenario 8: a wa.me link to an advisor's personal phone. Meta cannot move a conversation
+between numbers, so what follows happens outside the platform: traceability is lost, and the
+audit trail says so."""
+
+from urllib.parse import quote
+
+from sqlalchemy.orm import Session
+
+from platform_api.advisors.models import Advisor
+from platform_api.audit import service as audit
+from platform_api.conversations.models import Conversation, Message
+from platform_api.whatsapp.graph_client import GraphClient
+from platform_api.whatsapp.sending import send_to_conversation
+
+
+class NoPersonalPhoneError(ValueError):
+    pass
+
+
+def wa_me_link(advisor: Advisor, conversation: Conversation) -> str:
+    digits = "".join(ch for ch in advisor.personal_phone or "" if ch.isdigit())
+    if not digits:
+        raise NoPersonalPhoneError(advisor.name)
+    greeting = (
+        f"Hola {advisor.first_name}, soy {conversation.contact.display_name}. "
+        "Vengo del WhatsApp de PROSUMINISTROS."
+    )
+    return f"https://wa.me/{digits}?text={quote(greeting)}"
+
+
+def send_hyperlink(
+    session: Session,
+    graph: GraphClient,
+    *,
+    conversation: Conversation,
+    advisor: Advisor,
+    actor: str,
+    sender: str,
+) -> Message:
+    url = wa_me_link(advisor, conversation)
+    text = f"Aquí tienes el enlace para escribirle directamente a {advisor.name}: {url}"
+    message = send_to_conversation(
+        session,
+        graph,
+        conversation=conversation,
+        sender=sender,
+        actor=actor,
+        message={"type": "text", "text": {"body": text, "preview_url": True}},
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="hyperlink.sent",
+        entity=conversation,
+        details={
+            "advisor_id": advisor.id,
+            "url": url,
+            "message_id": message.id,
+            "status": message.status,
+            "traceability_lost": True,
+        },
+    )
+    return message

@@ -54,3 +54,12 @@ test: lint validate test-platform test-rasa test-e2e
 
 clean:
 	rm -rf models var/rasa-test-results .pytest_cache
+
+# NLU quality: 5-fold cross-validation of data/nlu, per-intent F1, fails if macro-F1 < 0.90.
+.PHONY: nlu-report
+nlu-report:
+	@test -x .venv/rasa/bin/rasa || { echo "no .venv/rasa: run make setup first" >&2; exit 1; }
+	rm -rf var/nlu-report
+	RASA_TELEMETRY_ENABLED=false PYTHONPATH=. .venv/rasa/bin/rasa test nlu --nlu data/nlu \
+	  --config rasa_project/config.yml --cross-validation --folds 5 --out var/nlu-report
+	$(RASA_PY) scripts/nlu_report.py var/nlu-report/intent_report.json --min-macro-f1 0.90

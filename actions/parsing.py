@@ -59,3 +59,61 @@ def parse_identification(text: str) -> Identification | None:
     if re.fullmatch(r"\d{6,10}", compact):
         return Identification("CC", compact)
     return None
+
+
+MENU_WORDS = {
+    "1": ("1", "uno", "1️⃣", "primera", "primero", "opcion 1", "cotizacion", "cotizar"),
+    "2": (
+        "2",
+        "dos",
+        "2️⃣",
+        "segunda",
+        "segundo",
+        "opcion 2",
+        "pedido",
+        "estado de mi pedido",
+        "estado del pedido",
+    ),
+    "3": ("3", "tres", "3️⃣", "tercera", "tercero", "opcion 3", "otro", "otro motivo", "otros"),
+}
+DONT_KNOW = re.compile(
+    r"^\s*(no\s+(s[eé]|recuerdo|me acuerdo|lo s[eé]|tengo idea|estoy segur[oa])|ni idea|"
+    r"ninguno|nadie|no\s+s[eé]\s+qui[eé]n)\b",
+    re.IGNORECASE,
+)
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", (text or "").lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip(" .!¡¿?")
+
+
+def parse_menu_option(text: str) -> str | None:
+    """ "1", "uno", "1️⃣", "la primera", "cotizacion", a tapped button's payload → "1"/"2"/"3"."""
+    raw = (text or "").strip()
+    payload = re.match(r'^/choose_option\{"option":\s*"([123])"\}$', raw)
+    if payload:
+        return payload.group(1)
+    for emoji, option in (("1️⃣", "1"), ("2️⃣", "2"), ("3️⃣", "3")):
+        if raw.startswith(emoji):
+            return option
+    plain = re.sub(r"^(la|el|opcion|quiero la|quiero el|elijo la|elijo el)\s+", "", _plain(raw))
+    plain = re.sub(r"\s+", " ", plain)
+    for option, words in MENU_WORDS.items():
+        if plain in words or plain in {f"opcion {option}", f"la {option}"}:
+            return option
+    return None
+
+
+def is_dont_know(text: str) -> bool:
+    return bool(DONT_KNOW.match(text or ""))
+
+
+def parse_quote_kind(text: str) -> str | None:
+    """Plantilla D 2: formal quote → cotizacion; general information → informacion."""
+    plain = _plain(text)
+    if re.search(r"formal|cotiza|la primera|^1$", plain) or plain in ("si", "sí"):
+        return "cotizacion"
+    if re.search(r"informacion|general|solo info|la segunda|^2$", plain):
+        return "informacion"
+    return None

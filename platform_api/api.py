@@ -1,19 +1,21 @@
 """The REST API under /api."""
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, status
 from sqlalchemy import text
 
 from platform_api.advisors.router import router as advisors_router
 from platform_api.attachments.router import router as attachments_router
 from platform_api.audit.router import router as audit_router
 from platform_api.cases.router import router as cases_router
+from platform_api.contacts.router import router as contacts_router
 from platform_api.conversations.router import router as conversations_router
 from platform_api.database import SessionDep
 from platform_api.leads.router import router as leads_router
 from platform_api.notifications.router import router as notifications_router
+from platform_api.validation import refuse_nul_in_url
 from platform_api.whatsapp.router import router as whatsapp_router
 
-api_router = APIRouter(prefix="/api")
+api_router = APIRouter(prefix="/api", dependencies=[Depends(refuse_nul_in_url)])
 
 
 @api_router.get("/health", tags=["health"])
@@ -28,6 +30,7 @@ def health(session: SessionDep) -> dict[str, str]:
 
 
 for domain_router in (
+    contacts_router,
     conversations_router,
     attachments_router,
     cases_router,

@@ -66,6 +66,37 @@ FILLER_WORDS = {
     "chica",
     "joven",
     "area",
+    # Asking for someone's number (Escenario 8): "pásame el número de Carlos".
+    "pasame",
+    "pasa",
+    "dame",
+    "das",
+    "regala",
+    "regalas",
+    "regalame",
+    "tienes",
+    "tiene",
+    "numero",
+    "celular",
+    "cel",
+    "telefono",
+    "whatsapp",
+    "wasap",
+    "personal",
+    "contacto",
+    "quiero",
+    "quisiera",
+    "necesito",
+    "hablar",
+    "escribirle",
+    "escribir",
+    "directo",
+    "directamente",
+    "al",
+    "a",
+    "su",
+    "porfa",
+    "porfavor",
 }
 AREA_WORDS = {
     "soporte": "soporte",
@@ -86,6 +117,7 @@ MIN_SCORE = 60.0
 UNAMBIGUOUS_SCORE = 75.0
 UNAMBIGUOUS_MARGIN = 12.0
 AREA_ONLY_SCORE = 70.0
+CONTENDER_MARGIN = 15.0
 
 
 def normalize(text: str) -> str:
@@ -144,6 +176,9 @@ def match_advisors(query: str, advisors: Iterable[Advisor], limit: int = 5) -> M
         if score >= MIN_SCORE:
             scored.append(Candidate(advisor, round(score, 1)))
     scored.sort(key=lambda c: (-c.score, c.advisor.name))
+    if scored:
+        # Offer only real contenders: far below the best is noise, not a candidate.
+        scored = [c for c in scored if c.score >= scored[0].score - CONTENDER_MARGIN]
     unambiguous = (
         bool(scored)
         and scored[0].score >= UNAMBIGUOUS_SCORE

@@ -14,11 +14,12 @@ from platform_api.advisors.schemas import (
 )
 from platform_api.auth import AdminPrincipal, CurrentPrincipal
 from platform_api.database import SessionDep
+from platform_api.validation import DB_INT_MAX, DbId
 
 router = APIRouter(prefix="/advisors", tags=["advisors"])
 
 
-def get_advisor(advisor_id: int, session: SessionDep, _: CurrentPrincipal) -> Advisor:
+def get_advisor(advisor_id: DbId, session: SessionDep, _: CurrentPrincipal) -> Advisor:
     advisor = service.get(session, advisor_id)
     if advisor is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Asesor no encontrado")
@@ -41,7 +42,7 @@ def list_advisors(
     area: str | None = None,
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ) -> AdvisorList:
     rows, total = service.list_advisors(
         session, area=area, active=active, limit=limit, offset=offset

@@ -1,8 +1,7 @@
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from platform_api.advisors.models import AREAS
+from platform_api.validation import ApiInput, UtcDatetime
 
 PHONE_PATTERN = r"^\+?[0-9 ]{7,20}$"
 
@@ -13,7 +12,7 @@ def _check_area(value: str | None) -> str | None:
     return value
 
 
-class AdvisorBase(BaseModel):
+class AdvisorBase(ApiInput):
     name: str = Field(min_length=2, max_length=200)
     aliases: list[str] = Field(default_factory=list, max_length=20)
     area: str
@@ -28,7 +27,7 @@ class AdvisorCreate(AdvisorBase):
     password: str | None = Field(default=None, min_length=10, max_length=200)
 
 
-class AdvisorUpdate(BaseModel):
+class AdvisorUpdate(ApiInput):
     name: str | None = Field(default=None, min_length=2, max_length=200)
     aliases: list[str] | None = Field(default=None, max_length=20)
     area: str | None = None
@@ -53,7 +52,7 @@ class AdvisorRead(BaseModel):
     role: str
     is_active: bool
     linked_phone_number_id: str | None = None
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class AdvisorList(BaseModel):

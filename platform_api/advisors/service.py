@@ -77,6 +77,10 @@ def create(session: Session, data: AdvisorCreate, *, actor: str) -> Advisor:
 def update(session: Session, advisor: Advisor, data: AdvisorUpdate, *, actor: str) -> Advisor:
     changes = data.model_dump(exclude_unset=True)
     password = changes.pop("password", None)
+    # null for a field that cannot be empty means "leave it as it is".
+    for field in ("name", "area", "role", "is_active", "aliases"):
+        if field in changes and changes[field] is None:
+            del changes[field]
     if changes.get("email"):
         other = get_by_email(session, changes["email"])
         if other is not None and other.id != advisor.id:

@@ -9,13 +9,14 @@ from platform_api.attachments.schemas import AttachmentRead
 from platform_api.auth import CurrentPrincipal
 from platform_api.conversations.router import ConversationDep, get_conversation
 from platform_api.database import SessionDep
+from platform_api.validation import DbId
 from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
 
 router = APIRouter(tags=["attachments"])
 
 
 def get_attachment(
-    attachment_id: int, session: SessionDep, principal: CurrentPrincipal
+    attachment_id: DbId, session: SessionDep, principal: CurrentPrincipal
 ) -> Attachment:
     attachment = session.get(Attachment, attachment_id)
     if attachment is None:

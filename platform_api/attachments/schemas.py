@@ -1,6 +1,6 @@
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict
+
+from platform_api.validation import UtcDatetime
 
 
 class AttachmentRead(BaseModel):
@@ -17,7 +17,7 @@ class AttachmentRead(BaseModel):
     status: str
     error: str | None
     case_id: int | None
-    created_at: datetime
+    created_at: UtcDatetime
 
     @property
     def content_url(self) -> str:

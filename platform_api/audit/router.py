@@ -7,6 +7,7 @@ from platform_api.audit import service
 from platform_api.audit.schemas import AuditEventList, AuditEventRead
 from platform_api.auth import AdminPrincipal
 from platform_api.database import SessionDep
+from platform_api.validation import DB_INT_MAX
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -22,7 +23,7 @@ def list_audit_events(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ) -> AuditEventList:
     """Newest first. There is no endpoint to change or delete an event."""
     rows, total = service.list_events(

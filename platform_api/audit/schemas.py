@@ -1,14 +1,15 @@
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from platform_api.validation import UtcDatetime
 
 
 class AuditEventRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    at: datetime
+    at: UtcDatetime
     actor: str
     action: str
     entity_type: str

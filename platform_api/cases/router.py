@@ -17,6 +17,7 @@ from platform_api.cases.schemas import (
 )
 from platform_api.conversations.router import advisor_scope, get_conversation
 from platform_api.database import SessionDep
+from platform_api.validation import DB_INT_MAX, DbId, unprocessable
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -45,10 +46,7 @@ def active_advisor(session: SessionDep, advisor_id: int | None) -> Advisor | Non
         return None
     advisor = session.get(Advisor, advisor_id)
     if advisor is None or not advisor.is_active:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=f"Asesor {advisor_id} no existe o está inactivo",
-        )
+        raise unprocessable(f"Asesor {advisor_id} no existe o está inactivo", "body", "advisor_id")
     return advisor
 
 
@@ -79,9 +77,9 @@ def list_cases(
     phone: str | None = None,
     type: str | None = None,
     status: str | None = None,
-    advisor_id: int | None = None,
+    advisor_id: DbId | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ) -> CaseList:
     rows, total = service.list_cases(
         session,

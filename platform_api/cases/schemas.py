@@ -1,27 +1,26 @@
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from platform_api.attachments.schemas import AttachmentRead
 from platform_api.cases.models import CASE_STATUSES, CASE_TYPES
 from platform_api.conversations.schemas import ContactRead, MessageRead
+from platform_api.validation import ApiInput, DbId, UtcDatetime
 
 TYPE_PATTERN = f"^({'|'.join(CASE_TYPES)})$"
 STATUS_PATTERN = f"^({'|'.join(CASE_STATUSES)})$"
 
 
-class CaseCreate(BaseModel):
-    conversation_id: int
+class CaseCreate(ApiInput):
+    conversation_id: DbId
     type: str = Field(pattern=TYPE_PATTERN)
     description: str = Field(default="", max_length=20000)
-    advisor_id: int | None = None
+    advisor_id: DbId | None = None
     # The customer's messages that describe the request; default: those no case holds yet.
-    message_ids: list[int] | None = Field(default=None, max_length=500)
+    message_ids: list[DbId] | None = Field(default=None, max_length=500)
 
 
-class CaseUpdate(BaseModel):
+class CaseUpdate(ApiInput):
     status: str | None = Field(default=None, pattern=STATUS_PATTERN)
-    advisor_id: int | None = None
+    advisor_id: DbId | None = None
     description: str | None = Field(default=None, max_length=20000)
 
 
@@ -45,9 +44,9 @@ class CaseRead(BaseModel):
     conversation_id: int | None
     advisor: AdvisorBrief | None
     description: str
-    created_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    closed_at: UtcDatetime | None
 
 
 class CaseDetail(CaseRead):

@@ -68,6 +68,7 @@ def assign(
     session: Session, conversation: Conversation, advisor: Advisor, *, rule: str, actor: str
 ) -> Conversation:
     previous = conversation.assigned_advisor_id
+    conversation.assigned_advisor = advisor
     conversation.assigned_advisor_id = advisor.id
     conversation.assignment_rule = rule
     audit.record(

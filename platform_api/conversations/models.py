@@ -1,12 +1,15 @@
 """Conversations between a contact and one business number, and their messages."""
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from platform_api.contacts.models import Contact
+
+if TYPE_CHECKING:
+    from platform_api.advisors.models import Advisor
 from platform_api.database import Base, utcnow
 
 MODE_BOT = "bot"
@@ -46,9 +49,14 @@ class Conversation(Base):
     closed_at: Mapped[datetime | None]
 
     contact: Mapped[Contact] = relationship(lazy="joined")
+    assigned_advisor: Mapped["Advisor | None"] = relationship(lazy="joined")
     messages: Mapped[list["Message"]] = relationship(
         back_populates="conversation", order_by="Message.id"
     )
+
+    @property
+    def assigned_advisor_name(self) -> str | None:
+        return self.assigned_advisor.name if self.assigned_advisor else None
 
 
 class Message(Base):

@@ -1,7 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from platform_api.advisors.models import Advisor
 from platform_api.auth import CurrentPrincipal, Principal
@@ -14,6 +14,7 @@ from platform_api.conversations.schemas import (
     MessageRead,
 )
 from platform_api.database import SessionDep
+from platform_api.validation import DB_INT_MAX, ApiInput, DbId, unprocessable
 from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
@@ -24,7 +25,7 @@ def advisor_scope(principal: Principal) -> int | None:
 
 
 def get_conversation(
-    conversation_id: int, session: SessionDep, principal: CurrentPrincipal
+    conversation_id: DbId, session: SessionDep, principal: CurrentPrincipal
 ) -> Conversation:
     conversation = service.get(session, conversation_id)
     scope = advisor_scope(principal)
@@ -43,7 +44,7 @@ def list_conversations(
     session: SessionDep,
     principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ) -> ConversationList:
     rows, total = service.list_conversations(
         session, limit=limit, offset=offset, advisor_id=advisor_scope(principal)
@@ -69,12 +70,12 @@ def list_messages(conversation: ConversationDep, session: SessionDep) -> Message
     return MessageList(items=[MessageRead.model_validate(m) for m in messages])
 
 
-class AssignIn(BaseModel):
+class AssignIn(ApiInput):
     """An advisor to assign by hand, or an area for the automatic rule."""
 
-    advisor_id: int | None = None
+    advisor_id: DbId | None = None
     area: str | None = Field(default=None, pattern="^(comercial|soporte|documental|financiera)$")
-    named_advisor_id: int | None = None
+    named_advisor_id: DbId | None = None
 
 
 @router.post("/{conversation_id}/assign", response_model=ConversationRead)
@@ -90,16 +91,14 @@ def assign_conversation(
             session, conversation, area=body.area or "comercial", named=named
         )
     if advisor is None or not advisor.is_active:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="No hay un asesor activo para asignar"
-        )
+        raise unprocessable("No hay un asesor activo para asignar", "body", "advisor_id")
     assignment.assign(session, conversation, advisor, rule=rule, actor=principal.actor)
     session.commit()
     return conversation
 
 
-class HyperlinkIn(BaseModel):
-    advisor_id: int
+class HyperlinkIn(ApiInput):
+    advisor_id: DbId
     # Plantilla K: the customer (or the advisor) accepted that traceability is lost.
     traceability_loss_confirmed: bool
     sender: str = Field(default="bot", pattern="^(bot|advisor)$")
@@ -115,15 +114,14 @@ def send_hyperlink(
 ) -> Message:
     """Sends a wa.me link to the advisor's personal phone; audited as traceability lost."""
     if not body.traceability_loss_confirmed:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail="Confirme que se perderá la trazabilidad antes de enviar el enlace",
+        raise unprocessable(
+            "Confirme que se perderá la trazabilidad antes de enviar el enlace",
+            "body",
+            "traceability_loss_confirmed",
         )
     advisor = session.get(Advisor, body.advisor_id)
     if advisor is None or not advisor.is_active:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="Asesor no encontrado o inactivo"
-        )
+        raise unprocessable("Asesor no encontrado o inactivo", "body", "advisor_id")
     actor = "bot" if body.sender == "bot" and principal.kind == "service" else principal.actor
     try:
         message = hyperlink.send_hyperlink(
@@ -135,9 +133,8 @@ def send_hyperlink(
             sender=body.sender,
         )
     except hyperlink.NoPersonalPhoneError as error:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=f"{error} no tiene teléfono personal registrado",
+        raise unprocessable(
+            f"{error} no tiene teléfono personal registrado", "body", "advisor_id"
         ) from error
     session.commit()
     if message.status == "failed":
@@ -152,7 +149,23 @@ def send_hyperlink(
     return message
 
 
-class ModeIn(BaseModel):
+class CloseIn(ApiInput):
+    reason: str = Field(default="cerrada por un asesor", max_length=200)
+
+
+@router.post("/{conversation_id}/close", response_model=ConversationRead)
+def close_conversation(
+    conversation: ConversationDep,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    body: CloseIn | None = None,
+) -> Conversation:
+    service.close(session, conversation, actor=principal.actor, reason=(body or CloseIn()).reason)
+    session.commit()
+    return conversation
+
+
+class ModeIn(ApiInput):
     mode: str = Field(pattern="^(bot|human)$")
 
 

@@ -1,7 +1,8 @@
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from platform_api.validation import UtcDatetime
 
 
 class ContactRead(BaseModel):
@@ -11,6 +12,8 @@ class ContactRead(BaseModel):
     wa_id: str | None
     profile_name: str | None
     name: str | None
+    id_type: str | None
+    id_number: str | None
     display_name: str
 
 
@@ -28,7 +31,7 @@ class MessageRead(BaseModel):
     status: str
     error_code: int | None
     error_detail: str | None
-    sent_at: datetime
+    sent_at: UtcDatetime
 
 
 class ConversationRead(BaseModel):
@@ -40,10 +43,11 @@ class ConversationRead(BaseModel):
     mode: str
     status: str
     assigned_advisor_id: int | None
+    assigned_advisor_name: str | None = None
     assignment_rule: str | None
     commercial_intent: bool
-    created_at: datetime
-    last_message_at: datetime
+    created_at: UtcDatetime
+    last_message_at: UtcDatetime
     last_message: MessageRead | None = None
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from platform_api.audit import service as audit
 from platform_api.contacts.models import Contact
 from platform_api.conversations.models import (
+    STATUS_CLOSED,
     STATUS_OPEN,
     Conversation,
     Message,
@@ -107,6 +108,21 @@ def list_conversations(
         .offset(offset)
     ).all()
     return list(rows), total
+
+
+def close(session: Session, conversation: Conversation, *, actor: str, reason: str) -> None:
+    """The customer's next message opens a new conversation (and the bot starts afresh)."""
+    if conversation.status == STATUS_CLOSED:
+        return
+    conversation.status = STATUS_CLOSED
+    conversation.closed_at = utcnow()
+    audit.record(
+        session,
+        actor=actor,
+        action="conversation.closed",
+        entity=conversation,
+        details={"reason": reason},
+    )
 
 
 def set_mode(session: Session, conversation: Conversation, mode: str, *, actor: str) -> None:

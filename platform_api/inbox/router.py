@@ -19,6 +19,7 @@ from platform_api.auth import (
 )
 from platform_api.conversations import service as conversations
 from platform_api.database import SessionDep
+from platform_api.validation import DbId
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
@@ -99,7 +100,7 @@ def conversation_list(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/conversations/{conversation_id}", response_class=HTMLResponse)
-def conversation_page(request: Request, conversation_id: int, session: SessionDep) -> Response:
+def conversation_page(request: Request, conversation_id: DbId, session: SessionDep) -> Response:
     principal = principal_from_request(request, session)
     if principal is None:
         return to_login()

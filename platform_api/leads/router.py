@@ -16,6 +16,7 @@ from platform_api.leads.schemas import (
     LeadRead,
     LeadResult,
 )
+from platform_api.validation import DB_INT_MAX, DbId
 
 router = APIRouter(tags=["leads"])
 
@@ -55,9 +56,9 @@ def list_leads(
     _: CurrentPrincipal,
     phone: str | None = None,
     id_number: str | None = None,
-    owner_advisor_id: int | None = None,
+    owner_advisor_id: DbId | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ) -> LeadList:
     rows, total = service.list_leads(
         session,
@@ -71,7 +72,7 @@ def list_leads(
 
 
 @router.get("/leads/{lead_id}", response_model=LeadDetail)
-def read_lead(lead_id: int, session: SessionDep, _: CurrentPrincipal) -> LeadDetail:
+def read_lead(lead_id: DbId, session: SessionDep, _: CurrentPrincipal) -> LeadDetail:
     lead = service.get(session, lead_id)
     if lead is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Lead no encontrado")

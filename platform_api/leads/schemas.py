@@ -1,4 +1,3 @@
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -6,17 +5,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from platform_api.attachments.schemas import AttachmentRead
 from platform_api.cases.schemas import TYPE_PATTERN
 from platform_api.conversations.schemas import MessageRead
+from platform_api.validation import ApiInput, DbId, UtcDatetime
 
 
-class LeadFromConversation(BaseModel):
+class LeadFromConversation(ApiInput):
     """Every field is optional: what is missing comes from the conversation and its contact."""
 
     name: str | None = Field(default=None, min_length=2, max_length=200)
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ]{7,20}$")
     id_number: str | None = Field(default=None, min_length=5, max_length=40)
     request_type: str | None = Field(default=None, pattern=TYPE_PATTERN)
-    message_ids: list[int] | None = Field(default=None, max_length=1000)
-    attachment_ids: list[int] | None = Field(default=None, max_length=500)
+    message_ids: list[DbId] | None = Field(default=None, max_length=1000)
+    attachment_ids: list[DbId] | None = Field(default=None, max_length=500)
 
 
 class LeadRead(BaseModel):
@@ -30,8 +30,8 @@ class LeadRead(BaseModel):
     request_type: str | None
     owner_advisor_id: int | None
     status: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class LeadDetail(LeadRead):

@@ -6,6 +6,7 @@ from platform_api.auth import CurrentPrincipal, Principal
 from platform_api.database import SessionDep
 from platform_api.notifications import service
 from platform_api.notifications.schemas import NotificationList, NotificationRead, UnreadCount
+from platform_api.validation import DB_INT_MAX, DbId, unprocessable
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -25,10 +26,10 @@ def whose(principal: Principal, advisor_id: int | None) -> int | None:
 def list_notifications(
     session: SessionDep,
     principal: CurrentPrincipal,
-    advisor_id: int | None = None,
+    advisor_id: DbId | None = None,
     unread: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ) -> NotificationList:
     target = whose(principal, advisor_id)
     rows, total = service.list_notifications(
@@ -43,17 +44,17 @@ def list_notifications(
 
 @router.get("/unread-count", response_model=UnreadCount)
 def unread_count(
-    session: SessionDep, principal: CurrentPrincipal, advisor_id: int | None = None
+    session: SessionDep, principal: CurrentPrincipal, advisor_id: DbId | None = None
 ) -> UnreadCount:
     target = whose(principal, advisor_id)
     if target is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="Indique advisor_id")
+        raise unprocessable("Indique advisor_id", "query", "advisor_id")
     return UnreadCount(advisor_id=target, unread=service.unread_count(session, target))
 
 
 @router.post("/{notification_id}/read", response_model=NotificationRead)
 def mark_read(
-    notification_id: int, session: SessionDep, principal: CurrentPrincipal
+    notification_id: DbId, session: SessionDep, principal: CurrentPrincipal
 ) -> NotificationRead:
     notification = service.get(session, notification_id)
     if notification is None or (

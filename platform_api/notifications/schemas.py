@@ -1,6 +1,6 @@
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict
+
+from platform_api.validation import UtcDatetime
 
 
 class NotificationRead(BaseModel):
@@ -12,8 +12,8 @@ class NotificationRead(BaseModel):
     text: str
     case_id: int | None
     conversation_id: int | None
-    created_at: datetime
-    read_at: datetime | None
+    created_at: UtcDatetime
+    read_at: UtcDatetime | None
 
 
 class NotificationList(BaseModel):

@@ -47,6 +47,9 @@ def text_for_bot(event: InboundMessageEvent) -> str:
     """What Rasa reads: a tapped button's id (our ids are Rasa payloads), else the text."""
     if event.reply_id:
         return event.reply_id
+    if event.media is not None and not (event.text or "").strip():
+        # A photo, audio or document with no words: Escenario 4 / Flujo C in the bot.
+        return "/share_attachment"
     return event.text or ""
 
 

@@ -12,6 +12,7 @@ from platform_api.attachments.models import STATUS_PENDING, Attachment
 from platform_api.auth import CurrentPrincipal, ServicePrincipal
 from platform_api.conversations import service as conversations
 from platform_api.database import SessionDep, SessionFactoryDep
+from platform_api.validation import unprocessable
 from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
 from platform_api.whatsapp.ingestion import UnknownNumberError, ingest_events
 from platform_api.whatsapp.schemas import EventsIn, EventsOut, SendIn, SendOut
@@ -49,9 +50,8 @@ def store_webhook_events(
             break
         except UnknownNumberError as error:
             session.rollback()
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                detail=f"Número de WhatsApp no configurado: {error.args[0]}",
+            raise unprocessable(
+                f"Número de WhatsApp no configurado: {error.args[0]}", "body", "events"
             ) from error
         except IntegrityError:
             # A concurrent delivery of the same wamid won the race; the retry sees it stored.

@@ -4,6 +4,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from platform_api.validation import ApiInput, CustomerInput, DbId
+
 INBOUND_TYPES = (
     "text",
     "interactive",
@@ -27,7 +29,7 @@ class MediaRef(BaseModel):
     filename: str | None = None
 
 
-class InboundMessageEvent(BaseModel):
+class InboundMessageEvent(CustomerInput):
     kind: Literal["message"] = "message"
     wamid: str = Field(min_length=1, max_length=200)
     phone_number_id: str = Field(min_length=1, max_length=64)
@@ -51,7 +53,7 @@ class InboundMessageEvent(BaseModel):
         return self
 
 
-class StatusEvent(BaseModel):
+class StatusEvent(CustomerInput):
     kind: Literal["status"]
     wamid: str = Field(min_length=1, max_length=200)
     phone_number_id: str
@@ -63,7 +65,7 @@ class StatusEvent(BaseModel):
 Event = Annotated[InboundMessageEvent | StatusEvent, Field(discriminator="kind")]
 
 
-class EventsIn(BaseModel):
+class EventsIn(CustomerInput):
     events: list[Event] = Field(max_length=1000)
 
 
@@ -85,7 +87,7 @@ class EventsOut(BaseModel):
     bot_turns: list[BotTurn]
 
 
-class SendIn(BaseModel):
+class SendIn(ApiInput):
     """A message for one conversation, in the Graph API's own shape minus the addressing.
 
     `message` is e.g. {"type": "text", "text": {"body": "..."}} or
@@ -93,7 +95,7 @@ class SendIn(BaseModel):
     `to` (phone) or `recipient` (business-scoped user id).
     """
 
-    conversation_id: int
+    conversation_id: DbId
     message: dict[str, Any]
     sender: Literal["bot", "advisor"] = "bot"
     in_reply_to: str | None = None

@@ -46,3 +46,48 @@ def test_identification_numbers_are_recognised(typed: str, expected: Identificat
 )
 def test_things_that_are_not_ids_are_rejected(typed: str) -> None:
     assert parse_identification(typed) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "option"),
+    [
+        ("1", "1"),
+        ("uno", "1"),
+        ("1️⃣", "1"),
+        ("la primera", "1"),
+        ("cotizacion", "1"),
+        ("Cotización", "1"),
+        ("2", "2"),
+        ("dos", "2"),
+        ("la segunda", "2"),
+        ("opcion 3", "3"),
+        ("Otro motivo", "3"),
+        ('/choose_option{"option": "2"}', "2"),
+    ],
+)
+def test_menu_answers_as_customers_type_them(typed: str, option: str) -> None:
+    from actions.parsing import parse_menu_option
+
+    assert parse_menu_option(typed) == option
+
+
+@pytest.mark.parametrize("typed", ["4", "hola", "quiero hablar con alguien", ""])
+def test_other_answers_are_not_menu_options(typed: str) -> None:
+    from actions.parsing import parse_menu_option
+
+    assert parse_menu_option(typed) is None
+
+
+@pytest.mark.parametrize("typed", ["no sé", "no se", "No recuerdo", "ni idea", "no me acuerdo"])
+def test_dont_know_is_recognised(typed: str) -> None:
+    from actions.parsing import is_dont_know
+
+    assert is_dont_know(typed)
+
+
+def test_quote_kind_answers() -> None:
+    from actions.parsing import parse_quote_kind
+
+    assert parse_quote_kind("cotización formal") == "cotizacion"
+    assert parse_quote_kind("solo informacion general") == "informacion"
+    assert parse_quote_kind("mmm") is None

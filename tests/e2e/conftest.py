@@ -1,6 +1,7 @@
 """The four real processes (platform, rasa, actions, simulator) on free ports, as `make run`
 starts them, with their own temporary databases. Needs the trained model (`make train`)."""
 
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ import pytest
 
 from tests.support.processes import (
     ARTIFACTS,
+    PLATFORM_PYTHON,
     RASA_PYTHON,
     REPO_ROOT,
     ManagedProcess,
@@ -81,8 +83,16 @@ def stack() -> Iterator[Stack]:
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{ports['actions']}/webhook",
         RASA_TRACKER_DB=str(tmp / "rasa_tracker.db"),
         PYTHONWARNINGS="ignore",
+        PLATFORM_DEV_PASSWORD="e2e-advisor-password",
     )
     migrate(database_url, env)
+    subprocess.run(
+        [str(PLATFORM_PYTHON), "-m", "platform_api.seed"],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     logs = ARTIFACTS / "e2e"
     rasa_bin = str(RASA_PYTHON.parent / "rasa")
     processes = {

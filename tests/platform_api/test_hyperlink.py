@@ -38,7 +38,8 @@ def test_without_confirmation_nothing_is_sent(client, auth, session, simulator) 
         headers=auth,
         json={"advisor_id": carlos.id, "traceability_loss_confirmed": False},
     )
-    assert response.status_code == 422 and "trazabilidad" in response.json()["detail"]
+    assert response.status_code == 422
+    assert "trazabilidad" in response.json()["detail"][0]["msg"]
     assert httpx.get(f"{simulator[0]}/_sim/customers/573009990002/inbox").json()["messages"] == []
 
 
@@ -51,4 +52,4 @@ def test_advisor_without_personal_phone_is_a_clear_error(client, auth, session) 
         json={"advisor_id": jorge.id, "traceability_loss_confirmed": True},
     )
     assert response.status_code == 422
-    assert "no tiene teléfono personal" in response.json()["detail"]
+    assert "no tiene teléfono personal" in response.json()["detail"][0]["msg"]

@@ -113,3 +113,15 @@ def test_mode_change_is_audited(client, auth) -> None:
         ).status_code
         == 422
     )
+
+
+def test_closing_a_conversation_makes_the_next_message_start_a_new_one(client, auth) -> None:
+    first = open_conversation(client, auth, "hola")
+    closed = client.post(f"/api/conversations/{first}/close", headers=auth)
+    assert closed.json()["status"] == "closed"
+    second = open_conversation(client, auth, "hola otra vez")
+    assert second != first
+    events = client.get(f"/api/audit?entity=conversation&entity_id={first}", headers=auth).json()[
+        "items"
+    ]
+    assert events[0]["action"] == "conversation.closed"

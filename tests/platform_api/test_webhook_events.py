@@ -123,7 +123,7 @@ def test_message_to_a_number_we_do_not_serve_is_rejected_whole(client, auth) -> 
     unknown = text_event("hola", phone_number_id="999")
     response = client.post(EVENTS, json={"events": [good, unknown]}, headers=auth)
     assert response.status_code == 422
-    assert "999" in response.json()["detail"]
+    assert "999" in response.json()["detail"][0]["msg"]
     assert client.get("/api/conversations", headers=auth).json()["total"] == 0
 
 

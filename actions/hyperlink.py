@@ -1,0 +1,79 @@
+"""Escenario 8: the customer asks for an advisor's personal number. Plantilla K explains that
+Meta cannot move the conversation and traceability would be lost; only on "sí" is the wa.me
+link sent (by the platform, which audits it)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.platform_client import PlatformClient, PlatformError, conversation_id_from_sender
+
+logger = logging.getLogger(__name__)
+
+
+class ActionOfferHyperlink(Action):
+    def name(self) -> str:
+        return "action_offer_hyperlink"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        text = tracker.latest_message.get("text") or ""
+        advisor_id, advisor_name = tracker.get_slot("advisor_id"), tracker.get_slot("advisor_name")
+        try:
+            async with PlatformClient() as platform:
+                match = await platform.match_advisor(text)
+            if match.get("unambiguous") and match.get("best"):
+                advisor_id, advisor_name = str(match["best"]["id"]), match["best"]["name"]
+        except PlatformError as error:
+            logger.warning("advisor match failed: %s", error)
+        # The question pending before this (if any) is left: the customer changed the subject.
+        leave_form = [ActiveLoop(None), SlotSet("requested_slot", None)]
+        if not advisor_id:
+            dispatcher.utter_message(response="utter_which_advisor_for_link")
+            return [*leave_form, SlotSet("hyperlink_pending", False)]
+        dispatcher.utter_message(response="utter_meta_limitation")
+        dispatcher.utter_message(response="utter_confirm_hyperlink", advisor_name=advisor_name)
+        return [
+            *leave_form,
+            SlotSet("hyperlink_pending", True),
+            SlotSet("hyperlink_advisor_id", advisor_id),
+            SlotSet("hyperlink_advisor_name", advisor_name),
+        ]
+
+
+class ActionSendHyperlink(Action):
+    def name(self) -> str:
+        return "action_send_hyperlink"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        conversation_id = conversation_id_from_sender(tracker.sender_id)
+        advisor_id = tracker.get_slot("hyperlink_advisor_id")
+        try:
+            if conversation_id is None or not advisor_id:
+                raise PlatformError("no conversation or advisor for the link")
+            async with PlatformClient() as platform:
+                await platform.send_hyperlink(conversation_id, int(advisor_id))
+        except PlatformError as error:
+            logger.error("hyperlink not sent: %s", error)
+            dispatcher.utter_message(response="utter_hyperlink_failed")
+        return [SlotSet("hyperlink_pending", False)]
+
+
+class ActionHyperlinkDeclined(Action):
+    def name(self) -> str:
+        return "action_hyperlink_declined"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_hyperlink_declined")
+        return [SlotSet("hyperlink_pending", False)]

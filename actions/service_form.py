@@ -1,0 +1,320 @@
+"""The one form that serves a request: only what is missing is asked, in the story's order.
+
+New customer (Flujo A): name (A 2) → ID (A 3) → menu (A 4) → the option's questions.
+Known customer (Flujo B): what they need (B 2) → the questions of what it turned out to be.
+Option 1: product (D 1) → formal quote or information (D 2).
+Option 2: the advisor who served them (C 1), mandatory.
+Option 3: the process (E 1) → classified → the advisor who served them.
+Long or unclear messages (Escenario 3): one sentence (F 1) → the details (F 2).
+A file first with no words (Escenario 4): what they need with it, then the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.classification import (
+    AREA_BY_TYPE,
+    AREA_LABELS,
+    GROUP_BY_TYPE,
+    classify,
+    explicit_quote_kind,
+    is_long_or_unordered,
+)
+from actions.parsing import (
+    clean_name,
+    is_dont_know,
+    parse_identification,
+    parse_menu_option,
+    parse_quote_kind,
+)
+from actions.platform_client import PlatformClient, PlatformError, conversation_id_from_sender
+
+logger = logging.getLogger(__name__)
+
+GROUP_BY_OPTION = {"1": "quote", "2": "order", "3": "other"}
+MAX_ADVISOR_ATTEMPTS = 2
+
+
+def latest_intent(tracker: Tracker) -> tuple[str | None, float]:
+    intent = tracker.latest_message.get("intent") or {}
+    return intent.get("name"), float(intent.get("confidence") or 0.0)
+
+
+def add_note(tracker: Tracker, text: str) -> str:
+    notes = tracker.get_slot("topic_notes") or ""
+    return f"{notes}\n{text}".strip() if text and text not in notes else notes
+
+
+def request_slots_for(request_type: str, text: str, source: str) -> dict[str, Any]:
+    """Slots implied by a classified free-text request: its group, and what it already says."""
+    group = GROUP_BY_TYPE[request_type]
+    slots: dict[str, Any] = {"request_type": request_type, "request_group": group}
+    if group == "quote":
+        slots["request_type"] = explicit_quote_kind(text)  # None → D 2 asks
+        if len(text.split()) >= 3:
+            slots["product"] = text
+    elif group == "other":
+        slots["process"] = text
+    if source != "none":
+        slots["initial_request"] = text
+    return slots
+
+
+class ValidateServiceForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_service_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        slot = tracker.get_slot
+        group = slot("request_group")
+        needed: list[str] = []
+        if slot("attachment_first") and not group and not slot("needs_summary"):
+            needed.append("need_text")
+        # Listed even when known: the form skips filled slots, and the SDK validates only the
+        # slots this list names.
+        needed += ["customer_name", "customer_id_number"]
+        if not group:
+            if slot("needs_summary"):
+                needed.append("summary")
+            elif (slot("known_customer") or slot("attachment_first")) and not slot("use_menu"):
+                needed.append("need_text")
+            else:
+                needed.append("menu_option")
+        if slot("needs_details"):
+            needed.append("details")
+        if group == "quote":
+            needed += ["product", "quote_kind"]
+        elif group == "order":
+            needed.append("advisor")
+        elif group == "other":
+            needed += ["process", "advisor"]
+        # Keep order, drop repeats.
+        return list(dict.fromkeys(needed))
+
+    # --- customer data ---------------------------------------------------------------------
+
+    async def validate_customer_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        name = clean_name(str(value or ""))
+        if name is None:
+            dispatcher.utter_message(response="utter_invalid_customer_name")
+            return {"customer_name": None}
+        return {"customer_name": name}
+
+    async def validate_customer_id_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        identification = parse_identification(str(value or ""))
+        if identification is None:
+            dispatcher.utter_message(response="utter_invalid_customer_id_number")
+            return {"customer_id_number": None}
+        await self._save_contact(
+            tracker,
+            name=tracker.get_slot("customer_name"),
+            id_type=identification.type,
+            id_number=identification.number,
+        )
+        return {
+            "customer_id_number": identification.number,
+            "customer_id_type": identification.type,
+        }
+
+    async def _save_contact(self, tracker: Tracker, **fields: str | None) -> None:
+        conversation_id = conversation_id_from_sender(tracker.sender_id)
+        if conversation_id is None:
+            return
+        try:
+            async with PlatformClient() as platform:
+                conversation = await platform.conversation(conversation_id)
+                await platform.update_contact(
+                    conversation["contact"]["id"], **{k: v for k, v in fields.items() if v}
+                )
+        except PlatformError as error:
+            # The case carries the data too; the contact is updated at the next chance.
+            logger.warning("could not save the contact's data: %s", error)
+
+    # --- what they need --------------------------------------------------------------------
+
+    def _from_free_text(
+        self, text: str, tracker: Tracker, dispatcher: CollectingDispatcher, slot_name: str
+    ) -> dict[str, Any]:
+        intent, confidence = latest_intent(tracker)
+        found = classify(text, intent, confidence)
+        if found.type is None or is_long_or_unordered(text):
+            # Escenario 3: ask for one sentence (F 1), keeping what they said.
+            return {slot_name: None, "needs_summary": True, "topic_notes": add_note(tracker, text)}
+        slots = request_slots_for(found.type, text, found.source)
+        slots[slot_name] = text
+        slots["from_free_text"] = True
+        slots["topic_notes"] = add_note(tracker, text)
+        return slots
+
+    async def validate_menu_option(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        option = parse_menu_option(text)
+        if option is None and tracker.get_slot("menu_option") is None:
+            entity = next(tracker.get_latest_entity_values("option"), None)
+            option = parse_menu_option(str(entity)) if entity else None
+        if option is not None:
+            group = GROUP_BY_OPTION[option]
+            return {
+                "menu_option": option,
+                "request_group": group,
+                "request_type": "pedido" if group == "order" else None,
+            }
+        intent, confidence = latest_intent(tracker)
+        found = classify(text, intent, confidence)
+        if found.type is not None or is_long_or_unordered(text):
+            return self._from_free_text(text, tracker, dispatcher, "menu_option")
+        dispatcher.utter_message(response="utter_menu_hint")
+        return {"menu_option": None}
+
+    async def validate_need_text(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        option = parse_menu_option(text)
+        if option is not None:
+            group = GROUP_BY_OPTION[option]
+            return {
+                "need_text": text,
+                "request_group": group,
+                "request_type": "pedido" if group == "order" else None,
+            }
+        return self._from_free_text(text, tracker, dispatcher, "need_text")
+
+    async def validate_summary(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        intent, confidence = latest_intent(tracker)
+        found = classify(text, intent, confidence)
+        notes = add_note(tracker, text)
+        if found.type is None:
+            # Still unclear: the menu decides (Plantilla A 4).
+            return {"summary": text, "needs_summary": False, "topic_notes": notes, "use_menu": True}
+        slots = request_slots_for(found.type, text, found.source)
+        slots.update(
+            {
+                "summary": text,
+                "needs_summary": False,
+                "needs_details": True,
+                "topic_notes": notes,
+                "from_free_text": True,
+            }
+        )
+        return slots
+
+    async def validate_details(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        return {"details": text, "needs_details": False, "topic_notes": add_note(tracker, text)}
+
+    # --- option 1 --------------------------------------------------------------------------
+
+    async def validate_product(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        if len(text) < 2:
+            return {"product": None}
+        kind = explicit_quote_kind(text) if not tracker.get_slot("request_type") else None
+        slots: dict[str, Any] = {"product": text}
+        if kind:
+            slots["request_type"] = kind
+        return slots
+
+    async def validate_quote_kind(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        kind = parse_quote_kind(str(value or ""))
+        if kind is None:
+            dispatcher.utter_message(response="utter_quote_kind_hint")
+            return {"quote_kind": None}
+        return {"quote_kind": kind, "request_type": kind}
+
+    # --- option 3 --------------------------------------------------------------------------
+
+    async def validate_process(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        intent, confidence = latest_intent(tracker)
+        found = classify(text, intent, confidence)
+        if found.type in ("soporte", "documentos", "financiero"):
+            return {
+                "process": text,
+                "request_type": found.type,
+                "topic_notes": add_note(tracker, text),
+            }
+        if found.type is not None:
+            # They chose "otro motivo" but describe a quote or an order: follow their words.
+            slots = request_slots_for(found.type, text, found.source)
+            slots["topic_notes"] = add_note(tracker, text)
+            return slots
+        dispatcher.utter_message(response="utter_process_hint")
+        return {"process": None, "topic_notes": add_note(tracker, text)}
+
+    # --- options 2 and 3: the advisor who served them --------------------------------------
+
+    async def validate_advisor(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        attempts = int(tracker.get_slot("advisor_attempts") or 0) + 1
+        result: dict[str, Any] = {"candidates": []}
+        if not is_dont_know(text):
+            try:
+                async with PlatformClient() as platform:
+                    result = await platform.match_advisor(text)
+            except PlatformError as error:
+                logger.error("advisor match failed: %s", error)
+        if result.get("unambiguous") and result.get("best"):
+            best = result["best"]
+            return {
+                "advisor": best["name"],
+                "advisor_id": str(best["id"]),
+                "advisor_name": best["name"],
+                "advisor_candidates": None,
+                "advisor_attempts": attempts,
+            }
+        candidates = result.get("candidates") or []
+        if len(candidates) > 1 and attempts <= MAX_ADVISOR_ATTEMPTS + 1:
+            return {
+                "advisor": None,
+                "advisor_attempts": attempts,
+                "advisor_candidates": [c["advisor"]["name"] for c in candidates[:10]],
+            }
+        if attempts < MAX_ADVISOR_ATTEMPTS:
+            dispatcher.utter_message(
+                response="utter_advisor_dont_know"
+                if is_dont_know(text)
+                else "utter_advisor_not_found"
+            )
+            return {"advisor": None, "advisor_attempts": attempts, "advisor_candidates": None}
+        # Second miss: the request goes to the area, and we say so.
+        area = AREA_LABELS[AREA_BY_TYPE.get(tracker.get_slot("request_type") or "", "comercial")]
+        dispatcher.utter_message(response="utter_advisor_routed_to_area", area_label=area)
+        return {
+            "advisor": text or "sin asesor",
+            "advisor_id": None,
+            "advisor_name": None,
+            "advisor_candidates": None,
+            "advisor_attempts": attempts,
+        }

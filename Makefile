@@ -47,10 +47,15 @@ test-platform: setup
 test-rasa: setup
 	PYTHONPATH=. $(RASA_PY) -m pytest tests/connectors tests/actions
 
+test-stories: train
+	PYTHONPATH=. .venv/rasa/bin/rasa test core --model models/prosuministros.tar.gz \
+	  --stories tests/stories --endpoints rasa_project/endpoints.yml \
+	  --fail-on-prediction-errors --out var/rasa-test-results
+
 test-e2e: train
 	$(PLATFORM_PY) -m pytest tests/e2e
 
-test: lint validate test-platform test-rasa test-e2e
+test: lint validate test-platform test-rasa test-stories test-e2e
 
 clean:
 	rm -rf models var/rasa-test-results .pytest_cache

@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 GROUP_BY_OPTION = {"1": "quote", "2": "order", "3": "other"}
 MAX_ADVISOR_ATTEMPTS = 2
+MAX_NAME_WORDS = 6
 
 
 def latest_intent(tracker: Tracker) -> tuple[str | None, float]:
@@ -108,7 +109,17 @@ class ValidateServiceForm(FormValidationAction):
     async def validate_customer_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        name = clean_name(str(value or ""))
+        text = str(value or "")
+        intent, confidence = latest_intent(tracker)
+        word_count = len(text.split())
+        # Up to three words is taken as a name even if it looks like a keyword ("Carlos Pagola").
+        if word_count > MAX_NAME_WORDS or (
+            word_count > 3 and classify(text, intent, confidence).type is not None
+        ):
+            # They told us what they need instead: keep it for the case, ask the name again.
+            dispatcher.utter_message(response="utter_need_noted_ask_name")
+            return {"customer_name": None, "topic_notes": add_note(tracker, text)}
+        name = clean_name(text)
         if name is None:
             dispatcher.utter_message(response="utter_invalid_customer_name")
             return {"customer_name": None}

@@ -130,3 +130,14 @@ def test_names_and_ids_are_validated_with_a_helpful_reask() -> None:
     )
     slots, said = validate("customer_id_number", "12ab")
     assert slots == {"customer_id_number": None} and said == ["utter_invalid_customer_id_number"]
+
+
+def test_a_need_given_instead_of_the_name_is_kept_and_the_name_asked_again() -> None:
+    slots, said = validate("customer_name", "tengo un portatil con la pantalla dañada")
+    assert slots["customer_name"] is None
+    assert "tengo un portatil con la pantalla dañada" in slots["topic_notes"]
+    assert said == ["utter_need_noted_ask_name"]
+
+
+def test_short_names_that_contain_keywords_are_still_names() -> None:
+    assert validate("customer_name", "Carlos Pagola")[0] == {"customer_name": "Carlos Pagola"}

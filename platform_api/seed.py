@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from platform_api.advisors import service as advisors
 from platform_api.advisors.models import Advisor
 from platform_api.advisors.schemas import AdvisorCreate
-from platform_api.config import settings
+from platform_api.config import PLACEHOLDER, settings
 from platform_api.database import SessionLocal
 
 ADVISORS: list[dict] = [
@@ -104,7 +104,11 @@ def main() -> int:
     if settings.environment == "production":
         print("seed: refused in production", file=sys.stderr)
         return 1
-    password = settings.platform_dev_password or None
+    password = settings.platform_dev_password
+    if not password or password == PLACEHOLDER:
+        print("seed: PLATFORM_DEV_PASSWORD is not set in .env; accounts are created without a "
+              "password (set one, then an admin sets them)", file=sys.stderr)
+        password = None
     with SessionLocal() as session:
         added = seed(session, password)
         session.commit()

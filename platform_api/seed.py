@@ -106,8 +106,11 @@ def main() -> int:
         return 1
     password = settings.platform_dev_password
     if not password or password == PLACEHOLDER:
-        print("seed: PLATFORM_DEV_PASSWORD is not set in .env; accounts are created without a "
-              "password (set one, then an admin sets them)", file=sys.stderr)
+        print(
+            "seed: PLATFORM_DEV_PASSWORD is not set in .env; accounts are created without a "
+            "password (set one, then an admin sets them)",
+            file=sys.stderr,
+        )
         password = None
     with SessionLocal() as session:
         added = seed(session, password)

@@ -64,16 +64,27 @@ class PlatformClient:
         return await self._request("GET", "/api/advisors/match", params={"q": query[:200]})
 
     async def open_case(
-        self, *, conversation_id: int, type: str, description: str, advisor_id: int | None
+        self,
+        *,
+        conversation_id: int,
+        type: str,
+        description: str,
+        advisor_id: int | None,
+        idempotency_key: str | None = None,
+        status: str = "abierto",
     ) -> dict[str, Any]:
+        """The key (the customer message that completed the request) makes a retry after a
+        crash return the same case instead of opening a second one."""
         return await self._request(
             "POST",
             "/api/cases",
+            headers={"Idempotency-Key": idempotency_key} if idempotency_key else None,
             json={
                 "conversation_id": conversation_id,
                 "type": type,
                 "description": description[:20000],
                 "advisor_id": advisor_id,
+                "status": status,
             },
         )
 

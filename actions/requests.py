@@ -127,6 +127,12 @@ def case_description(tracker: Tracker) -> str:
     return "\n".join(f"{label}: {value}" for label, value in parts if value)
 
 
+def case_request_key(tracker: Tracker, conversation_id: int) -> str | None:
+    """One case per customer message that completed the request (its WhatsApp id)."""
+    message_id = tracker.latest_message.get("message_id")
+    return f"case:{conversation_id}:{message_id}" if message_id else None
+
+
 class ActionOpenCase(Action):
     def name(self) -> str:
         return "action_open_case"
@@ -147,6 +153,7 @@ class ActionOpenCase(Action):
                     type=request_type,
                     description=case_description(tracker),
                     advisor_id=int(advisor_id) if advisor_id else None,
+                    idempotency_key=case_request_key(tracker, conversation_id),
                 )
         except PlatformError as error:
             logger.error("case not created: %s", error)
@@ -171,3 +178,36 @@ class ActionOpenCase(Action):
         else:
             dispatcher.utter_message(response="utter_case_confirmed", case_number=number)
         return [SlotSet("case_number", number)]
+
+
+class ActionRegisterIncomplete(Action):
+    """Flujo D: the customer stopped answering half-way; what they did say is registered as
+    an `incompleto` case (when the bot already knew what kind of request it was), so an
+    advisor can follow up. The platform closes the conversation afterwards."""
+
+    def name(self) -> str:
+        return "action_register_incomplete"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        conversation_id = conversation_id_from_sender(tracker.sender_id)
+        request_type = tracker.get_slot("request_type")
+        if conversation_id is None or not request_type:
+            return []
+        advisor_id = tracker.get_slot("advisor_id")
+        description = case_description(tracker)
+        try:
+            async with PlatformClient() as platform:
+                case = await platform.open_case(
+                    conversation_id=conversation_id,
+                    type=request_type,
+                    description=f"{description}\n(El cliente dejó de responder.)".strip(),
+                    advisor_id=int(advisor_id) if advisor_id else None,
+                    idempotency_key=f"incomplete:{conversation_id}",
+                    status="incompleto",
+                )
+        except PlatformError as error:
+            logger.error("incomplete request not registered: %s", error)
+            return []
+        return [SlotSet("case_number", case["number"])]

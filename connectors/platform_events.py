@@ -51,7 +51,11 @@ class PlatformClient:
         return await self._post("/api/internal/whatsapp/events", {"events": events})
 
     async def send(
-        self, conversation_id: int, message: dict[str, Any], in_reply_to: str | None = None
+        self,
+        conversation_id: int,
+        message: dict[str, Any],
+        in_reply_to: str | None = None,
+        reply_seq: int | None = None,
     ) -> dict[str, Any]:
         return await self._post(
             "/api/internal/whatsapp/send",
@@ -60,5 +64,22 @@ class PlatformClient:
                 "message": message,
                 "sender": "bot",
                 "in_reply_to": in_reply_to,
+                "reply_seq": reply_seq,
             },
+        )
+
+    async def claim_turns(self, limit: int = 20) -> list[dict[str, Any]]:
+        """Customer messages still unanswered whose lease ran out, leased to us."""
+        claimed = await self._post("/api/internal/whatsapp/turns/claim", {"limit": limit})
+        return list(claimed.get("bot_turns") or [])
+
+    async def turn_done(self, wamid: str, *, awaiting_reply: bool) -> dict[str, Any]:
+        return await self._post(
+            "/api/internal/whatsapp/turns/done",
+            {"wamid": wamid, "awaiting_reply": awaiting_reply},
+        )
+
+    async def turn_failed(self, wamid: str, error: str) -> dict[str, Any]:
+        return await self._post(
+            "/api/internal/whatsapp/turns/failed", {"wamid": wamid, "error": error[:5000]}
         )

@@ -19,6 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.bot_turns import TurnRunner, turn_has_failed
 from connectors.cloud_api import (
     SIGNATURE_HEADER,
     choices_message,
@@ -32,33 +33,60 @@ from connectors.platform_events import PlatformClient, PlatformUnavailableError
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "whatsapp"
+DEFAULT_RECOVERY_SECONDS = 5.0
+
+
+def conversation_id_from_sender(sender_id: str) -> int | None:
+    prefix = "conversation-"
+    if sender_id.startswith(prefix) and sender_id[len(prefix) :].isdigit():
+        return int(sender_id[len(prefix) :])
+    return None
 
 
 class WhatsAppCloudOutput(OutputChannel):
-    """Every bot message goes out through the platform, which sends and stores it."""
+    """Every bot message goes out through the platform, which sends and stores it.
+
+    Replies to a customer message carry its wamid and their place in the turn, so a turn
+    retried after a crash does not send them twice. Without a conversation id (Rasa's
+    external events, e.g. the inactivity reminders) it comes from the sender id."""
 
     @classmethod
     def name(cls) -> str:
         return CHANNEL_NAME
 
     def __init__(
-        self, platform: PlatformClient, conversation_id: int, in_reply_to: str | None = None
+        self,
+        platform: PlatformClient,
+        conversation_id: int | None = None,
+        in_reply_to: str | None = None,
     ) -> None:
         self.platform = platform
         self.conversation_id = conversation_id
         self.in_reply_to = in_reply_to
+        self._sent = 0
 
-    async def _send(self, message: dict[str, Any]) -> None:
-        await self.platform.send(self.conversation_id, message, in_reply_to=self.in_reply_to)
+    async def _send(self, message: dict[str, Any], recipient_id: str) -> None:
+        if turn_has_failed():
+            logger.warning("reply held back: this turn failed and will be retried")
+            return
+        conversation_id = self.conversation_id or conversation_id_from_sender(recipient_id)
+        if conversation_id is None:
+            raise ValueError(f"no conversation for recipient {recipient_id!r}")
+        seq = self._sent if self.in_reply_to else None
+        self._sent += 1
+        await self.platform.send(
+            conversation_id, message, in_reply_to=self.in_reply_to, reply_seq=seq
+        )
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._send(text_message(text))
+        await self._send(text_message(text), recipient_id)
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         await self._send(
-            choices_message(text, buttons, kwargs.get("list_button") or "Ver opciones")
+            choices_message(text, buttons, kwargs.get("list_button") or "Ver opciones"),
+            recipient_id,
         )
 
     async def send_quick_replies(
@@ -75,7 +103,7 @@ class WhatsAppCloudOutput(OutputChannel):
             "interactive",
             "template",
         ):
-            await self._send(json_message)
+            await self._send(json_message, recipient_id)
         else:
             logger.warning("custom payload without a Graph message type ignored: %s", json_message)
 
@@ -102,18 +130,46 @@ class WhatsAppCloudInput(InputChannel):
                 base_url=setting("platform_url", "PLATFORM_URL") or "http://127.0.0.1:8000",
                 token=setting("platform_token", "PLATFORM_SERVICE_TOKEN"),
             ),
+            recovery_seconds=float(
+                setting("recovery_seconds", "BOT_RECOVERY_SECONDS") or DEFAULT_RECOVERY_SECONDS
+            ),
         )
 
-    def __init__(self, app_secret: str, verify_token: str, platform: PlatformClient) -> None:
+    def __init__(
+        self,
+        app_secret: str,
+        verify_token: str,
+        platform: PlatformClient,
+        recovery_seconds: float = DEFAULT_RECOVERY_SECONDS,
+    ) -> None:
         if not app_secret:
             raise ValueError("WHATSAPP_APP_SECRET is required by the whatsapp channel")
         self.app_secret = app_secret
         self.verify_token = verify_token
         self.platform = platform
+        self.turns = TurnRunner(
+            platform,
+            lambda turn: WhatsAppCloudOutput(platform, turn["conversation_id"], turn["wamid"]),
+            recovery_seconds=recovery_seconds,
+        )
         self._background: set[asyncio.Task[None]] = set()
+
+    def get_output_channel(self) -> OutputChannel:
+        """For Rasa's external events (`trigger_intent?output_channel=whatsapp`)."""
+        return WhatsAppCloudOutput(self.platform)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("whatsapp_cloud_webhook", __name__)
+
+        @webhook.listener("after_server_start")
+        async def start_recovery(app: Any, _: Any) -> None:
+            # Answers what a crash left unanswered, now and every few seconds.
+            self.turns.bind(getattr(app.ctx, "agent", None), on_new_message)
+            self.turns.start_recovery()
+
+        @webhook.listener("before_server_stop")
+        async def stop_recovery(_: Any, __: Any) -> None:
+            await self.turns.stop_recovery()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -151,33 +207,10 @@ class WhatsAppCloudInput(InputChannel):
                 return response.json({"error": "platform unavailable"}, status=503)
             turns = stored.get("bot_turns") or []
             if turns:
-                task = asyncio.create_task(self._answer(turns, on_new_message))
+                self.turns.bind(getattr(request.app.ctx, "agent", None), on_new_message)
+                task = asyncio.create_task(self.turns.run(turns))
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
             return response.json({k: stored.get(k) for k in ("stored", "duplicates")})
 
         return webhook
-
-    async def _answer(
-        self, turns: list[dict[str, Any]], on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> None:
-        """Runs each stored message through Rasa, in order."""
-        for turn in turns:
-            output = WhatsAppCloudOutput(self.platform, turn["conversation_id"], turn["wamid"])
-            message = UserMessage(
-                text=turn["text"],
-                output_channel=output,
-                sender_id=turn["sender_id"],
-                input_channel=self.name(),
-                message_id=turn["wamid"],
-                metadata={
-                    "wamid": turn["wamid"],
-                    "conversation_id": turn["conversation_id"],
-                    "message_type": turn["message_type"],
-                    "customer_name": turn.get("customer_name"),
-                },
-            )
-            try:
-                await on_new_message(message)
-            except Exception:
-                logger.exception("Rasa failed on message %s", turn["wamid"])

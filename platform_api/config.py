@@ -32,8 +32,32 @@ class Settings(BaseSettings):
     graph_api_base_url: str = "http://127.0.0.1:8080"
     graph_api_version: str = "v23.0"
     graph_api_timeout_seconds: float = 10.0
+    # Graph 5xx, 429 and timeouts are retried this many times, waiting base * 2^n seconds.
+    graph_send_retries: int = 3
+    graph_retry_base_seconds: float = 0.5
+    # Sent instead of a message Meta refused with 131047 (outside the 24-hour window); an
+    # approved template of the WABA. Empty name: no fallback, the message stays failed.
+    reengagement_template_name: str = "seguimiento_conversacion"
+    reengagement_template_language: str = "es"
 
+    # Rasa's HTTP API, for the external events of Flujo D (trigger_intent).
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_auth_token: str = ""
+    rasa_timeout_seconds: float = 30.0
+
+    # Flujo D: reminders after 1x and 2x, closing after 3x. INACTIVITY_SECONDS, when set,
+    # overrides the minutes (tests and demos use seconds).
     inactivity_minutes: float = 10
+    inactivity_seconds: float | None = None
+    inactivity_check_seconds: float = 5.0
+    inactivity_timers_enabled: bool = True
+
+    # At-least-once answering: a claimed customer message is retried by anyone after the
+    # lease; after this many failed attempts it is marked failed and an advisor is told.
+    bot_turn_lease_seconds: float = 60.0
+    bot_turn_max_attempts: int = 20
+    # A failed turn waits 2, 4, 8... seconds before its retry, at most this long.
+    bot_turn_retry_max_seconds: float = 60.0
     duplicate_window_hours: float = 24
 
     media_dir: str = "var/media"
@@ -67,6 +91,12 @@ class Settings(BaseSettings):
                 if getattr(self, name) in ("", PLACEHOLDER):
                     raise ValueError(f"{name.upper()} must be set to a real secret")
         return self
+
+    @property
+    def inactivity_period_seconds(self) -> float:
+        if self.inactivity_seconds is not None:
+            return self.inactivity_seconds
+        return self.inactivity_minutes * 60
 
     @property
     def media_path(self) -> Path:

@@ -1,10 +1,29 @@
 """The platform's ASGI app: REST API under /api, advisor pages under /, OpenAPI at /docs."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from platform_api.api import api_router
+from platform_api.config import settings
+from platform_api.database import SessionLocal
+from platform_api.inactivity.rasa_events import trigger_intent
+from platform_api.inactivity.worker import InactivityWorker
 from platform_api.inbox.router import router as inbox_router
 
-app = FastAPI(title="PROSUMINISTROS · Plataforma de atención", version="0.1.0")
+
+@asynccontextmanager
+async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    worker = None
+    if settings.inactivity_timers_enabled:
+        worker = InactivityWorker(SessionLocal, trigger_intent)
+        worker.start()
+    yield
+    if worker is not None:
+        worker.stop()
+
+
+app = FastAPI(title="PROSUMINISTROS · Plataforma de atención", version="0.1.0", lifespan=lifespan)
 app.include_router(api_router)
 app.include_router(inbox_router)

@@ -7,6 +7,7 @@ from platform_api.cases.models import Case, CaseCounter
 from platform_api.contacts.models import Contact, ContactIdentity
 from platform_api.conversations.models import Conversation, Message
 from platform_api.database import Base
+from platform_api.idempotency.models import IdempotentResponse
 from platform_api.leads.models import Lead
 from platform_api.notifications.models import Notification
 from platform_api.whatsapp.models import WhatsAppNumber
@@ -21,6 +22,7 @@ __all__ = [
     "Contact",
     "ContactIdentity",
     "Conversation",
+    "IdempotentResponse",
     "Lead",
     "Message",
     "Notification",

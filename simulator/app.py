@@ -1,51 +1,77 @@
 """Local stand-in for Meta's WhatsApp Cloud API.
 
-- Graph API: POST /{version}/{phone_number_id}/messages (bearer token and payload checked as
-  Meta does), GET /{version}/{media_id} and the media download URL.
-- Control API under /_sim: a customer writes (a signed webhook goes to the connector), a
-  customer's inbox, an advisor's echo from the WhatsApp Business app.
-- A phone page at / to chat as a customer.
+Graph API, checked as Meta checks it:
+- POST /{version}/{phone_number_id}/messages: bearer token, payload limits, approved templates
+  (132001). An accepted message (200 + wamid) is then reported by signed status webhooks:
+  `sent` and `delivered` at once, `read` when the customer opens the chat; or a single
+  `failed` with 131047 (outside the 24-hour window, non-template) or 131026 (undeliverable).
+- GET /{version}/{media_id} and the media download URL.
+
+Webhooks the connector does not answer 200 are retried in the background like Meta does
+(SIMULATOR_WEBHOOK_RETRY_SECONDS, SIMULATOR_WEBHOOK_RETRY_LIMIT), each one independently.
+
+Control API under /_sim:
+- POST /_sim/customers/{wa_id}/messages        the customer writes (signed webhook; reads too)
+- GET  /_sim/customers/{wa_id}/inbox           what the business sent them, with its status
+- GET  /_sim/customers/{wa_id}/thread          both directions, for the phone page
+- POST /_sim/customers/{wa_id}/read            the customer opens the chat: `read` statuses
+- GET|POST /_sim/customers/{wa_id}/window      their 24-hour window; age it with
+                                               {"phone_number_id"?, "last_message_seconds_ago"}
+- POST /_sim/customers/{wa_id}/undeliverable   {"undeliverable": bool}: sends fail with 131026
+- POST /_sim/numbers/{phone_number_id}/echo    an advisor writes from the WhatsApp Business app
+- GET  /_sim/messages/{wamid}                  one sent message and the statuses reported
+- POST|GET|DELETE /_sim/faults                 {"kind", "count", "delay_seconds"?}: the next
+                                               sends fail (http_500, http_503, http_429,
+                                               rate_limit_400, timeout)
+- GET  /_sim/stats                             send attempts, faults served, webhooks delivered,
+                                               retried, given up and waiting
+- DELETE /_sim/state                           forget everything, pending retries included
+- GET  /_sim/config                            the bot's number, for the phone page
+
+A phone page at / to chat as a customer.
 """
 
+import asyncio
 import hmac
 import json
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import httpx
 from fastapi import FastAPI, Header, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from simulator import meta_errors
 from simulator.config import SimulatorSettings
-from simulator.graph_validation import GraphRequestError, validate_send_request
-from simulator.state import Media, SimulatorState
+from simulator.delivery import WebhookDispatcher
+from simulator.graph_validation import (
+    GraphRequestError,
+    check_template_approved,
+    template_parameters,
+    validate_send_request,
+)
+from simulator.meta_errors import graph_error
+from simulator.state import (
+    FAULT_KINDS,
+    SERVICE_WINDOW_SECONDS,
+    Fault,
+    Media,
+    OutboundMessage,
+    SimulatorState,
+)
+from simulator.statuses import StatusReporter
 from simulator.webhooks import (
     SAMPLE_MEDIA,
-    deliver,
     inbound_message_webhook,
     message_echo_webhook,
 )
 
 STATIC = Path(__file__).parent / "static"
-
-
-def graph_error(
-    code: int, message: str, details: str, http_status: int, kind: str = "OAuthException"
-) -> JSONResponse:
-    return JSONResponse(
-        status_code=http_status,
-        content={
-            "error": {
-                "message": message,
-                "type": kind,
-                "code": code,
-                "error_data": {"messaging_product": "whatsapp", "details": details},
-                "fbtrace_id": f"SIM{int(time.time() * 1000):x}",
-            }
-        },
-    )
+# Templates are priced as utility (the only kind this project sends: follow-ups).
+TEMPLATE_CATEGORY = "utility"
 
 
 class CustomerMessageIn(BaseModel):
@@ -65,11 +91,55 @@ class EchoIn(BaseModel):
     text: str = Field(min_length=1, max_length=4096)
 
 
+class ReadIn(BaseModel):
+    # None: the chats with every business number
+    phone_number_id: str | None = None
+
+
+class WindowIn(BaseModel):
+    phone_number_id: str | None = None
+    # None: the customer never wrote to that number
+    last_message_seconds_ago: int | None = Field(ge=0)
+
+
+class UndeliverableIn(BaseModel):
+    undeliverable: bool
+
+
+class FaultIn(BaseModel):
+    kind: Literal["http_500", "http_503", "http_429", "rate_limit_400", "timeout"]
+    count: int = Field(default=1, ge=1, le=1000)
+    # Only for `timeout`: how long the send call hangs before it answers 500.
+    delay_seconds: float | None = Field(default=None, ge=0, le=600)
+
+
+def faulted_answer(fault: Fault) -> Response:
+    if fault.kind == "http_503":
+        return meta_errors.service_unavailable()
+    if fault.kind == "http_429":
+        return meta_errors.rate_limit_hit(429)
+    if fault.kind == "rate_limit_400":
+        return meta_errors.rate_limit_hit(400)
+    return meta_errors.something_went_wrong()
+
+
+def pricing_for(kind: str, window_open: bool) -> dict[str, Any]:
+    """Per-message pricing (Meta, from July 2025): free inside the customer service window."""
+    category = TEMPLATE_CATEGORY if kind == "template" else "service"
+    if window_open:
+        return {
+            "billable": False,
+            "pricing_model": "PMP",
+            "type": "free_customer_service",
+            "category": category,
+        }
+    return {"billable": True, "pricing_model": "PMP", "type": "regular", "category": category}
+
+
 def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     settings = settings or SimulatorSettings()
     state = SimulatorState()
-    app = FastAPI(title="Simulador de WhatsApp Cloud API", version="0.1.0")
-    app.state.sim = state
+    dispatcher = WebhookDispatcher(settings, state.stats)
     numbers = {
         settings.whatsapp_bot_phone_number_id: {
             "token": settings.whatsapp_bot_token,
@@ -78,15 +148,45 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
             "portfolio_id": settings.whatsapp_bot_portfolio_id,
         }
     }
+    reporter = StatusReporter(state, dispatcher, numbers)
+    approved_templates = settings.approved_templates
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await dispatcher.cancel_all()
+
+    app = FastAPI(title="Simulador de WhatsApp Cloud API", version="0.2.0", lifespan=lifespan)
+    app.state.sim = state
+    app.state.dispatcher = dispatcher
 
     def number_or_404(phone_number_id: str) -> dict[str, str]:
         if phone_number_id not in numbers:
             raise HTTPException(404, detail=f"Número de negocio desconocido: {phone_number_id}")
         return numbers[phone_number_id]
 
+    def wa_id_or_422(wa_id: str) -> str:
+        if not wa_id.isdigit() or not 7 <= len(wa_id) <= 15:
+            raise HTTPException(
+                422,
+                detail="wa_id debe ser un teléfono en formato internacional, "
+                "solo dígitos (p. ej. 573001112233)",
+            )
+        return wa_id
+
     def bearer_matches(authorization: str | None, token: str) -> bool:
         supplied = (authorization or "").removeprefix("Bearer ").strip()
         return bool(supplied) and hmac.compare_digest(supplied.encode(), token.encode())
+
+    def window_json(wa_id: str, phone_number_id: str) -> dict[str, Any]:
+        last = state.last_inbound_at(wa_id, phone_number_id)
+        return {
+            "wa_id": wa_id,
+            "phone_number_id": phone_number_id,
+            "last_message_at": None if last is None else int(last),
+            "closes_at": None if last is None else int(last + SERVICE_WINDOW_SECONDS),
+            "open": state.window_open(wa_id, phone_number_id),
+        }
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -101,6 +201,12 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
         request: Request,
         authorization: Annotated[str | None, Header()] = None,
     ) -> Response:
+        state.stats.send_attempts += 1
+        fault = state.take_fault()
+        if fault is not None:
+            if fault.kind == "timeout":
+                await asyncio.sleep(fault.delay_seconds)
+            return faulted_answer(fault)
         number = numbers.get(phone_number_id)
         if number is None:
             return graph_error(
@@ -120,6 +226,7 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
         try:
             body = json.loads(await request.body())
             validate_send_request(body)
+            check_template_approved(body, approved_templates)
         except json.JSONDecodeError:
             return graph_error(100, "(#100) Invalid parameter", "The body is not JSON.", 400)
         except GraphRequestError as error:
@@ -138,29 +245,35 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
                 )
             contact = {"input": body["recipient"], "user_id": body["recipient"]}
         wamid = state.new_wamid()
+        now = int(time.time())
         kind = body.get("type", "text")
-        interactive = body.get("interactive") or {}
-        state.deliver_to_inbox(
-            wa_id,
-            {
-                "wamid": wamid,
-                "from_phone_number_id": phone_number_id,
-                "type": kind,
-                "text": (body.get("text") or {}).get("body")
-                or (interactive.get("body") or {}).get("text"),
-                "buttons": [
-                    b["reply"]["title"]
-                    for b in (interactive.get("action") or {}).get("buttons", [])
-                ],
-                "rows": [
-                    r["title"]
-                    for s in (interactive.get("action") or {}).get("sections", [])
-                    for r in s.get("rows", [])
-                ],
-                "timestamp": int(time.time()),
-                "request": body,
-            },
+        window_open = state.window_open(wa_id, phone_number_id, now)
+        # Meta accepts both and reports them later, in a `failed` status webhook.
+        failure = None
+        undeliverable = wa_id in state.undeliverable
+        if undeliverable:
+            failure = meta_errors.MESSAGE_UNDELIVERABLE
+        elif kind != "template" and not window_open:
+            failure = meta_errors.REENGAGEMENT_MESSAGE
+        pricing = pricing_for(kind, window_open)
+        message = OutboundMessage(
+            wamid=wamid,
+            wa_id=wa_id,
+            phone_number_id=phone_number_id,
+            type=kind,
+            accepted_at=now,
+            failure=failure,
+            conversation=state.conversation_for(wa_id, phone_number_id, pricing["category"], now),
+            pricing=pricing,
         )
+        # An undeliverable phone never shows it; a closed window keeps it, marked failed, so
+        # the phone page and the tests can see what was refused.
+        if not undeliverable:
+            message.inbox_entry = inbox_entry(body, wamid, phone_number_id, now, failure)
+            state.deliver_to_inbox(wa_id, message.inbox_entry)
+        with state.lock:
+            state.outbound[wamid] = message
+        reporter.accepted(message)
         return JSONResponse(
             {"messaging_product": "whatsapp", "contacts": [contact], "messages": [{"id": wamid}]}
         )
@@ -207,12 +320,7 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
 
     @app.post("/_sim/customers/{wa_id}/messages")
     async def customer_writes(wa_id: str, body: CustomerMessageIn) -> dict[str, Any]:
-        if not wa_id.isdigit() or not 7 <= len(wa_id) <= 15:
-            raise HTTPException(
-                422,
-                detail="wa_id debe ser un teléfono en formato internacional, "
-                "solo dígitos (p. ej. 573001112233)",
-            )
+        wa_id_or_422(wa_id)
         phone_number_id = body.to or settings.whatsapp_bot_phone_number_id
         number = number_or_404(phone_number_id)
         wamid = state.new_wamid()
@@ -282,21 +390,17 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
                 else None,
             },
         )
-        statuses = []
-        async with httpx.AsyncClient(timeout=settings.simulator_webhook_timeout_seconds) as client:
-            for _ in range(body.deliveries):
-                statuses.append(
-                    await deliver(
-                        client,
-                        settings.simulator_webhook_url,
-                        payload,
-                        settings.whatsapp_app_secret,
-                    )
-                )
+        # Writing opens (or renews) the 24-hour window, and the customer has read the chat.
+        state.record_inbound(wa_id, phone_number_id)
+        read = reporter.customer_read(wa_id, phone_number_id)
+        statuses = [await dispatcher.deliver(payload) for _ in range(body.deliveries)]
         return {
             "wamid": wamid,
             "delivery_statuses": statuses,
             "user_id": payload["entry"][0]["changes"][0]["value"]["contacts"][0]["user_id"],
+            # deliveries not answered 200, kept and retried in the background as Meta does
+            "retrying": sum(1 for status in statuses if status != 200),
+            "read": read,
         }
 
     @app.get("/_sim/customers/{wa_id}/inbox")
@@ -310,6 +414,51 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
         messages += [{**m, "direction": "out"} for m in state.inbox(wa_id)]
         messages.sort(key=lambda m: (m["timestamp"], m["direction"] == "out"))
         return {"wa_id": wa_id, "messages": messages}
+
+    @app.post("/_sim/customers/{wa_id}/read")
+    async def customer_opens_chat(wa_id: str, body: ReadIn | None = None) -> dict[str, Any]:
+        wa_id_or_422(wa_id)
+        phone_number_id = body.phone_number_id if body else None
+        if phone_number_id is not None:
+            number_or_404(phone_number_id)
+        return {"wa_id": wa_id, "read": reporter.customer_read(wa_id, phone_number_id)}
+
+    @app.get("/_sim/customers/{wa_id}/window")
+    def customer_window(wa_id: str, phone_number_id: str | None = None) -> dict[str, Any]:
+        phone_number_id = phone_number_id or settings.whatsapp_bot_phone_number_id
+        number_or_404(phone_number_id)
+        return window_json(wa_id_or_422(wa_id), phone_number_id)
+
+    @app.post("/_sim/customers/{wa_id}/window")
+    def age_customer_window(wa_id: str, body: WindowIn) -> dict[str, Any]:
+        wa_id_or_422(wa_id)
+        phone_number_id = body.phone_number_id or settings.whatsapp_bot_phone_number_id
+        number_or_404(phone_number_id)
+        if body.last_message_seconds_ago is None:
+            state.forget_inbound(wa_id, phone_number_id)
+        else:
+            state.record_inbound(
+                wa_id, phone_number_id, at=time.time() - body.last_message_seconds_ago
+            )
+        return window_json(wa_id, phone_number_id)
+
+    @app.post("/_sim/customers/{wa_id}/undeliverable")
+    def mark_undeliverable(wa_id: str, body: UndeliverableIn) -> dict[str, Any]:
+        wa_id_or_422(wa_id)
+        with state.lock:
+            if body.undeliverable:
+                state.undeliverable.add(wa_id)
+            else:
+                state.undeliverable.discard(wa_id)
+        return {"wa_id": wa_id, "undeliverable": body.undeliverable}
+
+    @app.get("/_sim/messages/{wamid}")
+    def sent_message(wamid: str) -> dict[str, Any]:
+        with state.lock:
+            message = state.outbound.get(wamid)
+            if message is None:
+                raise HTTPException(404, detail=f"Mensaje desconocido: {wamid}")
+            return message.to_json()
 
     @app.post("/_sim/numbers/{phone_number_id}/echo")
     async def advisor_writes_from_app(phone_number_id: str, body: EchoIn) -> dict[str, Any]:
@@ -336,14 +485,38 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
                 "request": {"echo": True},
             },
         )
-        async with httpx.AsyncClient(timeout=settings.simulator_webhook_timeout_seconds) as client:
-            status = await deliver(
-                client, settings.simulator_webhook_url, payload, settings.whatsapp_app_secret
-            )
-        return {"wamid": wamid, "delivery_statuses": [status]}
+        return {"wamid": wamid, "delivery_statuses": [await dispatcher.deliver(payload)]}
+
+    @app.post("/_sim/faults")
+    def arm_fault(body: FaultIn) -> dict[str, Any]:
+        delay = body.delay_seconds if body.delay_seconds is not None else 30.0
+        state.add_fault(body.kind, body.count, delay if body.kind == "timeout" else 0.0)
+        return {"faults": state.pending_faults()}
+
+    @app.get("/_sim/faults")
+    def armed_faults() -> dict[str, Any]:
+        return {"faults": state.pending_faults(), "kinds": list(FAULT_KINDS)}
+
+    @app.delete("/_sim/faults")
+    def disarm_faults() -> dict[str, Any]:
+        state.clear_faults()
+        return {"faults": []}
+
+    @app.get("/_sim/stats")
+    def stats() -> dict[str, int]:
+        return {
+            "send_attempts": state.stats.send_attempts,
+            "faults_served": state.stats.faults_served,
+            "webhooks_delivered": state.stats.webhooks_delivered,
+            "webhook_retries": state.stats.webhook_retries,
+            "webhooks_given_up": state.stats.webhooks_given_up,
+            "webhooks_waiting_for_retry": dispatcher.waiting_for_retry,
+        }
 
     @app.delete("/_sim/state")
-    def reset_state() -> dict[str, str]:
+    async def reset_state() -> dict[str, str]:
+        # On the event loop: background deliveries and retries are cancelled there.
+        await dispatcher.cancel_all()
         state.reset()
         return {"status": "reset"}
 
@@ -361,6 +534,45 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     # Last, so its two-segment pattern does not shadow the /_sim routes above.
     app.add_api_route("/{version}/{media_id}", media_url, methods=["GET"])
     return app
+
+
+def inbox_entry(
+    body: dict[str, Any],
+    wamid: str,
+    phone_number_id: str,
+    now: int,
+    failure: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """What the customer's phone shows for an accepted send request."""
+    kind = body.get("type", "text")
+    interactive = body.get("interactive") or {}
+    entry: dict[str, Any] = {
+        "wamid": wamid,
+        "from_phone_number_id": phone_number_id,
+        "type": kind,
+        "text": (body.get("text") or {}).get("body") or (interactive.get("body") or {}).get("text"),
+        "buttons": [
+            b["reply"]["title"] for b in (interactive.get("action") or {}).get("buttons", [])
+        ],
+        "rows": [
+            r["title"]
+            for s in (interactive.get("action") or {}).get("sections", [])
+            for r in s.get("rows", [])
+        ],
+        "timestamp": now,
+        "request": body,
+        "status": "failed" if failure else "accepted",
+    }
+    if kind == "template":
+        template = body["template"]
+        entry["template"] = {
+            "name": template["name"],
+            "language": template["language"]["code"],
+            "parameters": template_parameters(template),
+        }
+    if failure:
+        entry["error"] = {"code": failure["code"], "title": failure["title"]}
+    return entry
 
 
 app = create_app()

@@ -128,3 +128,37 @@ def validate_send_request(body: Any) -> None:
         _text_length((content.get("language") or {}).get("code"), "template.language.code", 15)
     elif not content.get("id") and not content.get("link"):
         raise missing(f"Parameter '{kind}.id' or '{kind}.link' is required.")
+
+
+def check_template_approved(body: dict[str, Any], approved: frozenset[tuple[str, str]]) -> None:
+    """A template must be approved for the WABA in the language asked for (132001 if not)."""
+    if body.get("type") != "template":
+        return
+    name = body["template"]["name"]
+    language = body["template"]["language"]["code"]
+    if (name, language) not in approved:
+        raise GraphRequestError(
+            132001,
+            "(#132001) Template name does not exist in the translation",
+            f"template name ({name}) does not exist in {language}",
+        )
+
+
+def template_parameters(template: dict[str, Any]) -> list[str]:
+    """The values a template message fills in, in order, as the customer would read them."""
+    values = []
+    components = template.get("components")
+    for component in components if isinstance(components, list) else []:
+        parameters = component.get("parameters") if isinstance(component, dict) else None
+        for parameter in parameters if isinstance(parameters, list) else []:
+            if not isinstance(parameter, dict):
+                continue
+            kind = parameter.get("type")
+            value = parameter.get(kind) if kind else None
+            if kind == "text" or kind == "payload":
+                values.append(str(value))
+            elif isinstance(value, dict) and "fallback_value" in value:
+                values.append(str(value["fallback_value"]))
+            elif isinstance(value, dict):
+                values.append(f"[{kind}]")
+    return values

@@ -1,13 +1,20 @@
-"""What the simulated Cloud API remembers: customers, what the business sent them, media."""
+"""What the simulated Cloud API remembers: customers, what the business sent them and how far
+each message got, media, 24-hour windows, injected faults and counters."""
 
+import asyncio
 import hashlib
 import hmac
 import itertools
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
+
+# A business may send free-form messages for 24 hours after the customer's last message.
+SERVICE_WINDOW_SECONDS = 24 * 60 * 60
+# The order Meta reports a deliverable message in; `failed` replaces all three.
+STATUS_ORDER = ("sent", "delivered", "read")
 
 
 @dataclass
@@ -23,6 +30,70 @@ class Media:
 
 
 @dataclass
+class OutboundMessage:
+    """A message the Graph API accepted (200 + wamid) and the statuses reported for it."""
+
+    wamid: str
+    wa_id: str
+    phone_number_id: str
+    type: str
+    accepted_at: int
+    # The error its single `failed` status carries; None when it reaches the customer.
+    failure: dict[str, Any] | None
+    conversation: dict[str, Any]
+    pricing: dict[str, Any]
+    # The inbox entry the customer sees, or None when it never reached them.
+    inbox_entry: dict[str, Any] | None = None
+    # (status, unix time) of every status webhook emitted, oldest first.
+    statuses: list[tuple[str, int]] = field(default_factory=list)
+    # Serialises the emission of this message's statuses: sent, then delivered, then read.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+
+    @property
+    def status(self) -> str:
+        return self.statuses[-1][0] if self.statuses else "accepted"
+
+    def reported(self, status: str) -> bool:
+        return any(s == status for s, _ in self.statuses)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "wamid": self.wamid,
+            "wa_id": self.wa_id,
+            "phone_number_id": self.phone_number_id,
+            "type": self.type,
+            "status": self.status,
+            "statuses": [{"status": s, "timestamp": t} for s, t in self.statuses],
+            "errors": [self.failure] if self.failure else [],
+            "in_inbox": self.inbox_entry is not None,
+        }
+
+
+FAULT_KINDS = ("http_500", "http_503", "http_429", "rate_limit_400", "timeout")
+
+
+@dataclass
+class Fault:
+    kind: str
+    remaining: int
+    delay_seconds: float
+
+
+@dataclass
+class Stats:
+    send_attempts: int = 0
+    faults_served: int = 0
+    webhooks_delivered: int = 0
+    webhook_retries: int = 0
+    webhooks_given_up: int = 0
+
+    def reset(self) -> None:
+        # In place: the webhook dispatcher holds this object.
+        for name in asdict(self):
+            setattr(self, name, 0)
+
+
+@dataclass
 class SimulatorState:
     # wa_id -> messages the business sent to that customer, oldest first
     inboxes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -31,6 +102,16 @@ class SimulatorState:
     # (portfolio_id, user_id) -> wa_id, for sends addressed by business-scoped user id
     user_ids: dict[tuple[str, str], str] = field(default_factory=dict)
     media: dict[str, Media] = field(default_factory=dict)
+    # wamid -> every message the Graph API accepted, delivered or not
+    outbound: dict[str, OutboundMessage] = field(default_factory=dict)
+    # (wa_id, phone_number_id) -> unix time of the customer's last message to that number
+    last_inbound: dict[tuple[str, str], float] = field(default_factory=dict)
+    # (wa_id, phone_number_id, category) -> open conversation, for the status webhooks
+    conversations: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    # customers whose phone cannot receive anything (Meta answers 131026)
+    undeliverable: set[str] = field(default_factory=set)
+    faults: list[Fault] = field(default_factory=list)
+    stats: Stats = field(default_factory=Stats)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -64,11 +145,14 @@ class SimulatorState:
 
     def inbox(self, wa_id: str) -> list[dict[str, Any]]:
         with self.lock:
-            return list(self.inboxes.get(wa_id, []))
+            return [dict(m) for m in self.inboxes.get(wa_id, [])]
 
     def find_choice(self, wa_id: str, choice_id: str) -> tuple[dict[str, Any], str, str] | None:
-        """The latest message offering `choice_id`: (message, reply kind, title)."""
+        """The latest message that reached the customer offering `choice_id`:
+        (message, reply kind, title)."""
         for message in reversed(self.inbox(wa_id)):
+            if message.get("status") == "failed":
+                continue
             interactive = (message.get("request") or {}).get("interactive") or {}
             action = interactive.get("action") or {}
             for button in action.get("buttons") or []:
@@ -80,9 +164,72 @@ class SimulatorState:
                         return message, "list_reply", row["title"]
         return None
 
+    # ---- 24-hour customer service window -------------------------------------------------
+
+    def record_inbound(self, wa_id: str, phone_number_id: str, at: float | None = None) -> None:
+        with self.lock:
+            self.last_inbound[(wa_id, phone_number_id)] = time.time() if at is None else at
+
+    def forget_inbound(self, wa_id: str, phone_number_id: str) -> None:
+        with self.lock:
+            self.last_inbound.pop((wa_id, phone_number_id), None)
+
+    def last_inbound_at(self, wa_id: str, phone_number_id: str) -> float | None:
+        with self.lock:
+            return self.last_inbound.get((wa_id, phone_number_id))
+
+    def window_open(self, wa_id: str, phone_number_id: str, now: float | None = None) -> bool:
+        last = self.last_inbound_at(wa_id, phone_number_id)
+        now = time.time() if now is None else now
+        return last is not None and now - last < SERVICE_WINDOW_SECONDS
+
+    def conversation_for(
+        self, wa_id: str, phone_number_id: str, category: str, now: int
+    ) -> dict[str, Any]:
+        """The conversation a status webhook names: reused for 24 hours, then a new one."""
+        key = (wa_id, phone_number_id, category)
+        with self.lock:
+            current = self.conversations.get(key)
+            if current is None or current["expires_at"] <= now:
+                current = {"id": secrets.token_hex(16), "expires_at": now + SERVICE_WINDOW_SECONDS}
+                self.conversations[key] = current
+            return dict(current)
+
+    # ---- Fault injection ----------------------------------------------------------------
+
+    def add_fault(self, kind: str, count: int, delay_seconds: float) -> None:
+        with self.lock:
+            self.faults.append(Fault(kind, count, delay_seconds))
+
+    def take_fault(self) -> Fault | None:
+        """The fault the next send call suffers, if one is armed (first armed, first served)."""
+        with self.lock:
+            if not self.faults:
+                return None
+            fault = self.faults[0]
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                self.faults.pop(0)
+            self.stats.faults_served += 1
+            return Fault(fault.kind, 1, fault.delay_seconds)
+
+    def pending_faults(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [asdict(f) for f in self.faults]
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            self.faults.clear()
+
     def reset(self) -> None:
         with self.lock:
             self.inboxes.clear()
             self.outboxes.clear()
             self.user_ids.clear()
             self.media.clear()
+            self.outbound.clear()
+            self.last_inbound.clear()
+            self.conversations.clear()
+            self.undeliverable.clear()
+            self.faults.clear()
+            self.stats.reset()

@@ -114,6 +114,24 @@ def message_echo_webhook(
     )
 
 
+def status_webhook(
+    *, waba_id: str, phone_number_id: str, display_phone_number: str, status: dict[str, Any]
+) -> dict[str, Any]:
+    """A `statuses` webhook: one status (sent, delivered, read or failed) of one message."""
+    return envelope(
+        waba_id,
+        "messages",
+        {
+            "messaging_product": "whatsapp",
+            "metadata": {
+                "display_phone_number": display_phone_number,
+                "phone_number_id": phone_number_id,
+            },
+            "statuses": [status],
+        },
+    )
+
+
 async def deliver(
     client: httpx.AsyncClient, url: str, payload: dict[str, Any], app_secret: str
 ) -> int:

@@ -28,6 +28,7 @@ def open_case(
     actor: str,
     advisor: Advisor | None = None,
     message_ids: list[int] | None = None,
+    status: str = "abierto",
 ) -> CaseResult:
     result = cases.create_case(
         session,
@@ -38,11 +39,14 @@ def open_case(
         actor=actor,
         advisor=advisor,
         message_ids=message_ids,
+        status=status,
     )
     if type in COMMERCIAL_TYPES:
         conversation.commercial_intent = True
     if advisor is not None:
         verb = "agregó información a" if result.duplicate else "abrió"
+        if result.case.status == "incompleto":
+            verb = "dejó sin terminar"
         notifications.notify(
             session,
             advisor_id=advisor.id,

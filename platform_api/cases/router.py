@@ -17,6 +17,8 @@ from platform_api.cases.schemas import (
 )
 from platform_api.conversations.router import advisor_scope, get_conversation
 from platform_api.database import SessionDep
+from platform_api.idempotency import service as idempotency
+from platform_api.idempotency.service import IdempotencyKey
 from platform_api.validation import DB_INT_MAX, DbId, unprocessable
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -51,9 +53,18 @@ def active_advisor(session: SessionDep, advisor_id: int | None) -> Advisor | Non
 
 
 @router.post("", response_model=CaseCreated, status_code=status.HTTP_201_CREATED)
-def create_case(body: CaseCreate, session: SessionDep, principal: CurrentPrincipal) -> CaseCreated:
+def create_case(
+    body: CaseCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    idempotency_key: IdempotencyKey = None,
+) -> CaseCreated:
     """Opens a case, or, for an open case of the same type and contact inside the duplicate
-    window, adds the new messages and attachments to it (`duplicate: true`)."""
+    window, adds the new messages and attachments to it (`duplicate: true`). A retry with the
+    same Idempotency-Key gets the first answer, not a second case."""
+    replay = idempotency.stored_response(session, idempotency_key, "cases.create")
+    if replay is not None:
+        return CaseCreated.model_validate(replay)
     conversation = get_conversation(body.conversation_id, session, principal)
     advisor = active_advisor(session, body.advisor_id)
     actor = "bot" if principal.kind == "service" else principal.actor
@@ -65,9 +76,14 @@ def create_case(body: CaseCreate, session: SessionDep, principal: CurrentPrincip
         actor=actor,
         advisor=advisor,
         message_ids=body.message_ids,
+        status=body.status,
+    )
+    created = CaseCreated(**detail(session, result.case).model_dump(), duplicate=result.duplicate)
+    idempotency.remember(
+        session, idempotency_key, "cases.create", 201, created.model_dump(mode="json")
     )
     session.commit()
-    return CaseCreated(**detail(session, result.case).model_dump(), duplicate=result.duplicate)
+    return created
 
 
 @router.get("", response_model=CaseList)

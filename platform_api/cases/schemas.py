@@ -1,3 +1,5 @@
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from platform_api.attachments.schemas import AttachmentRead
@@ -16,6 +18,8 @@ class CaseCreate(ApiInput):
     advisor_id: DbId | None = None
     # The customer's messages that describe the request; default: those no case holds yet.
     message_ids: list[DbId] | None = Field(default=None, max_length=500)
+    # Flujo D: a request the customer left half-way is registered as `incompleto`.
+    status: Literal["abierto", "incompleto"] = "abierto"
 
 
 class CaseUpdate(ApiInput):

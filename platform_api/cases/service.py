@@ -127,6 +127,7 @@ def create_case(
     actor: str,
     advisor: Advisor | None = None,
     message_ids: list[int] | None = None,
+    status: str = "abierto",
 ) -> CaseResult:
     """Escenario 5: an open case of the same type younger than the window gets the new details."""
     existing = find_open_duplicate(session, contact_id=contact.id, type=type)
@@ -152,7 +153,8 @@ def create_case(
         number=next_number(session),
         type=type,
         area=advisor.area if (type == "pedido" and advisor) else AREA_BY_TYPE[type],
-        status="abierto",
+        status=status,
+        closed_at=utcnow() if status == "incompleto" else None,
         contact_id=contact.id,
         conversation_id=conversation.id if conversation else None,
         advisor_id=advisor.id if advisor else None,
@@ -170,6 +172,7 @@ def create_case(
             "number": case.number,
             "type": case.type,
             "area": case.area,
+            "status": case.status,
             "advisor_id": case.advisor_id,
             "messages": linked_messages,
             "attachments": linked_attachments,

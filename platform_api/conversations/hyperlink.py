@@ -46,7 +46,7 @@ def send_hyperlink(
         sender=sender,
         actor=actor,
         message={"type": "text", "text": {"body": text, "preview_url": True}},
-    )
+    ).message
     audit.record(
         session,
         actor=actor,

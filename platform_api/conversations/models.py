@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from platform_api.contacts.models import Contact
@@ -38,6 +38,10 @@ class Conversation(Base):
     phone_number_id: Mapped[str] = mapped_column(String(64))
     mode: Mapped[str] = mapped_column(String(10), default=MODE_BOT)
     status: Mapped[str] = mapped_column(String(10), default=STATUS_OPEN)
+    # Flujo D: when the bot asked something still unanswered, and how many steps were taken
+    # since (1 and 2 are Plantilla G's reminders, 3 the closing). Kept here so timers survive
+    # restarts; any customer message clears them.
+    awaiting_reply_since: Mapped[datetime | None] = mapped_column(index=True)
     reminders_sent: Mapped[int] = mapped_column(default=0)
     assigned_advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"), index=True)
     # Why it went to that advisor: named_by_customer, contact_owner, round_robin, manual.
@@ -59,8 +63,20 @@ class Conversation(Base):
         return self.assigned_advisor.name if self.assigned_advisor else None
 
 
+# What the bot has done with an inbound message it must answer (at-least-once processing).
+BOT_PENDING = "pending"
+BOT_ANSWERED = "answered"
+BOT_FAILED = "failed"
+
+
 class Message(Base):
     __tablename__ = "message"
+    __table_args__ = (
+        # A bot reply retried after a crash is stored (and sent) once: its place in the turn
+        # that answers `in_reply_to` is unique.
+        UniqueConstraint("in_reply_to", "reply_seq", name="uq_message_reply_seq"),
+        Index("ix_message_bot_status", "bot_status", "bot_lease_until"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"), index=True)
@@ -76,6 +92,13 @@ class Message(Base):
     error_code: Mapped[int | None]
     error_detail: Mapped[str | None] = mapped_column(Text)
     in_reply_to: Mapped[str | None] = mapped_column(String(200))
+    reply_seq: Mapped[int | None]
+    # Inbound messages for the bot: pending until the connector says the turn is done. A
+    # connector that claims one holds it until bot_lease_until; after that anyone may retry.
+    bot_status: Mapped[str | None] = mapped_column(String(10))
+    bot_lease_until: Mapped[datetime | None]
+    bot_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    bot_error: Mapped[str | None] = mapped_column(Text)
     # When Meta says it happened (inbound) or when we sent it (outbound).
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -31,6 +31,10 @@ class MessageRead(BaseModel):
     status: str
     error_code: int | None
     error_detail: str | None
+    in_reply_to: str | None = None
+    reply_seq: int | None = None
+    # Inbound messages for the bot: pending, answered or failed.
+    bot_status: str | None = None
     sent_at: UtcDatetime
 
 
@@ -46,6 +50,9 @@ class ConversationRead(BaseModel):
     assigned_advisor_name: str | None = None
     assignment_rule: str | None
     commercial_intent: bool
+    # Flujo D: since when the bot waits for an answer, and the Plantilla G steps taken.
+    awaiting_reply_since: UtcDatetime | None = None
+    reminders_sent: int = 0
     created_at: UtcDatetime
     last_message_at: UtcDatetime
     last_message: MessageRead | None = None

@@ -55,6 +55,7 @@ def add_message(
     payload: dict[str, Any] | None = None,
     sent_at: datetime | None = None,
     in_reply_to: str | None = None,
+    reply_seq: int | None = None,
     error_code: int | None = None,
     error_detail: str | None = None,
 ) -> Message:
@@ -69,6 +70,7 @@ def add_message(
         payload=payload or {},
         sent_at=sent_at or utcnow(),
         in_reply_to=in_reply_to,
+        reply_seq=reply_seq,
         error_code=error_code,
         error_detail=error_detail,
     )

@@ -10,16 +10,19 @@ from platform_api.audit import service as audit
 from platform_api.contacts import service as contacts
 from platform_api.conversations import service as conversations
 from platform_api.conversations.models import (
+    BOT_PENDING,
     DIRECTION_IN,
     MODE_BOT,
     SENDER_CUSTOMER,
 )
+from platform_api.whatsapp import turns
 from platform_api.whatsapp.numbers import UnknownNumberError, get_business_number
 from platform_api.whatsapp.schemas import (
     BotTurn,
     InboundMessageEvent,
     StatusEvent,
 )
+from platform_api.whatsapp.sending import needs_reengagement
 
 # A later status never moves a message back (Meta may deliver "delivered" after "read").
 STATUS_RANK = {
@@ -41,21 +44,8 @@ class IngestResult:
     bot_turns: list[BotTurn] = field(default_factory=list)
     # Attachments recorded in this batch, to fetch from the Graph API after the commit.
     pending_attachment_ids: list[int] = field(default_factory=list)
-
-
-def text_for_bot(event: InboundMessageEvent) -> str:
-    """What Rasa reads: a tapped button's id (our ids are Rasa payloads), else the text."""
-    if event.reply_id:
-        return event.reply_id
-    if event.media is not None and not (event.text or "").strip():
-        # A photo, audio or document with no words: Escenario 4 / Flujo C in the bot.
-        return "/share_attachment"
-    return event.text or ""
-
-
-def sender_id_for(conversation_id: int) -> str:
-    """Rasa's tracker key: one tracker per platform conversation."""
-    return f"conversation-{conversation_id}"
+    # Messages Meta refused with 131047: the re-engagement template goes after the commit.
+    reengagement_message_ids: list[int] = field(default_factory=list)
 
 
 def ingest_message(session: Session, event: InboundMessageEvent, result: IngestResult) -> None:
@@ -89,6 +79,9 @@ def ingest_message(session: Session, event: InboundMessageEvent, result: IngestR
         sent_at=datetime.fromtimestamp(event.timestamp, UTC),
     )
     result.stored += 1
+    # Flujo D: the customer answered, so the inactivity timers stop.
+    conversation.awaiting_reply_since = None
+    conversation.reminders_sent = 0
     audit.record(
         session,
         actor=f"customer:{contact.id}",
@@ -107,16 +100,16 @@ def ingest_message(session: Session, event: InboundMessageEvent, result: IngestR
         )
         result.pending_attachment_ids.append(attachment.id)
     if number.answered_by_bot and conversation.mode == MODE_BOT:
-        result.bot_turns.append(
-            BotTurn(
-                wamid=event.wamid,
-                conversation_id=conversation.id,
-                sender_id=sender_id_for(conversation.id),
-                text=text_for_bot(event),
-                message_type=event.type,
-                customer_name=contact.name,
-            )
-        )
+        # Pending until the connector reports the turn done; leased to the connector that
+        # stored it, which answers at once. Earlier messages of this conversation still
+        # waiting (a crash, a retry due) go first, in order.
+        message.bot_status = BOT_PENDING
+        session.flush()
+        queued = {turn.wamid for turn in result.bot_turns}
+        for waiting in turns.claimable(session, limit=50, conversation_id=conversation.id):
+            if waiting.wamid not in queued:
+                turns.lease(waiting)
+                result.bot_turns.append(turns.as_turn(waiting))
 
 
 def apply_status(session: Session, event: StatusEvent, result: IngestResult) -> None:
@@ -142,6 +135,8 @@ def apply_status(session: Session, event: StatusEvent, result: IngestResult) -> 
                 "detail": message.error_detail,
             },
         )
+        if needs_reengagement(message):
+            result.reengagement_message_ids.append(message.id)
     result.statuses_updated += 1
 
 

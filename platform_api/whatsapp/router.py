@@ -11,12 +11,24 @@ from platform_api.attachments import service as attachments
 from platform_api.attachments.models import STATUS_PENDING, Attachment
 from platform_api.auth import CurrentPrincipal, ServicePrincipal
 from platform_api.conversations import service as conversations
+from platform_api.conversations.models import Message
 from platform_api.database import SessionDep, SessionFactoryDep
 from platform_api.validation import unprocessable
+from platform_api.whatsapp import sending, turns
 from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
 from platform_api.whatsapp.ingestion import UnknownNumberError, ingest_events
-from platform_api.whatsapp.schemas import EventsIn, EventsOut, SendIn, SendOut
-from platform_api.whatsapp.sending import send_to_conversation
+from platform_api.whatsapp.schemas import (
+    ClaimIn,
+    ClaimOut,
+    EventsIn,
+    EventsOut,
+    SendIn,
+    SendOut,
+    TurnDoneIn,
+    TurnFailedIn,
+    TurnOut,
+)
+from platform_api.whatsapp.sending import send_reengagement_template
 
 router = APIRouter(prefix="/internal/whatsapp", tags=["whatsapp"])
 
@@ -60,12 +72,28 @@ def store_webhook_events(
                 raise
     if result.pending_attachment_ids:
         background.add_task(fetch_attachments, result.pending_attachment_ids, graph, new_session)
+    if result.reengagement_message_ids:
+        background.add_task(
+            send_reengagement_templates, result.reengagement_message_ids, graph, new_session
+        )
     return EventsOut(
         stored=result.stored,
         duplicates=result.duplicates,
         statuses_updated=result.statuses_updated,
         bot_turns=result.bot_turns,
     )
+
+
+def send_reengagement_templates(
+    message_ids: list[int], graph: GraphClient, new_session: Callable[[], Session]
+) -> None:
+    """After a 131047 status: the approved template goes instead (see sending.py)."""
+    for message_id in message_ids:
+        with new_session() as session:
+            refused = session.get(Message, message_id)
+            if refused is not None:
+                send_reengagement_template(session, graph, refused)
+                session.commit()
 
 
 @router.post("/send", response_model=SendOut)
@@ -75,19 +103,48 @@ def send_message(
     principal: CurrentPrincipal,
     graph: Annotated[GraphClient, Depends(get_graph_client)],
 ) -> SendOut:
+    """Stores the message (committed) before calling Graph, so the database is free while
+    Graph is retried, and the message is on record even if the platform dies meanwhile."""
     conversation = conversations.get(session, body.conversation_id)
     if conversation is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Conversación no encontrada")
-    message = send_to_conversation(
-        session,
-        graph,
-        conversation=conversation,
-        message=body.message,
-        sender=body.sender,
-        in_reply_to=body.in_reply_to,
-        actor="bot" if body.sender == "bot" else principal.actor,
-    )
-    session.commit()
+    try:
+        prepared = sending.prepare(
+            session,
+            conversation=conversation,
+            message=body.message,
+            sender=body.sender,
+            in_reply_to=body.in_reply_to,
+            reply_seq=body.reply_seq,
+        )
+        session.commit()
+    except IntegrityError:
+        # The same reply of the same turn, sent concurrently by two attempts: the other won.
+        session.rollback()
+        prepared = sending.prepare(
+            session,
+            conversation=conversation,
+            message=body.message,
+            sender=body.sender,
+            in_reply_to=body.in_reply_to,
+            reply_seq=body.reply_seq,
+        )
+    if isinstance(prepared, sending.SendResult):
+        result = prepared
+    else:
+        outcome = sending.deliver(graph, prepared)
+        message = session.get(Message, prepared.message.id)
+        assert message is not None
+        result = sending.record_outcome(
+            session,
+            message,
+            outcome,
+            actor="bot" if body.sender == "bot" else principal.actor,
+        )
+        if sending.needs_reengagement(result.message):
+            sending.send_reengagement_template(session, graph, result.message)
+        session.commit()
+    message = result.message
     if message.status == "failed":
         raise HTTPException(
             status.HTTP_502_BAD_GATEWAY,
@@ -97,4 +154,36 @@ def send_message(
                 "error_detail": message.error_detail,
             },
         )
-    return SendOut(message_id=message.id, wamid=message.wamid, status=message.status)
+    return SendOut(
+        message_id=message.id,
+        wamid=message.wamid,
+        status=message.status,
+        already_sent=result.already_sent,
+    )
+
+
+@router.post("/turns/claim", response_model=ClaimOut)
+def claim_turns(body: ClaimIn, session: SessionDep, _: ServicePrincipal) -> ClaimOut:
+    """Customer messages still unanswered whose lease ran out (a crashed connector, a turn
+    that failed and is due for retry), oldest first, leased to the caller."""
+    claimed = turns.claim(session, body.limit, body.lease_seconds)
+    session.commit()
+    return ClaimOut(bot_turns=claimed)
+
+
+@router.post("/turns/done", response_model=TurnOut)
+def turn_done(body: TurnDoneIn, session: SessionDep, _: ServicePrincipal) -> TurnOut:
+    outcome = turns.mark_done(session, body.wamid, awaiting_reply=body.awaiting_reply)
+    if not outcome.found:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Mensaje no encontrado")
+    session.commit()
+    return TurnOut(wamid=body.wamid, bot_status=outcome.status or "")
+
+
+@router.post("/turns/failed", response_model=TurnOut)
+def turn_failed(body: TurnFailedIn, session: SessionDep, _: ServicePrincipal) -> TurnOut:
+    outcome = turns.release(session, body.wamid, error=body.error)
+    if not outcome.found:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Mensaje no encontrado")
+    session.commit()
+    return TurnOut(wamid=body.wamid, bot_status=outcome.status or "")

@@ -78,6 +78,33 @@ class BotTurn(BaseModel):
     text: str
     message_type: str
     customer_name: str | None = None
+    # 1 on the first try; more when the message is retried after a failure or a crash.
+    attempt: int = 1
+
+
+class ClaimIn(ApiInput):
+    limit: int = Field(default=20, ge=1, le=200)
+    lease_seconds: float | None = Field(default=None, gt=0, le=3600)
+
+
+class ClaimOut(BaseModel):
+    bot_turns: list[BotTurn]
+
+
+class TurnDoneIn(ApiInput):
+    wamid: str = Field(min_length=1, max_length=200)
+    # The bot's last message asked something: the inactivity timers start (Flujo D).
+    awaiting_reply: bool = False
+
+
+class TurnFailedIn(ApiInput):
+    wamid: str = Field(min_length=1, max_length=200)
+    error: str = Field(default="", max_length=5000)
+
+
+class TurnOut(BaseModel):
+    wamid: str
+    bot_status: str
 
 
 class EventsOut(BaseModel):
@@ -98,7 +125,10 @@ class SendIn(ApiInput):
     conversation_id: DbId
     message: dict[str, Any]
     sender: Literal["bot", "advisor"] = "bot"
-    in_reply_to: str | None = None
+    in_reply_to: str | None = Field(default=None, max_length=200)
+    # The message's place among the bot's replies to `in_reply_to`. A turn retried after a
+    # crash sends the same sequence again; what was already sent is not sent twice.
+    reply_seq: int | None = Field(default=None, ge=0, le=1000)
 
     @model_validator(mode="after")
     def message_has_known_type(self) -> "SendIn":
@@ -114,3 +144,5 @@ class SendOut(BaseModel):
     message_id: int
     wamid: str | None
     status: str
+    # True when this reply had already been sent by an earlier attempt of the same turn.
+    already_sent: bool = False

@@ -1,15 +1,21 @@
 """Send a message to a conversation's customer through the Graph API and store it."""
 
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from platform_api.audit import service as audit
+from platform_api.config import settings
 from platform_api.contacts import service as contacts
 from platform_api.conversations import service as conversations
 from platform_api.conversations.models import DIRECTION_OUT, Conversation, Message
-from platform_api.whatsapp.graph_client import GraphClient, GraphError
+from platform_api.whatsapp.graph_client import GraphClient, GraphError, SentMessage
 from platform_api.whatsapp.numbers import get_business_number
+
+# Meta: more than 24 hours since the customer last wrote; only a template may be sent.
+OUTSIDE_WINDOW = 131047
 
 
 def display_text(message: dict[str, Any]) -> str:
@@ -35,6 +41,128 @@ def addressing(conversation: Conversation, portfolio_id: str) -> dict[str, str]:
     return {"recipient": user_id}
 
 
+@dataclass
+class SendResult:
+    message: Message
+    # An earlier attempt of the same bot turn had already sent this reply.
+    already_sent: bool = False
+
+
+def earlier_reply(
+    session: Session, in_reply_to: str | None, reply_seq: int | None
+) -> Message | None:
+    if in_reply_to is None or reply_seq is None:
+        return None
+    return session.scalar(
+        select(Message).where(Message.in_reply_to == in_reply_to, Message.reply_seq == reply_seq)
+    )
+
+
+def reengagement_template() -> dict[str, Any] | None:
+    if not settings.reengagement_template_name:
+        return None
+    return {
+        "type": "template",
+        "template": {
+            "name": settings.reengagement_template_name,
+            "language": {"code": settings.reengagement_template_language},
+        },
+    }
+
+
+@dataclass
+class PreparedSend:
+    """A message stored as `pending`, with the Graph request that will send it."""
+
+    message: Message
+    phone_number_id: str
+    token: str
+    body: dict[str, Any]
+
+
+def prepare(
+    session: Session,
+    *,
+    conversation: Conversation,
+    message: dict[str, Any],
+    sender: str,
+    in_reply_to: str | None = None,
+    reply_seq: int | None = None,
+) -> PreparedSend | SendResult:
+    """Stores the message as pending (so nothing is lost if we die while sending). A bot
+    reply already sent by an earlier attempt of its turn comes back as a SendResult."""
+    earlier = earlier_reply(session, in_reply_to, reply_seq)
+    if earlier is not None and earlier.status != "failed":
+        return SendResult(earlier, already_sent=True)
+    number = get_business_number(conversation.phone_number_id)
+    body = {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        **addressing(conversation, number.portfolio_id),
+        **message,
+    }
+    stored = earlier or conversations.add_message(
+        session,
+        conversation=conversation,
+        direction=DIRECTION_OUT,
+        sender=sender,
+        type=message["type"],
+        text=display_text(message),
+        payload={"request": message},
+        in_reply_to=in_reply_to,
+        reply_seq=reply_seq,
+        status="pending",
+    )
+    return PreparedSend(stored, number.phone_number_id, number.token, body)
+
+
+def deliver(graph: GraphClient, prepared: PreparedSend) -> SentMessage | GraphError:
+    """The Graph call (with its retries); no database work, so callers can run it outside
+    a transaction."""
+    try:
+        return graph.send_message(
+            phone_number_id=prepared.phone_number_id, token=prepared.token, body=prepared.body
+        )
+    except GraphError as error:
+        return error
+
+
+def record_outcome(
+    session: Session, stored: Message, outcome: SentMessage | GraphError, *, actor: str
+) -> SendResult:
+    if isinstance(outcome, GraphError):
+        mark_failed(session, stored, code=outcome.code, detail=outcome.details or outcome.message)
+        audit.record(
+            session,
+            actor=actor,
+            action="message.failed",
+            entity=stored,
+            details={
+                "code": outcome.code,
+                "detail": stored.error_detail,
+                "attempts": outcome.attempts,
+                "conversation_id": stored.conversation_id,
+            },
+        )
+        return SendResult(stored)
+    stored.status = "sent"
+    stored.wamid = outcome.wamid
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="message.sent",
+        entity=stored,
+        details={
+            "wamid": outcome.wamid,
+            "type": stored.type,
+            "attempts": outcome.attempts,
+            "conversation_id": stored.conversation_id,
+        },
+    )
+    return SendResult(stored)
+
+
 def send_to_conversation(
     session: Session,
     graph: GraphClient,
@@ -43,55 +171,83 @@ def send_to_conversation(
     message: dict[str, Any],
     sender: str,
     in_reply_to: str | None = None,
+    reply_seq: int | None = None,
     actor: str | None = None,
-) -> Message:
-    """Stores the message as sent (with Meta's wamid) or as failed (with Meta's code and reason)."""
-    number = get_business_number(conversation.phone_number_id)
-    body = {
-        "messaging_product": "whatsapp",
-        "recipient_type": "individual",
-        **addressing(conversation, number.portfolio_id),
-        **message,
-    }
-    stored = dict(
+) -> SendResult:
+    """Prepare, deliver and record in the caller's transaction. Callers that can should use
+    the three steps with a commit before `deliver` (see the send endpoint), so the database
+    is not held during Graph's retries."""
+    prepared = prepare(
+        session,
         conversation=conversation,
-        direction=DIRECTION_OUT,
+        message=message,
         sender=sender,
-        type=message["type"],
-        text=display_text(message),
-        payload={"request": message},
         in_reply_to=in_reply_to,
+        reply_seq=reply_seq,
     )
-    try:
-        sent = graph.send_message(
-            phone_number_id=number.phone_number_id, token=number.token, body=body
+    if isinstance(prepared, SendResult):
+        return prepared
+    result = record_outcome(
+        session, prepared.message, deliver(graph, prepared), actor=actor or sender
+    )
+    if needs_reengagement(result.message):
+        send_reengagement_template(session, graph, result.message)
+    return result
+
+
+def needs_reengagement(message: Message) -> bool:
+    return (
+        message.status == "failed"
+        and message.error_code == OUTSIDE_WINDOW
+        and message.type != "template"
+        and reengagement_template() is not None
+    )
+
+
+def mark_failed(
+    session: Session, message: Message, *, code: int | None, detail: str | None
+) -> None:
+    message.status = "failed"
+    message.error_code = code
+    message.error_detail = detail
+    session.flush()
+
+
+def send_reengagement_template(
+    session: Session, graph: GraphClient, refused: Message
+) -> Message | None:
+    """131047: the customer's 24-hour window is closed, so the configured approved template
+    goes instead, inviting them to write back; the refused message stays failed, visible."""
+    template = reengagement_template()
+    if template is None or refused.type == "template":
+        return None
+    already = session.scalar(
+        select(Message).where(
+            Message.conversation_id == refused.conversation_id,
+            Message.type == "template",
+            Message.id > refused.id,
         )
-    except GraphError as error:
-        failed = conversations.add_message(
-            session,
-            **stored,
-            status="failed",
-            error_code=error.code,
-            error_detail=error.details or error.message,
-        )
-        audit.record(
-            session,
-            actor=actor or sender,
-            action="message.failed",
-            entity=failed,
-            details={
-                "code": error.code,
-                "detail": failed.error_detail,
-                "conversation_id": conversation.id,
-            },
-        )
-        return failed
-    sent_message = conversations.add_message(session, **stored, status="sent", wamid=sent.wamid)
+    )
+    if already is not None:
+        # One invitation is enough until the customer writes back.
+        return None
+    result = send_to_conversation(
+        session,
+        graph,
+        conversation=refused.conversation,
+        message=template,
+        sender=refused.sender,
+        actor="platform",
+    )
     audit.record(
         session,
-        actor=actor or sender,
-        action="message.sent",
-        entity=sent_message,
-        details={"wamid": sent.wamid, "type": message["type"], "conversation_id": conversation.id},
+        actor="platform",
+        action="message.reengagement_template",
+        entity=result.message,
+        details={
+            "instead_of_message_id": refused.id,
+            "template": settings.reengagement_template_name,
+            "status": result.message.status,
+        },
     )
-    return sent_message
+    return result.message

@@ -2,10 +2,13 @@
 
 Each message Rasa would get is appended to $HARNESS_RECORD (JSON lines) and answered with
 "eco: <text>" through the channel's own output channel, so tests see both directions.
+A text containing "acción caída" fails its first attempt after answering, the way Rasa
+reports an action server that died mid-turn (an error logged by its processor).
 Run with the Rasa virtualenv: python tests/connectors/channel_harness.py PORT
 """
 
 import json
+import logging
 import os
 import sys
 
@@ -34,6 +37,12 @@ def main(port: int) -> None:
                 + "\n"
             )
         await message.output_channel.send_text_message(message.sender_id, f"eco: {message.text}")
+        marker = f"{record_path}.{message.message_id}.failed"
+        if "acción caída" in (message.text or "") and not os.path.exists(marker):
+            open(marker, "w").close()
+            logging.getLogger("rasa.core.processor").error(
+                "Encountered an exception while running action 'action_open_case'."
+            )
 
     # The same URL Rasa gives the channel: /webhooks/<name>/...
     app.blueprint(channel.blueprint(on_new_message), url_prefix=f"/webhooks/{channel.name()}")

@@ -67,6 +67,8 @@ def stack() -> Iterator[Stack]:
         GRAPH_API_BASE_URL=f"http://127.0.0.1:{simulator_port}",
         SIMULATOR_WEBHOOK_URL=f"http://127.0.0.1:{channel_port}/webhooks/whatsapp/webhook",
         HARNESS_RECORD=str(tmp / "record.jsonl"),
+        INACTIVITY_TIMERS_ENABLED="false",
+        BOT_RECOVERY_SECONDS="0.5",
     )
     migrate(database_url, env)
     logs = ARTIFACTS / "connectors"

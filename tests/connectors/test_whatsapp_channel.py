@@ -53,7 +53,24 @@ def text_webhook(text: str, wamid: str, wa_id: str = "573001112233") -> bytes:
     ).encode()
 
 
+def open_window(stack: Stack, body: bytes) -> None:
+    """These webhooks bypass the simulator; tell it the customer wrote, as Meta would know,
+    so its 24-hour window lets the replies through."""
+    try:
+        value = json.loads(body)["entry"][0]["changes"][0]["value"]
+        wa_ids = {message["from"] for message in value["messages"]}
+    except (ValueError, KeyError, IndexError, TypeError):
+        return
+    for wa_id in wa_ids:
+        httpx.post(
+            f"{stack.simulator_url}/_sim/customers/{wa_id}/window",
+            json={"last_message_seconds_ago": 0},
+        ).raise_for_status()
+
+
 def post_signed(stack: Stack, body: bytes, signature: str | None = "valid") -> httpx.Response:
+    if signature == "valid":
+        open_window(stack, body)
     headers = {"Content-Type": "application/json"}
     if signature == "valid":
         headers[SIGNATURE_HEADER] = sign(body, APP_SECRET)
@@ -203,3 +220,31 @@ def test_platform_down_means_503_so_meta_retries(stack: Stack) -> None:
     finally:
         harness.stop()
     assert not any(m["wamid"] == "wamid.DOWN1" for m in stored_messages(stack))
+
+
+def test_a_turn_that_failed_is_retried_and_its_reply_reaches_the_customer_once(
+    stack: Stack,
+) -> None:
+    response = post_signed(
+        stack, text_webhook("hola, acción caída", "wamid.RETRY1", wa_id="573001119003")
+    )
+    assert response.status_code == 200
+
+    attempts = wait_for(
+        lambda: (
+            len([r for r in stack.recorded() if r["message_id"] == "wamid.RETRY1"]) >= 2
+            and [r for r in stack.recorded() if r["message_id"] == "wamid.RETRY1"]
+        ),
+        timeout=20,
+    )
+    assert len(attempts) == 2
+    answered = wait_for(
+        lambda: [
+            m
+            for m in stored_messages(stack)
+            if m["wamid"] == "wamid.RETRY1" and m["bot_status"] == "answered"
+        ]
+    )
+    assert answered
+    inbox = httpx.get(f"{stack.simulator_url}/_sim/customers/573001119003/inbox").json()
+    assert [m["text"] for m in inbox["messages"]] == ["eco: hola, acción caída"]

@@ -4,6 +4,7 @@ starts them, with their own temporary databases. Needs the trained model (`make 
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ MODEL = REPO_ROOT / "models" / "prosuministros.tar.gz"
 SERVICE_TOKEN = "e2e-service-token"
 APP_SECRET = "e2e-app-secret"
 BOT_NUMBER = "100000000000001"
+RASA_TOKEN = "e2e-rasa-token"
 
 
 @dataclass
@@ -36,6 +38,23 @@ class Stack:
     actions_url: str
     simulator_url: str
     processes: dict[str, ManagedProcess]
+    database_url: str = ""
+
+    def url_of(self, name: str) -> str:
+        return {
+            "platform": self.platform_url,
+            "rasa": self.rasa_url,
+            "actions": self.actions_url,
+            "simulator": self.simulator_url,
+        }[name]
+
+    def wait_ready(self, name: str) -> None:
+        path, timeout = HEALTH[name]
+        wait_until_ready(self.url_of(name) + path, timeout, self.processes[name])
+
+    def restart(self, name: str) -> None:
+        self.processes[name].start()
+        self.wait_ready(name)
 
     @property
     def auth(self) -> dict[str, str]:
@@ -62,40 +81,20 @@ class Stack:
         ).json()["items"]
 
 
-@pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` first (make test does)")
-    tmp = Path(tempfile.mkdtemp(prefix="e2e-"))
-    ports = {name: free_port() for name in ("platform", "rasa", "actions", "simulator")}
-    database_url = f"sqlite:///{tmp / 'platform.db'}"
-    env = base_env(
-        DATABASE_URL=database_url,
-        PLATFORM_SERVICE_TOKEN=SERVICE_TOKEN,
-        PLATFORM_SESSION_SECRET="e2e-session-secret",
-        PLATFORM_URL=f"http://127.0.0.1:{ports['platform']}",
-        WHATSAPP_APP_SECRET=APP_SECRET,
-        WHATSAPP_VERIFY_TOKEN="e2e-verify-token",
-        WHATSAPP_BOT_TOKEN="e2e-bot-token",
-        WHATSAPP_BOT_PHONE_NUMBER_ID=BOT_NUMBER,
-        GRAPH_API_BASE_URL=f"http://127.0.0.1:{ports['simulator']}",
-        SIMULATOR_WEBHOOK_URL=f"http://127.0.0.1:{ports['rasa']}/webhooks/whatsapp/webhook",
-        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{ports['actions']}/webhook",
-        RASA_TRACKER_DB=str(tmp / "rasa_tracker.db"),
-        PYTHONWARNINGS="ignore",
-        PLATFORM_DEV_PASSWORD="e2e-advisor-password",
-    )
-    migrate(database_url, env)
-    subprocess.run(
-        [str(PLATFORM_PYTHON), "-m", "platform_api.seed"],
-        cwd=REPO_ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    logs = ARTIFACTS / "e2e"
+HEALTH = {
+    "platform": ("/api/health", 60),
+    "simulator": ("/health", 60),
+    "actions": ("/health", 120),
+    "rasa": (f"/status?token={RASA_TOKEN}", 240),
+}
+
+
+def stack_processes(
+    name: str, ports: dict[str, int], env: dict[str, str]
+) -> dict[str, ManagedProcess]:
+    logs = ARTIFACTS / name
     rasa_bin = str(RASA_PYTHON.parent / "rasa")
-    processes = {
+    return {
         "platform": ManagedProcess(
             "platform",
             uvicorn_argv("platform_api.main:app", ports["platform"]),
@@ -120,6 +119,8 @@ def stack() -> Iterator[Stack]:
                 rasa_bin,
                 "run",
                 "--enable-api",
+                "--auth-token",
+                RASA_TOKEN,
                 "--interface",
                 "127.0.0.1",
                 "--port",
@@ -135,24 +136,67 @@ def stack() -> Iterator[Stack]:
             logs / "rasa.log",
         ),
     }
+
+
+@contextmanager
+def running_stack(name: str, **settings: str) -> Iterator[Stack]:
+    """The four processes with their own databases and ports; `settings` override the env."""
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make train` first (make test does)")
+    tmp = Path(tempfile.mkdtemp(prefix=f"{name}-"))
+    ports = {name: free_port() for name in ("platform", "rasa", "actions", "simulator")}
+    database_url = f"sqlite:///{tmp / 'platform.db'}"
+    env = base_env(
+        DATABASE_URL=database_url,
+        PLATFORM_SERVICE_TOKEN=SERVICE_TOKEN,
+        PLATFORM_SESSION_SECRET="e2e-session-secret",
+        PLATFORM_URL=f"http://127.0.0.1:{ports['platform']}",
+        WHATSAPP_APP_SECRET=APP_SECRET,
+        WHATSAPP_VERIFY_TOKEN="e2e-verify-token",
+        WHATSAPP_BOT_TOKEN="e2e-bot-token",
+        WHATSAPP_BOT_PHONE_NUMBER_ID=BOT_NUMBER,
+        GRAPH_API_BASE_URL=f"http://127.0.0.1:{ports['simulator']}",
+        SIMULATOR_WEBHOOK_URL=f"http://127.0.0.1:{ports['rasa']}/webhooks/whatsapp/webhook",
+        SIMULATOR_PUBLIC_URL=f"http://127.0.0.1:{ports['simulator']}",
+        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{ports['actions']}/webhook",
+        RASA_TRACKER_DB=str(tmp / "rasa_tracker.db"),
+        RASA_URL=f"http://127.0.0.1:{ports['rasa']}",
+        RASA_AUTH_TOKEN=RASA_TOKEN,
+        MEDIA_DIR=str(tmp / "media"),
+        PYTHONWARNINGS="ignore",
+        PLATFORM_DEV_PASSWORD="e2e-advisor-password",
+        **settings,
+    )
+    migrate(database_url, env)
+    subprocess.run(
+        [str(PLATFORM_PYTHON), "-m", "platform_api.seed"],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    processes = stack_processes(name, ports, env)
+    stack = Stack(
+        platform_url=f"http://127.0.0.1:{ports['platform']}",
+        rasa_url=f"http://127.0.0.1:{ports['rasa']}",
+        actions_url=f"http://127.0.0.1:{ports['actions']}",
+        simulator_url=f"http://127.0.0.1:{ports['simulator']}",
+        processes=processes,
+        database_url=database_url,
+    )
     for process in processes.values():
         process.start()
     try:
-        wait_until_ready(
-            f"http://127.0.0.1:{ports['platform']}/api/health", 60, processes["platform"]
-        )
-        wait_until_ready(
-            f"http://127.0.0.1:{ports['simulator']}/health", 60, processes["simulator"]
-        )
-        wait_until_ready(f"http://127.0.0.1:{ports['actions']}/health", 120, processes["actions"])
-        wait_until_ready(f"http://127.0.0.1:{ports['rasa']}/status", 240, processes["rasa"])
-        yield Stack(
-            platform_url=f"http://127.0.0.1:{ports['platform']}",
-            rasa_url=f"http://127.0.0.1:{ports['rasa']}",
-            actions_url=f"http://127.0.0.1:{ports['actions']}",
-            simulator_url=f"http://127.0.0.1:{ports['simulator']}",
-            processes=processes,
-        )
+        for process_name in processes:
+            stack.wait_ready(process_name)
+        yield stack
     finally:
         for process in processes.values():
             process.stop()
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    # Long timers: no Plantilla G reminder interferes with these conversations.
+    with running_stack("e2e", INACTIVITY_MINUTES="120") as running:
+        yield running

@@ -45,6 +45,9 @@ os.environ.update(
         "WHATSAPP_BOT_PHONE_NUMBER_ID": BOT_NUMBER,
         "WHATSAPP_BOT_PORTFOLIO_ID": PORTFOLIO,
         "WHATSAPP_APP_SECRET": "test-app-secret",
+        # The timer loop is driven by hand in tests/platform_api/test_inactivity.py.
+        "INACTIVITY_TIMERS_ENABLED": "false",
+        "GRAPH_RETRY_BASE_SECONDS": "0.01",
     }
 )
 

@@ -2,7 +2,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from tests.platform_api.conftest import PORTFOLIO
-from tests.platform_api.events import text_event
+from tests.platform_api.events import status_event, text_event
 
 SEND = "/api/internal/whatsapp/send"
 
@@ -141,3 +141,90 @@ def test_unsupported_message_shape_is_422(client, auth) -> None:
             SEND, headers=auth, json={"conversation_id": conversation_id, "message": message}
         )
         assert response.status_code == 422, message
+
+
+def post_status(client: TestClient, auth, wamid: str, status: str, **extra) -> None:
+    response = client.post(
+        "/api/internal/whatsapp/events",
+        headers=auth,
+        json={"events": [status_event(wamid, status, **extra)]},
+    )
+    assert response.status_code == 200, response.text
+
+
+def send_text(client: TestClient, auth, conversation_id: int, body: str) -> dict:
+    response = client.post(
+        SEND,
+        headers=auth,
+        json={
+            "conversation_id": conversation_id,
+            "message": {"type": "text", "text": {"body": body}},
+        },
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_delivery_statuses_move_the_stored_message_forward_only(client, auth) -> None:
+    conversation_id = open_conversation(client, auth, wa_id="573005550011")
+    sent = send_text(client, auth, conversation_id, "Hola")
+
+    post_status(client, auth, sent["wamid"], "delivered")
+    post_status(client, auth, sent["wamid"], "read")
+    post_status(client, auth, sent["wamid"], "delivered")  # late, out of order
+
+    stored = client.get(f"/api/conversations/{conversation_id}/messages", headers=auth).json()
+    assert stored["items"][-1]["status"] == "read"
+
+
+def test_outside_the_24_hour_window_the_approved_template_goes_instead(
+    client, auth, simulator
+) -> None:
+    conversation_id = open_conversation(client, auth, wa_id="573005550012")
+    sent = send_text(client, auth, conversation_id, "¿Pudiste revisar la cotización?")
+
+    post_status(
+        client,
+        auth,
+        sent["wamid"],
+        "failed",
+        errors=[
+            {
+                "code": 131047,
+                "title": "Re-engagement message",
+                "error_data": {
+                    "details": "Message failed to send because more than 24 hours have passed "
+                    "since the customer last replied to this number."
+                },
+            }
+        ],
+    )
+
+    messages = client.get(f"/api/conversations/{conversation_id}/messages", headers=auth).json()[
+        "items"
+    ]
+    refused, template = messages[-2], messages[-1]
+    assert (refused["status"], refused["error_code"]) == ("failed", 131047)
+    assert "24 hours" in refused["error_detail"]
+    assert (template["type"], template["status"]) == ("template", "sent")
+    received = simulator_inbox(simulator, "573005550012")
+    assert received[-1]["wamid"] == template["wamid"]
+
+
+def test_undeliverable_is_stored_as_failed_with_the_reason_and_no_template(client, auth) -> None:
+    conversation_id = open_conversation(client, auth, wa_id="573005550013")
+    sent = send_text(client, auth, conversation_id, "Hola")
+
+    post_status(
+        client,
+        auth,
+        sent["wamid"],
+        "failed",
+        errors=[{"code": 131026, "title": "Message undeliverable"}],
+    )
+
+    messages = client.get(f"/api/conversations/{conversation_id}/messages", headers=auth).json()[
+        "items"
+    ]
+    assert (messages[-1]["status"], messages[-1]["error_code"]) == ("failed", 131026)
+    assert messages[-1]["error_detail"] == "Message undeliverable"

@@ -68,6 +68,7 @@ def test_user_id_is_stable_per_customer_and_differs_between_customers(sim, recei
 
 
 def test_tapping_a_button_replies_with_its_id_title_and_context(sim, receiver, bot_auth) -> None:
+    write(sim, {"type": "text", "text": "hola"})
     sent = sim.post(
         URL,
         headers=bot_auth,
@@ -91,7 +92,7 @@ def test_tapping_a_button_replies_with_its_id_title_and_context(sim, receiver, b
     ).json()
     write(sim, {"type": "interactive", "button_id": '/choose_option{"option": "1"}'})
 
-    message = delivered(receiver)[0]["entry"][0]["changes"][0]["value"]["messages"][0]
+    message = receiver.inbound_messages()[-1]
     assert message["type"] == "interactive"
     assert message["interactive"] == {
         "type": "button_reply",
@@ -101,6 +102,7 @@ def test_tapping_a_button_replies_with_its_id_title_and_context(sim, receiver, b
 
 
 def test_choosing_a_list_row_replies_with_list_reply(sim, receiver, bot_auth) -> None:
+    write(sim, {"type": "text", "text": "hola"})
     sim.post(
         URL,
         headers=bot_auth,
@@ -119,7 +121,7 @@ def test_choosing_a_list_row_replies_with_list_reply(sim, receiver, bot_auth) ->
         },
     )
     write(sim, {"type": "interactive", "button_id": "advisor-7"})
-    message = delivered(receiver)[0]["entry"][0]["changes"][0]["value"]["messages"][0]
+    message = receiver.inbound_messages()[-1]
     assert message["interactive"]["list_reply"] == {"id": "advisor-7", "title": "Carlos"}
 
 

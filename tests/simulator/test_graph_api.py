@@ -2,6 +2,7 @@
 
 from fastapi.testclient import TestClient
 
+from simulator.graph_validation import template_parameters
 from tests.simulator.conftest import BOT_NUMBER
 
 URL = f"/v23.0/{BOT_NUMBER}/messages"
@@ -111,7 +112,7 @@ def test_template_needs_name_and_language(sim, bot_auth) -> None:
         "messaging_product": "whatsapp",
         "to": "573001112233",
         "type": "template",
-        "template": {"name": "seguimiento_caso", "language": {"code": "es_CO"}},
+        "template": {"name": "seguimiento_conversacion", "language": {"code": "es"}},
     }
     assert sim.post(URL, json=template, headers=bot_auth).status_code == 200
     del template["template"]["language"]
@@ -134,3 +135,72 @@ def test_malformed_requests_get_graph_errors_not_crashes(sim, bot_auth) -> None:
         assert "error" in response.json()
     raw = sim.post(URL, content=b"{oops", headers={**bot_auth, "Content-Type": "application/json"})
     assert raw.status_code == 400
+
+
+def test_template_not_approved_in_that_language_is_132001(sim, bot_auth) -> None:
+    for name, language in (("seguimiento_caso", "es"), ("seguimiento_conversacion", "es_CO")):
+        template = {
+            "messaging_product": "whatsapp",
+            "to": "573001112233",
+            "type": "template",
+            "template": {"name": name, "language": {"code": language}},
+        }
+        response = sim.post(URL, json=template, headers=bot_auth)
+
+        assert response.status_code == 400
+        error = response.json()["error"]
+        assert error["code"] == 132001 and error["type"] == "OAuthException"
+        assert error["message"] == "(#132001) Template name does not exist in the translation"
+        assert error["error_data"] == {
+            "messaging_product": "whatsapp",
+            "details": f"template name ({name}) does not exist in {language}",
+        }
+    assert sim.get("/_sim/customers/573001112233/inbox").json()["messages"] == []
+
+
+def test_approved_templates_come_from_settings(make_sim, bot_auth) -> None:
+    sim = make_sim(simulator_approved_templates="aviso_pedido:es_CO, recordatorio:en_US")
+    for name, language, status in (
+        ("aviso_pedido", "es_CO", 200),
+        ("recordatorio", "en_US", 200),
+        ("seguimiento_conversacion", "es", 400),
+    ):
+        template = {
+            "messaging_product": "whatsapp",
+            "to": "573001112233",
+            "type": "template",
+            "template": {"name": name, "language": {"code": language}},
+        }
+        assert sim.post(URL, json=template, headers=bot_auth).status_code == status, name
+
+
+def test_template_parameters_are_shown_as_the_customer_reads_them(sim, bot_auth) -> None:
+    components = [
+        {"type": "header", "parameters": [{"type": "image", "image": {"link": "https://x/y.png"}}]},
+        {
+            "type": "body",
+            "parameters": [
+                {"type": "text", "text": "Laura"},
+                {"type": "currency", "currency": {"fallback_value": "$10.000", "code": "COP"}},
+            ],
+        },
+        {
+            "type": "button",
+            "sub_type": "quick_reply",
+            "parameters": [{"type": "payload", "payload": "si"}],
+        },
+    ]
+    assert template_parameters({"components": components}) == ["[image]", "Laura", "$10.000", "si"]
+    assert template_parameters({"components": ["raro", {"parameters": [1, None]}]}) == []
+    assert template_parameters({"components": "no es una lista"}) == []
+    template = {
+        "messaging_product": "whatsapp",
+        "to": "573001112233",
+        "type": "template",
+        "template": {
+            "name": "seguimiento_conversacion",
+            "language": {"code": "es"},
+            "components": ["raro"],
+        },
+    }
+    assert sim.post(URL, json=template, headers=bot_auth).status_code == 200

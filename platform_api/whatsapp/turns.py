@@ -1,0 +1,192 @@
+"""At-least-once answering: every customer message the bot must answer stays `pending` until
+the connector reports its turn done. A connector claims messages with a lease; a crashed one
+never reports, its lease runs out and any connector claims them again."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from platform_api.audit import service as audit
+from platform_api.config import settings
+from platform_api.conversations.models import (
+    BOT_ANSWERED,
+    BOT_FAILED,
+    BOT_PENDING,
+    DIRECTION_IN,
+    MODE_BOT,
+    STATUS_OPEN,
+    Conversation,
+    Message,
+)
+from platform_api.database import utcnow
+from platform_api.notifications import service as notifications
+from platform_api.whatsapp.schemas import BotTurn
+
+# Waits before retrying a failed turn: 2, 4, 8... seconds, at most
+# settings.bot_turn_retry_max_seconds.
+RETRY_BASE_SECONDS = 2.0
+
+
+def sender_id_for(conversation_id: int) -> str:
+    """Rasa's tracker key: one tracker per platform conversation."""
+    return f"conversation-{conversation_id}"
+
+
+def text_for_bot(message: Message) -> str:
+    """What Rasa reads: a tapped button's id (our ids are Rasa payloads), else the text."""
+    payload = message.payload or {}
+    if payload.get("reply_id"):
+        return str(payload["reply_id"])
+    if payload.get("media") is not None and not (message.text or "").strip():
+        # A photo, audio or document with no words: Escenario 4 / Flujo C in the bot.
+        return "/share_attachment"
+    return message.text or ""
+
+
+def as_turn(message: Message) -> BotTurn:
+    conversation = message.conversation
+    return BotTurn(
+        wamid=message.wamid or "",
+        conversation_id=conversation.id,
+        sender_id=sender_id_for(conversation.id),
+        text=text_for_bot(message),
+        message_type=message.type,
+        customer_name=conversation.contact.name,
+        attempt=message.bot_attempts,
+    )
+
+
+def lease(message: Message, lease_seconds: float | None = None) -> None:
+    message.bot_lease_until = utcnow() + timedelta(
+        seconds=lease_seconds or settings.bot_turn_lease_seconds
+    )
+    message.bot_attempts += 1
+
+
+def claimable(session: Session, limit: int, conversation_id: int | None = None) -> list[Message]:
+    """Pending messages whose lease ran out (or never started), oldest first, so each
+    conversation's messages are answered in the order the customer sent them."""
+    query = (
+        select(Message)
+        .join(Conversation, Message.conversation_id == Conversation.id)
+        .where(
+            Message.bot_status == BOT_PENDING,
+            or_(Message.bot_lease_until.is_(None), Message.bot_lease_until < utcnow()),
+        )
+        .order_by(Message.id)
+        .limit(limit)
+    )
+    if conversation_id is not None:
+        query = query.where(Message.conversation_id == conversation_id)
+    return list(session.scalars(query).all())
+
+
+def claim(session: Session, limit: int, lease_seconds: float | None = None) -> list[BotTurn]:
+    """Takes up to `limit` messages for this caller. The update is conditional on the lease
+    seen, so two connectors claiming at once never get the same message."""
+    turns: list[BotTurn] = []
+    for message in claimable(session, limit):
+        if message.conversation.mode != MODE_BOT or message.conversation.status != STATUS_OPEN:
+            # An advisor took over (or the conversation closed) meanwhile: nothing to answer.
+            message.bot_status = BOT_ANSWERED
+            message.bot_error = "conversación fuera del bot"
+            continue
+        taken = session.execute(
+            update(Message)
+            .where(
+                Message.id == message.id,
+                Message.bot_status == BOT_PENDING,
+                Message.bot_attempts == message.bot_attempts,
+            )
+            .values(
+                bot_lease_until=utcnow()
+                + timedelta(seconds=lease_seconds or settings.bot_turn_lease_seconds),
+                bot_attempts=message.bot_attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount == 1:
+            session.refresh(message)
+            turns.append(as_turn(message))
+    return turns
+
+
+@dataclass
+class TurnOutcome:
+    found: bool
+    status: str | None = None
+
+
+def pending_message(session: Session, wamid: str) -> Message | None:
+    return session.scalar(
+        select(Message).where(Message.wamid == wamid, Message.direction == DIRECTION_IN)
+    )
+
+
+def mark_done(session: Session, wamid: str, *, awaiting_reply: bool) -> TurnOutcome:
+    """The bot answered. If it asked something, the inactivity timers (Flujo D) start now,
+    unless the customer has already written again (their next turn decides)."""
+    message = pending_message(session, wamid)
+    if message is None:
+        return TurnOutcome(found=False)
+    if message.bot_status == BOT_ANSWERED:
+        return TurnOutcome(found=True, status=BOT_ANSWERED)
+    message.bot_status = BOT_ANSWERED
+    message.bot_lease_until = None
+    message.bot_error = None
+    conversation = message.conversation
+    newer_pending = session.scalar(
+        select(Message.id).where(
+            Message.conversation_id == conversation.id,
+            Message.id > message.id,
+            Message.bot_status == BOT_PENDING,
+        )
+    )
+    if newer_pending is None:
+        if awaiting_reply and conversation.mode == MODE_BOT and conversation.status == STATUS_OPEN:
+            conversation.awaiting_reply_since = utcnow()
+            conversation.reminders_sent = 0
+        else:
+            conversation.awaiting_reply_since = None
+    return TurnOutcome(found=True, status=BOT_ANSWERED)
+
+
+def release(session: Session, wamid: str, *, error: str) -> TurnOutcome:
+    """The turn failed (Rasa or the action server down): retried later with backoff; after
+    too many attempts the message is marked failed and the assigned advisor (if any) told."""
+    message = pending_message(session, wamid)
+    if message is None:
+        return TurnOutcome(found=False)
+    if message.bot_status != BOT_PENDING:
+        return TurnOutcome(found=True, status=message.bot_status)
+    message.bot_error = error[:2000]
+    if message.bot_attempts >= settings.bot_turn_max_attempts:
+        message.bot_status = BOT_FAILED
+        message.bot_lease_until = None
+        conversation = message.conversation
+        audit.record(
+            session,
+            actor="bot",
+            action="message.bot_failed",
+            entity=message,
+            details={"wamid": wamid, "attempts": message.bot_attempts, "error": error[:500]},
+        )
+        if conversation.assigned_advisor_id is not None:
+            notifications.notify(
+                session,
+                advisor_id=conversation.assigned_advisor_id,
+                kind="bot_failed",
+                actor="bot",
+                conversation_id=conversation.id,
+                text=f"El bot no pudo responder un mensaje de "
+                f"{conversation.contact.display_name}; revisa la conversación.",
+            )
+        return TurnOutcome(found=True, status=BOT_FAILED)
+    wait = min(
+        RETRY_BASE_SECONDS * 2 ** max(message.bot_attempts - 1, 0),
+        settings.bot_turn_retry_max_seconds,
+    )
+    message.bot_lease_until = utcnow() + timedelta(seconds=wait)
+    return TurnOutcome(found=True, status=BOT_PENDING)

@@ -28,7 +28,6 @@ MODEL = REPO_ROOT / "models" / "prosuministros.tar.gz"
 SERVICE_TOKEN = "e2e-service-token"
 APP_SECRET = "e2e-app-secret"
 BOT_NUMBER = "100000000000001"
-RASA_TOKEN = "e2e-rasa-token"
 
 
 @dataclass
@@ -85,7 +84,7 @@ HEALTH = {
     "platform": ("/api/health", 60),
     "simulator": ("/health", 60),
     "actions": ("/health", 120),
-    "rasa": (f"/status?token={RASA_TOKEN}", 240),
+    "rasa": ("/status", 240),
 }
 
 
@@ -119,8 +118,6 @@ def stack_processes(
                 rasa_bin,
                 "run",
                 "--enable-api",
-                "--auth-token",
-                RASA_TOKEN,
                 "--interface",
                 "127.0.0.1",
                 "--port",
@@ -161,7 +158,6 @@ def running_stack(name: str, **settings: str) -> Iterator[Stack]:
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{ports['actions']}/webhook",
         RASA_TRACKER_DB=str(tmp / "rasa_tracker.db"),
         RASA_URL=f"http://127.0.0.1:{ports['rasa']}",
-        RASA_AUTH_TOKEN=RASA_TOKEN,
         MEDIA_DIR=str(tmp / "media"),
         PYTHONWARNINGS="ignore",
         PLATFORM_DEV_PASSWORD="e2e-advisor-password",

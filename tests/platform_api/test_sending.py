@@ -228,3 +228,69 @@ def test_undeliverable_is_stored_as_failed_with_the_reason_and_no_template(clien
     ]
     assert (messages[-1]["status"], messages[-1]["error_code"]) == ("failed", 131026)
     assert messages[-1]["error_detail"] == "Message undeliverable"
+
+
+def arm_fault(simulator, kind: str, count: int, **extra) -> None:
+    response = httpx.post(
+        f"{simulator[0]}/_sim/faults", json={"kind": kind, "count": count, **extra}
+    )
+    assert response.status_code == 200, response.text
+
+
+def send_attempts(simulator) -> int:
+    return httpx.get(f"{simulator[0]}/_sim/stats").json()["send_attempts"]
+
+
+def test_graph_5xx_and_429_are_retried_and_the_message_goes_out_once(
+    client, auth, simulator
+) -> None:
+    conversation_id = open_conversation(client, auth, wa_id="573005550021")
+    before = send_attempts(simulator)
+    arm_fault(simulator, "http_500", 1)
+    arm_fault(simulator, "http_429", 1)
+
+    sent = send_text(client, auth, conversation_id, "Tu caso quedó registrado")
+
+    assert send_attempts(simulator) - before == 3
+    assert [m["text"] for m in simulator_inbox(simulator, "573005550021")] == [
+        "Tu caso quedó registrado"
+    ]
+    audit = client.get(
+        "/api/audit", params={"action": "message.sent", "limit": 500}, headers=auth
+    ).json()["items"]
+    [event] = [e for e in audit if e["details"].get("wamid") == sent["wamid"]]
+    assert event["details"]["attempts"] == 3
+
+
+def test_a_graph_timeout_is_retried(client, auth, simulator) -> None:
+    """The platform's Graph client waits 5 s in tests; the simulator hangs for 6."""
+    conversation_id = open_conversation(client, auth, wa_id="573005550022")
+    arm_fault(simulator, "timeout", 1, delay_seconds=6)
+
+    send_text(client, auth, conversation_id, "Hola de nuevo")
+
+    assert [m["text"] for m in simulator_inbox(simulator, "573005550022")] == ["Hola de nuevo"]
+
+
+def test_when_graph_keeps_failing_the_message_is_stored_failed_with_metas_code(
+    client, auth, simulator
+) -> None:
+    conversation_id = open_conversation(client, auth, wa_id="573005550023")
+    arm_fault(simulator, "http_503", 10)
+    try:
+        response = client.post(
+            SEND,
+            headers=auth,
+            json={
+                "conversation_id": conversation_id,
+                "message": {"type": "text", "text": {"body": "Hola"}},
+            },
+        )
+    finally:
+        httpx.delete(f"{simulator[0]}/_sim/faults")
+
+    assert response.status_code == 502
+    assert response.json()["detail"]["error_code"] == 2
+    stored = client.get(f"/api/conversations/{conversation_id}/messages", headers=auth).json()
+    assert (stored["items"][-1]["status"], stored["items"][-1]["error_code"]) == ("failed", 2)
+    assert simulator_inbox(simulator, "573005550023") == []

@@ -53,11 +53,12 @@ def build_deliveries(rng: random.Random) -> tuple[list[tuple[str, bytes]], dict[
             messages.append((wamid, webhook(wa_id, wamid, text)))
         if rng.random() < OUT_OF_ORDER:
             messages[1], messages[2] = messages[2], messages[1]
-        for message in list(messages):
-            if rng.random() < DUPLICATED:
-                # The duplicate comes later, among the customer's following messages.
-                messages.insert(rng.randint(messages.index(message) + 1, len(messages)), message)
         per_customer.append(messages)
+    everything = [message for messages in per_customer for message in messages]
+    for message in rng.sample(everything, round(DUPLICATED * len(everything))):
+        # The duplicate comes later, among the customer's following messages.
+        messages = next(m for m in per_customer if message in m)
+        messages.insert(rng.randint(messages.index(message) + 1, len(messages)), message)
     # Interleave the customers; each one's deliveries keep their (shuffled) order.
     deliveries: list[tuple[str, bytes]] = []
     while any(per_customer):

@@ -1,7 +1,7 @@
 """Internal endpoints the connector and the bot's output channel call."""
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, status
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +12,7 @@ from platform_api.attachments.models import STATUS_PENDING, Attachment
 from platform_api.auth import CurrentPrincipal, ServicePrincipal
 from platform_api.conversations import service as conversations
 from platform_api.conversations.models import Message
-from platform_api.database import SessionDep, SessionFactoryDep
+from platform_api.database import Base, SessionDep, SessionFactoryDep
 from platform_api.validation import unprocessable
 from platform_api.whatsapp import sending, turns
 from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
@@ -33,16 +33,36 @@ from platform_api.whatsapp.sending import send_reengagement_template
 router = APIRouter(prefix="/internal/whatsapp", tags=["whatsapp"])
 
 
-def fetch_attachments(
-    attachment_ids: list[int], graph: GraphClient, new_session: Callable[[], Session]
+def each_in_its_own_transaction(
+    model: type[Base],
+    row_ids: list[int],
+    work: Callable[[Session, Any], None],
+    new_session: Callable[[], Session],
 ) -> None:
-    """After the webhook is acknowledged: download each new attachment, one commit each."""
-    for attachment_id in attachment_ids:
+    """Work after the webhook is acknowledged (Graph calls): one row, one commit."""
+    for row_id in row_ids:
         with new_session() as session:
-            attachment = session.get(Attachment, attachment_id)
-            if attachment is not None and attachment.status == STATUS_PENDING:
-                attachments.fetch_and_store(session, graph, attachment)
+            row = session.get(model, row_id)
+            if row is not None:
+                work(session, row)
                 session.commit()
+
+
+def fetch_attachment(graph: GraphClient) -> Callable[[Session, Attachment], None]:
+    def fetch(session: Session, attachment: Attachment) -> None:
+        if attachment.status == STATUS_PENDING:
+            attachments.fetch_and_store(session, graph, attachment)
+
+    return fetch
+
+
+def send_template_instead(graph: GraphClient) -> Callable[[Session, Message], None]:
+    """After a 131047 status: the approved template goes instead (see sending.py)."""
+
+    def send(session: Session, refused: Message) -> None:
+        send_reengagement_template(session, graph, refused)
+
+    return send
 
 
 @router.post("/events", response_model=EventsOut)
@@ -70,30 +90,26 @@ def store_webhook_events(
             session.rollback()
             if attempt == 1:
                 raise
-    if result.pending_attachment_ids:
-        background.add_task(fetch_attachments, result.pending_attachment_ids, graph, new_session)
-    if result.reengagement_message_ids:
-        background.add_task(
-            send_reengagement_templates, result.reengagement_message_ids, graph, new_session
-        )
+    background.add_task(
+        each_in_its_own_transaction,
+        Attachment,
+        result.pending_attachment_ids,
+        fetch_attachment(graph),
+        new_session,
+    )
+    background.add_task(
+        each_in_its_own_transaction,
+        Message,
+        result.reengagement_message_ids,
+        send_template_instead(graph),
+        new_session,
+    )
     return EventsOut(
         stored=result.stored,
         duplicates=result.duplicates,
         statuses_updated=result.statuses_updated,
         bot_turns=result.bot_turns,
     )
-
-
-def send_reengagement_templates(
-    message_ids: list[int], graph: GraphClient, new_session: Callable[[], Session]
-) -> None:
-    """After a 131047 status: the approved template goes instead (see sending.py)."""
-    for message_id in message_ids:
-        with new_session() as session:
-            refused = session.get(Message, message_id)
-            if refused is not None:
-                send_reengagement_template(session, graph, refused)
-                session.commit()
 
 
 @router.post("/send", response_model=SendOut)

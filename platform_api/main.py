@@ -11,6 +11,8 @@ from platform_api.database import SessionLocal
 from platform_api.inactivity.rasa_events import trigger_intent
 from platform_api.inactivity.worker import InactivityWorker
 from platform_api.inbox.router import router as inbox_router
+from platform_api.inbox.router import static_files
+from platform_api.inbox.session_pages import SignInRequiredError, redirect_to_login
 
 
 @asynccontextmanager
@@ -27,3 +29,5 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
 app = FastAPI(title="PROSUMINISTROS · Plataforma de atención", version="0.1.0", lifespan=lifespan)
 app.include_router(api_router)
 app.include_router(inbox_router)
+app.mount("/static/inbox", static_files, name="inbox-static")
+app.add_exception_handler(SignInRequiredError, redirect_to_login)

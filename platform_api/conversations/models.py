@@ -51,6 +51,9 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    # The inbox: customer messages after this one are unread (shared by the advisors, as in a
+    # team inbox); opening the conversation moves it to the latest message.
+    last_read_message_id: Mapped[int | None]
 
     contact: Mapped[Contact] = relationship(lazy="joined")
     assigned_advisor: Mapped["Advisor | None"] = relationship(lazy="joined")

@@ -124,42 +124,16 @@ def send_message(
     conversation = conversations.get(session, body.conversation_id)
     if conversation is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Conversación no encontrada")
-    try:
-        prepared = sending.prepare(
-            session,
-            conversation=conversation,
-            message=body.message,
-            sender=body.sender,
-            in_reply_to=body.in_reply_to,
-            reply_seq=body.reply_seq,
-        )
-        session.commit()
-    except IntegrityError:
-        # The same reply of the same turn, sent concurrently by two attempts: the other won.
-        session.rollback()
-        prepared = sending.prepare(
-            session,
-            conversation=conversation,
-            message=body.message,
-            sender=body.sender,
-            in_reply_to=body.in_reply_to,
-            reply_seq=body.reply_seq,
-        )
-    if isinstance(prepared, sending.SendResult):
-        result = prepared
-    else:
-        outcome = sending.deliver(graph, prepared)
-        message = session.get(Message, prepared.message.id)
-        assert message is not None
-        result = sending.record_outcome(
-            session,
-            message,
-            outcome,
-            actor="bot" if body.sender == "bot" else principal.actor,
-        )
-        if sending.needs_reengagement(result.message):
-            sending.send_reengagement_template(session, graph, result.message)
-        session.commit()
+    result = sending.send_now(
+        session,
+        graph,
+        conversation=conversation,
+        message=body.message,
+        sender=body.sender,
+        actor="bot" if body.sender == "bot" else principal.actor,
+        in_reply_to=body.in_reply_to,
+        reply_seq=body.reply_seq,
+    )
     message = result.message
     if message.status == "failed":
         raise HTTPException(

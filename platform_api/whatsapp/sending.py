@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from platform_api.audit import service as audit
@@ -192,6 +193,57 @@ def send_to_conversation(
     )
     if needs_reengagement(result.message):
         send_reengagement_template(session, graph, result.message)
+    return result
+
+
+def send_now(
+    session: Session,
+    graph: GraphClient,
+    *,
+    conversation: Conversation,
+    message: dict[str, Any],
+    sender: str,
+    actor: str,
+    in_reply_to: str | None = None,
+    reply_seq: int | None = None,
+) -> SendResult:
+    """For request handlers: the pending message is committed before Graph is called (so it
+    is on record if we die, and the database is not held during Graph's retries), then the
+    outcome is committed. The one place that commits on its own: an external call sits
+    between the two transactions. Work staged in `session` before the call is committed
+    with the pending message."""
+    conversation_id = conversation.id
+    try:
+        prepared = prepare(
+            session,
+            conversation=conversation,
+            message=message,
+            sender=sender,
+            in_reply_to=in_reply_to,
+            reply_seq=reply_seq,
+        )
+        session.commit()
+    except IntegrityError:
+        # The same reply of the same turn, sent at once by two attempts: the other won.
+        session.rollback()
+        prepared = prepare(
+            session,
+            conversation=session.get(Conversation, conversation_id),
+            message=message,
+            sender=sender,
+            in_reply_to=in_reply_to,
+            reply_seq=reply_seq,
+        )
+        session.commit()
+    if isinstance(prepared, SendResult):
+        return prepared
+    outcome = deliver(graph, prepared)
+    stored = session.get(Message, prepared.message.id)
+    assert stored is not None
+    result = record_outcome(session, stored, outcome, actor=actor)
+    if needs_reengagement(result.message):
+        send_reengagement_template(session, graph, result.message)
+    session.commit()
     return result
 
 

@@ -1,0 +1,263 @@
+"""The advisor's inbox: the conversation list, one conversation, and what can be done there
+(reply, hand back to the bot, assign, "Crear Lead", the personal-number link)."""
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from platform_api.advisors.models import Advisor
+from platform_api.attachments import service as attachments
+from platform_api.auth import Principal
+from platform_api.cases.models import Case
+from platform_api.conversations import assignment, hyperlink, replies
+from platform_api.conversations import service as conversations
+from platform_api.conversations.models import MODE_BOT, Conversation
+from platform_api.database import SessionDep
+from platform_api.inbox import queries
+from platform_api.inbox.render import scope_of, see_other, templates
+from platform_api.inbox.session_pages import PrincipalDep
+from platform_api.leads import service as leads
+from platform_api.leads.schemas import LeadFromConversation
+from platform_api.validation import DbId
+from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
+
+router = APIRouter(include_in_schema=False)
+GraphDep = Annotated[GraphClient, Depends(get_graph_client)]
+
+
+def visible_conversation(session: Session, principal: Principal, conversation_id: int):
+    conversation = conversations.get(session, conversation_id)
+    scope = scope_of(principal)
+    if conversation is None or (
+        scope is not None and conversation.assigned_advisor_id not in (None, scope)
+    ):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Conversación no encontrada")
+    return conversation
+
+
+def back_to(conversation_id: int, notice: str = "", error: str = "") -> Response:
+    params = {k: v for k, v in (("aviso", notice), ("error", error)) if v}
+    query = f"?{urlencode(params)}" if params else ""
+    return see_other(f"/conversations/{conversation_id}{query}#composer")
+
+
+# ---- list ---------------------------------------------------------------------------------
+
+
+def inbox_context(
+    session: Session, principal: Principal, scope: str, mode: str, state: str, q: str
+) -> dict:
+    filters = queries.InboxFilter.from_query(scope, mode, state, q)
+    rows = queries.list_inbox(
+        session,
+        filters,
+        viewer_advisor_id=principal.advisor_id,
+        visible_to_advisor=scope_of(principal),
+    )
+    return {
+        "principal": principal,
+        "filters": filters,
+        "conversations": rows,
+        "latest": conversations.last_messages(session, [c.id for c in rows]),
+        "unread": queries.unread_counts(session, rows),
+        "scopes": queries.SCOPES,
+        "modes": queries.MODES,
+        "statuses": queries.STATUSES,
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+def conversation_list(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    scope: Annotated[str, Query(max_length=20)] = "all",
+    mode: Annotated[str, Query(max_length=20)] = "",
+    estado: Annotated[str, Query(max_length=20)] = "open",
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    context = inbox_context(session, principal, scope, mode, estado, q)
+    return templates.TemplateResponse(request, "conversations.html", context)
+
+
+@router.get("/fragments/conversations", response_class=HTMLResponse)
+def conversation_rows(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    scope: Annotated[str, Query(max_length=20)] = "all",
+    mode: Annotated[str, Query(max_length=20)] = "",
+    estado: Annotated[str, Query(max_length=20)] = "open",
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    context = inbox_context(session, principal, scope, mode, estado, q)
+    return templates.TemplateResponse(request, "_conversation_rows.html", context)
+
+
+# ---- one conversation ---------------------------------------------------------------------
+
+
+def history_context(session: Session, conversation: Conversation) -> dict:
+    messages = conversations.list_messages(session, conversation.id)
+    by_message: dict[int, list] = {}
+    for attachment in attachments.list_for_conversation(session, conversation.id):
+        by_message.setdefault(attachment.message_id, []).append(attachment)
+    return {"conversation": conversation, "messages": messages, "attachments": by_message}
+
+
+@router.get("/conversations/{conversation_id}", response_class=HTMLResponse)
+def conversation_page(
+    request: Request,
+    conversation_id: DbId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    aviso: Annotated[str, Query(max_length=300)] = "",
+    error: Annotated[str, Query(max_length=300)] = "",
+) -> Response:
+    conversation = visible_conversation(session, principal, conversation_id)
+    queries.mark_read(session, conversation)
+    session.commit()
+    contact = conversation.contact
+    context = {
+        **history_context(session, conversation),
+        "principal": principal,
+        "contact": contact,
+        "cases": session.scalars(
+            select(Case).where(Case.contact_id == contact.id).order_by(Case.id.desc()).limit(10)
+        ).all(),
+        "lead": leads.for_contact(session, contact.id),
+        "advisors": session.scalars(
+            select(Advisor).where(Advisor.is_active.is_(True)).order_by(Advisor.name)
+        ).all(),
+        "notice": aviso,
+        "error": error,
+    }
+    return templates.TemplateResponse(request, "conversation.html", context)
+
+
+@router.get("/conversations/{conversation_id}/history", response_class=HTMLResponse)
+def conversation_history(
+    request: Request, conversation_id: DbId, session: SessionDep, principal: PrincipalDep
+) -> Response:
+    """Polled every 2 seconds by the open conversation page."""
+    conversation = visible_conversation(session, principal, conversation_id)
+    queries.mark_read(session, conversation)
+    session.commit()
+    return templates.TemplateResponse(
+        request, "_history.html", history_context(session, conversation)
+    )
+
+
+@router.post("/conversations/{conversation_id}/reply")
+def reply(
+    conversation_id: DbId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    graph: GraphDep,
+    text: Annotated[str, Form(max_length=replies.MAX_REPLY_CHARS)] = "",
+) -> Response:
+    conversation = visible_conversation(session, principal, conversation_id)
+    if not text.strip():
+        return back_to(conversation_id, error="Escribe un mensaje antes de enviar.")
+    advisor = session.get(Advisor, principal.advisor_id)
+    result = replies.reply_as_advisor(session, graph, conversation, advisor, text.strip())
+    if result.message.status == "failed":
+        return back_to(
+            conversation_id,
+            error=f"WhatsApp no aceptó el mensaje ({result.message.error_code}): "
+            f"{result.message.error_detail}",
+        )
+    return back_to(conversation_id, notice="Mensaje enviado. El bot queda en pausa.")
+
+
+@router.post("/conversations/{conversation_id}/bot")
+def hand_back_to_bot(
+    conversation_id: DbId, session: SessionDep, principal: PrincipalDep
+) -> Response:
+    conversation = visible_conversation(session, principal, conversation_id)
+    conversations.set_mode(session, conversation, MODE_BOT, actor=principal.actor)
+    session.commit()
+    return back_to(conversation_id, notice="La conversación volvió al bot.")
+
+
+@router.post("/conversations/{conversation_id}/assign")
+def assign(
+    conversation_id: DbId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    advisor_id: Annotated[int, Form(ge=1)],
+) -> Response:
+    conversation = visible_conversation(session, principal, conversation_id)
+    advisor = session.get(Advisor, advisor_id)
+    if advisor is None or not advisor.is_active:
+        return back_to(conversation_id, error="Ese asesor no existe o está inactivo.")
+    assignment.assign(
+        session, conversation, advisor, rule=assignment.RULE_MANUAL, actor=principal.actor
+    )
+    session.commit()
+    if scope_of(principal) is not None and advisor.id != principal.advisor_id:
+        return see_other(f"/?{urlencode({'aviso': f'Conversación asignada a {advisor.name}.'})}")
+    return back_to(conversation_id, notice=f"Conversación asignada a {advisor.name}.")
+
+
+@router.post("/conversations/{conversation_id}/lead")
+def create_lead(conversation_id: DbId, session: SessionDep, principal: PrincipalDep) -> Response:
+    """ "Crear Lead" / "Actualizar Lead": the contact's lead with this conversation's
+    messages and attachments."""
+    conversation = visible_conversation(session, principal, conversation_id)
+    lead, action = leads.create_or_update_from_conversation(
+        session,
+        conversation,
+        LeadFromConversation(),
+        actor=principal.actor,
+        owner_advisor_id=principal.advisor_id or conversation.assigned_advisor_id,
+    )
+    session.commit()
+    return see_other(
+        f"/leads/{lead.id}?{urlencode({'resultado': action, 'desde': conversation.id})}"
+    )
+
+
+@router.post("/conversations/{conversation_id}/hyperlink")
+def send_hyperlink(
+    conversation_id: DbId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    graph: GraphDep,
+    advisor_id: Annotated[int, Form(ge=1)],
+    confirm: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Plantilla K from the platform: only with the explicit confirmation that the
+    conversation leaves the platform's record."""
+    conversation = visible_conversation(session, principal, conversation_id)
+    if confirm != "si":
+        return back_to(
+            conversation_id,
+            error="Confirma que entiendes que se pierde la trazabilidad antes de enviar el enlace.",
+        )
+    advisor = session.get(Advisor, advisor_id)
+    if advisor is None or not advisor.is_active:
+        return back_to(conversation_id, error="Ese asesor no existe o está inactivo.")
+    try:
+        message = hyperlink.send_hyperlink(
+            session,
+            graph,
+            conversation=conversation,
+            advisor=advisor,
+            actor=principal.actor,
+            sender="advisor",
+        )
+    except hyperlink.NoPersonalPhoneError:
+        return back_to(
+            conversation_id, error=f"{advisor.name} no tiene teléfono personal registrado."
+        )
+    session.commit()
+    if message.status == "failed":
+        return back_to(
+            conversation_id, error=f"WhatsApp no aceptó el enlace ({message.error_code})."
+        )
+    return back_to(conversation_id, notice=f"Enlace al WhatsApp de {advisor.name} enviado.")

@@ -1,0 +1,133 @@
+"""Notifications, the lead a conversation became, and the audit log."""
+
+from datetime import datetime, time, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi.responses import HTMLResponse, Response
+
+from platform_api.audit import service as audit
+from platform_api.database import SessionDep
+from platform_api.inbox.render import BOGOTA, see_other, templates
+from platform_api.inbox.session_pages import PrincipalDep
+from platform_api.leads import service as leads
+from platform_api.notifications import service as notifications
+from platform_api.validation import DbId
+
+router = APIRouter(include_in_schema=False)
+
+AUDIT_ENTITIES = {
+    "": "Todas",
+    "conversation": "Conversación",
+    "message": "Mensaje",
+    "case": "Caso",
+    "lead": "Lead",
+    "contact": "Contacto",
+    "advisor": "Asesor",
+    "notification": "Notificación",
+    "attachment": "Adjunto",
+}
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+def notification_list(request: Request, session: SessionDep, principal: PrincipalDep) -> Response:
+    rows, _ = notifications.list_notifications(session, advisor_id=principal.advisor_id, limit=100)
+    return templates.TemplateResponse(
+        request, "notifications.html", {"principal": principal, "notifications": rows}
+    )
+
+
+@router.get("/fragments/notifications-badge", response_class=HTMLResponse)
+def notification_badge(request: Request, session: SessionDep, principal: PrincipalDep) -> Response:
+    """Polled every 2 seconds by every page."""
+    count = notifications.unread_count(session, principal.advisor_id) if principal.advisor_id else 0
+    return templates.TemplateResponse(request, "_badge.html", {"unread_notifications": count})
+
+
+@router.post("/notifications/{notification_id}/read")
+def read_notification(
+    notification_id: DbId, session: SessionDep, principal: PrincipalDep
+) -> Response:
+    """Marks it read and opens its conversation (or the list, if it has none)."""
+    notification = notifications.get(session, notification_id)
+    if notification is None or notification.advisor_id != principal.advisor_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Notificación no encontrada")
+    notifications.mark_read(session, notification, actor=principal.actor)
+    session.commit()
+    if notification.conversation_id:
+        return see_other(f"/conversations/{notification.conversation_id}")
+    return see_other("/notifications")
+
+
+@router.get("/leads/{lead_id}", response_class=HTMLResponse)
+def lead_page(
+    request: Request,
+    lead_id: DbId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    resultado: Annotated[str, Query(max_length=20)] = "",
+    desde: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+) -> Response:
+    lead = leads.get(session, lead_id)
+    if lead is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Lead no encontrado")
+    return templates.TemplateResponse(
+        request,
+        "lead.html",
+        {"principal": principal, "lead": lead, "result": resultado, "from_conversation": desde},
+    )
+
+
+def day_start(day: str, *, next_day: bool = False) -> datetime | None:
+    """A date typed in the filter (Colombian calendar day) as the UTC instant it starts."""
+    try:
+        start = datetime.combine(datetime.strptime(day, "%Y-%m-%d").date(), time(), BOGOTA)
+    except ValueError:
+        return None
+    return start + timedelta(days=1) if next_day else start
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    entidad: Annotated[str, Query(max_length=40)] = "",
+    accion: Annotated[str, Query(max_length=64)] = "",
+    actor: Annotated[str, Query(max_length=64)] = "",
+    desde: Annotated[str, Query(max_length=10)] = "",
+    hasta: Annotated[str, Query(max_length=10)] = "",
+    pagina: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    if not principal.sees_everything:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Solo para administradores")
+    page_size = 50
+    rows, total = audit.list_events(
+        session,
+        entity=entidad or None,
+        action=accion.strip() or None,
+        actor=actor.strip() or None,
+        since=day_start(desde) if desde else None,
+        until=day_start(hasta, next_day=True) if hasta else None,
+        limit=page_size,
+        offset=(pagina - 1) * page_size,
+    )
+    return templates.TemplateResponse(
+        request,
+        "audit.html",
+        {
+            "principal": principal,
+            "events": rows,
+            "total": total,
+            "page": pagina,
+            "pages": max(1, -(-total // page_size)),
+            "entities": AUDIT_ENTITIES,
+            "filters": {
+                "entidad": entidad,
+                "accion": accion,
+                "actor": actor,
+                "desde": desde,
+                "hasta": hasta,
+            },
+        },
+    )

@@ -1,0 +1,100 @@
+"""What the inbox lists: conversations by who has them, mode, status and a search box."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from platform_api.cases.models import Case
+from platform_api.contacts.models import Contact
+from platform_api.conversations import service as conversations
+from platform_api.conversations.models import DIRECTION_IN, Conversation, Message
+
+SCOPES = {"mine": "Mías", "unassigned": "Sin asignar", "all": "Todas"}
+MODES = {"bot": "Bot", "human": "Asesor"}
+STATUSES = {"open": "Abiertas", "closed": "Cerradas"}
+
+
+@dataclass
+class InboxFilter:
+    scope: str = "all"
+    mode: str = ""
+    status: str = "open"
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, scope: str, mode: str, status: str, q: str) -> "InboxFilter":
+        return cls(
+            scope=scope if scope in SCOPES else "all",
+            mode=mode if mode in MODES else "",
+            status=status if status in STATUSES else "",
+            q=q.strip()[:100],
+        )
+
+
+def _search(query: Select, text: str) -> Select:
+    like = f"%{text.lower()}%"
+    digits = "".join(ch for ch in text if ch.isdigit())
+    conditions = [
+        func.lower(Contact.name).like(like),
+        func.lower(Contact.profile_name).like(like),
+        Conversation.id.in_(
+            select(Case.conversation_id).where(func.upper(Case.number).like(f"%{text.upper()}%"))
+        ),
+    ]
+    if len(digits) >= 3:
+        conditions += [Contact.wa_id.like(f"%{digits}%"), Contact.id_number.like(f"%{digits}%")]
+    return query.where(or_(*conditions))
+
+
+def list_inbox(
+    session: Session,
+    filters: InboxFilter,
+    *,
+    viewer_advisor_id: int | None,
+    visible_to_advisor: int | None,
+    limit: int = 100,
+) -> list[Conversation]:
+    query = conversations.visible_to(
+        select(Conversation).join(Contact, Conversation.contact_id == Contact.id),
+        visible_to_advisor,
+    )
+    if filters.scope == "mine":
+        query = query.where(Conversation.assigned_advisor_id == viewer_advisor_id)
+    elif filters.scope == "unassigned":
+        query = query.where(Conversation.assigned_advisor_id.is_(None))
+    if filters.mode:
+        query = query.where(Conversation.mode == filters.mode)
+    if filters.status:
+        query = query.where(Conversation.status == filters.status)
+    if filters.q:
+        query = _search(query, filters.q)
+    rows = session.scalars(
+        query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc()).limit(limit)
+    ).all()
+    return list(rows)
+
+
+def unread_counts(session: Session, rows: list[Conversation]) -> dict[int, int]:
+    """Customer messages after the conversation's read mark."""
+    if not rows:
+        return {}
+    counts = session.execute(
+        select(Message.conversation_id, func.count())
+        .join(Conversation, Message.conversation_id == Conversation.id)
+        .where(
+            Message.conversation_id.in_([c.id for c in rows]),
+            Message.direction == DIRECTION_IN,
+            Message.id > func.coalesce(Conversation.last_read_message_id, 0),
+        )
+        .group_by(Message.conversation_id)
+    ).all()
+    return dict(counts)
+
+
+def mark_read(session: Session, conversation: Conversation) -> None:
+    latest = session.scalar(
+        select(func.max(Message.id)).where(Message.conversation_id == conversation.id)
+    )
+    if latest and latest != conversation.last_read_message_id:
+        conversation.last_read_message_id = latest

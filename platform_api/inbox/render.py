@@ -1,0 +1,77 @@
+"""Templates of the advisor pages and the Spanish words they show."""
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+from fastapi import status
+from fastapi.responses import RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from platform_api.auth import Principal
+from platform_api.cases.flows import TYPE_LABELS
+from platform_api.conversations.assignment import RULE_LABELS
+
+# Colombia keeps UTC-5 all year (no daylight saving), so no tz database is needed.
+BOGOTA = timezone(timedelta(hours=-5), "COT")
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+SENDER_LABELS = {
+    "customer": "Cliente",
+    "bot": "Bot",
+    "advisor": "Asesor (plataforma)",
+    "advisor_app": "Asesor (WhatsApp Business)",
+}
+STATUS_LABELS = {
+    "pending": "Enviando…",
+    "sent": "Enviado ✓",
+    "delivered": "Entregado ✓✓",
+    "read": "Leído ✓✓",
+    "played": "Escuchado ✓✓",
+    "failed": "No entregado",
+    "received": "Recibido",
+}
+MODE_LABELS = {"bot": "Bot", "human": "Asesor"}
+CONVERSATION_STATUS_LABELS = {"open": "Abierta", "closed": "Cerrada"}
+CASE_STATUS_LABELS = {
+    "abierto": "Abierto",
+    "en_proceso": "En proceso",
+    "cerrado": "Cerrado",
+    "incompleto": "Incompleto",
+}
+AREA_LABELS = {
+    "comercial": "Comercial",
+    "soporte": "Soporte técnico",
+    "documental": "Documentación",
+    "financiera": "Financiera",
+}
+
+
+def local_time(moment: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """Colombian time, as the advisors read it."""
+    if moment is None:
+        return ""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(BOGOTA).strftime(fmt)
+
+
+templates.env.globals.update(
+    sender_labels=SENDER_LABELS,
+    status_labels=STATUS_LABELS,
+    mode_labels=MODE_LABELS,
+    conversation_status_labels=CONVERSATION_STATUS_LABELS,
+    case_status_labels=CASE_STATUS_LABELS,
+    case_type_labels=TYPE_LABELS,
+    area_labels=AREA_LABELS,
+    rule_labels=RULE_LABELS,
+)
+templates.env.filters["local_time"] = local_time
+
+
+def scope_of(principal: Principal) -> int | None:
+    """The advisor whose view this is; None for admins, who see everything."""
+    return None if principal.sees_everything else principal.advisor_id
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=status.HTTP_303_SEE_OTHER)

@@ -6,7 +6,7 @@ export RASA_TELEMETRY_ENABLED := false
 PLATFORM_PY := .venv/platform/bin/python
 RASA_PY := .venv/rasa/bin/python
 
-.PHONY: help setup train run test lint test-platform test-rasa test-e2e validate clean
+.PHONY: help setup train run test lint test-platform test-rasa test-e2e validate clean check-chromium
 
 help:
 	@echo "make run    set up if needed, train if stale, start platform, rasa, actions and simulator"
@@ -52,10 +52,15 @@ test-stories: train
 	  --stories tests/stories --endpoints rasa_project/endpoints.yml \
 	  --fail-on-prediction-errors --out var/rasa-test-results
 
-test-e2e: train
+# The browser tests drive Debian's chromium; Playwright downloads no browser of its own.
+check-chromium:
+	@test -x /usr/bin/chromium || { echo "The browser tests need /usr/bin/chromium:" \
+	  "sudo apt-get install chromium" >&2; exit 1; }
+
+test-e2e: check-chromium train
 	$(PLATFORM_PY) -m pytest tests/e2e
 
-test: lint validate test-platform test-rasa test-stories test-e2e
+test: check-chromium lint validate test-platform test-rasa test-stories test-e2e
 
 clean:
 	rm -rf models var/rasa-test-results .pytest_cache

@@ -79,9 +79,10 @@ def conversation_list(
     mode: Annotated[str, Query(max_length=20)] = "",
     estado: Annotated[str, Query(max_length=20)] = "open",
     q: Annotated[str, Query(max_length=100)] = "",
+    aviso: Annotated[str, Query(max_length=300)] = "",
 ) -> Response:
     context = inbox_context(session, principal, scope, mode, estado, q)
-    return templates.TemplateResponse(request, "conversations.html", context)
+    return templates.TemplateResponse(request, "conversations.html", {**context, "notice": aviso})
 
 
 @router.get("/fragments/conversations", response_class=HTMLResponse)

@@ -196,3 +196,6 @@ def stack() -> Iterator[Stack]:
     # Long timers: no Plantilla G reminder interferes with these conversations.
     with running_stack("e2e", INACTIVITY_MINUTES="120") as running:
         yield running
+
+
+from tests.e2e.browser import browser, page, pytest_runtest_makereport  # noqa: E402, F401

@@ -1,0 +1,110 @@
+"""Browser fixtures: Playwright (sync API) driving Debian's headless chromium.
+
+Playwright never downloads a browser here (`playwright install` is not used): it launches
+/usr/bin/chromium (`sudo apt-get install chromium`; `.ci/run` installs it). Registered by the
+import line at the end of tests/e2e/conftest.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from tests.support.processes import ARTIFACTS
+
+CHROMIUM = Path("/usr/bin/chromium")
+# As root chromium needs --no-sandbox; without the networking flags it keeps calling Google's
+# hosts, which this closed network refuses, and can stall. Playwright adds a fresh
+# --user-data-dir (a temporary profile) to every launch.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ARTIFACTS / "browser"
+TIMEOUT_MS = 10_000
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Saves a full-page PNG as test-artifacts/browser/<name>.png and returns its path."""
+    path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', name)}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def new_context(browser: Browser, *, phone: bool = False) -> BrowserContext:
+    """A fresh context (own cookies), Spanish (Colombia), desktop or phone width."""
+    if phone:
+        context = browser.new_context(
+            viewport=PHONE, locale="es-CO", is_mobile=True, has_touch=True
+        )
+    else:
+        context = browser.new_context(viewport=DESKTOP, locale="es-CO")
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+@contextmanager
+def phone_context(browser: Browser) -> Iterator[BrowserContext]:
+    """A 390x844 touch context, closed on exit: `with phone_context(browser) as phone: ...`.
+
+    Mobile emulation: a page without `<meta name="viewport">` lays out 980 px wide, as on a
+    real phone; the platform's and simulator's pages have the tag."""
+    context = new_context(browser, phone=True)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    # Keeps each phase's report on the item (rep_setup, rep_call) for the `page` finalizer.
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"the browser tests need {CHROMIUM}: sudo apt-get install chromium")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = new_context(browser)
+    opened = context.new_page()
+    try:
+        yield opened
+    finally:
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            try:
+                screenshot(opened, f"FAILED-{request.node.name}")
+            except Exception as error:  # a crashed page must not hide the test's own failure
+                print(f"no failure screenshot for {request.node.nodeid}: {error}")
+        context.close()

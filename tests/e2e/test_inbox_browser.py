@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.e2e.browser import phone_context, screenshot
 from tests.e2e.conftest import Stack
 from tests.e2e.test_conversation_flows import Customer
-from tests.e2e.test_first_contact import wait_for
+from tests.e2e.test_first_contact import record_latency, wait_for
 
 PASSWORD = "e2e-advisor-password"
 LAURA = "laura.martinez@prosuministros.com.co"
@@ -73,6 +73,7 @@ def test_an_advisor_works_a_conversation_from_lead_to_reassignment(
         timeout=5000
     )
     seen_after = time.monotonic() - started
+    record_latency("customer message → visible in the open inbox page", seen_after)
     page.get_by_role("button", name="Actualizar Lead").click()
     expect(page.get_by_role("status")).to_contain_text("Lead actualizado")
     expect(page.locator(".lead-messages")).to_contain_text("5 monitores")

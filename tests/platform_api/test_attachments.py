@@ -9,6 +9,7 @@ from platform_api.config import settings
 from simulator.state import Media
 from simulator.webhooks import SAMPLE_MEDIA
 from tests.platform_api.events import text_event
+from tests.platform_api.factories import make_advisor, sign_in
 
 EVENTS = "/api/internal/whatsapp/events"
 
@@ -143,3 +144,21 @@ def test_case_collects_the_attachments_sent_before_it(client, auth, simulator) -
         json={"conversation_id": result["bot_turns"][0]["conversation_id"], "type": "soporte"},
     ).json()
     assert [a["kind"] for a in case["attachments"]] == ["image", "audio"]
+
+
+def test_the_inbox_shows_photos_as_thumbnails_documents_to_download_and_audio_to_play(
+    client, auth, simulator, media_dir, session
+) -> None:
+    conversation_id = post(client, auth, media_event(simulator, "image"))["bot_turns"][0][
+        "conversation_id"
+    ]
+    post(client, auth, media_event(simulator, "document", filename="factura.pdf"))
+    post(client, auth, media_event(simulator, "audio"))
+    sign_in(client, make_advisor(session, "Paola Ríos"))
+
+    history = client.get(f"/conversations/{conversation_id}/history").text
+
+    ids = [a["id"] for a in attachments_of(client, auth, conversation_id)]
+    assert f'<img class="thumb" src="/api/attachments/{ids[0]}/content"' in history
+    assert f'href="/api/attachments/{ids[1]}/content" download="factura.pdf"' in history
+    assert f'<audio controls preload="none" src="/api/attachments/{ids[2]}/content"' in history

@@ -14,6 +14,7 @@ from platform_api.leads.router import router as leads_router
 from platform_api.notifications.router import router as notifications_router
 from platform_api.validation import refuse_nul_in_url
 from platform_api.whatsapp.router import router as whatsapp_router
+from platform_api.whatsapp.signup_router import router as signup_router
 
 api_router = APIRouter(prefix="/api", dependencies=[Depends(refuse_nul_in_url)])
 
@@ -39,5 +40,6 @@ for domain_router in (
     notifications_router,
     audit_router,
     whatsapp_router,
+    signup_router,
 ):
     api_router.include_router(domain_router)

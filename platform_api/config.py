@@ -40,6 +40,18 @@ class Settings(BaseSettings):
     reengagement_template_name: str = "seguimiento_conversacion"
     reengagement_template_language: str = "es"
 
+    # Embedded Sign-Up (advisors link their WhatsApp Business app numbers; coexistence).
+    meta_app_id: str = "000000000000000"
+    meta_app_secret: str = PLACEHOLDER
+    meta_es_config_id: str = "000000000000000"
+    # Meta's JavaScript SDK; in development the simulator's stand-in.
+    meta_sdk_url: str = "https://connect.facebook.net/en_US/sdk.js"
+    # Origins whose WA_EMBEDDED_SIGNUP message events the sign-up page accepts (Meta's; in
+    # development also the simulator's).
+    meta_embedded_signup_origins: str = "https://www.facebook.com,https://web.facebook.com"
+    # Encrypts the business tokens of linked numbers at rest.
+    token_encryption_key: str = PLACEHOLDER
+
     # Rasa's HTTP API, for the external events of Flujo D (trigger_intent).
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_auth_token: str = ""
@@ -87,7 +99,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def refuse_placeholders_outside_development(self) -> "Settings":
         if self.environment != "development":
-            for name in ("platform_service_token", "platform_session_secret", "whatsapp_bot_token"):
+            for name in (
+                "platform_service_token",
+                "platform_session_secret",
+                "whatsapp_bot_token",
+                "token_encryption_key",
+            ):
                 if getattr(self, name) in ("", PLACEHOLDER):
                     raise ValueError(f"{name.upper()} must be set to a real secret")
         return self

@@ -82,7 +82,7 @@ def fetch_and_store(session: Session, graph: GraphClient, attachment: Attachment
     """Never raises for Meta's or the file's faults: the outcome is on the attachment."""
     conversation = session.get(Conversation, attachment.conversation_id)
     assert conversation is not None  # foreign key
-    token = get_business_number(conversation.phone_number_id).token
+    token = get_business_number(conversation.phone_number_id, session).token
     try:
         info = graph.media_info(media_id=attachment.media_id, token=token)
         mime_type = _base_mime(info.get("mime_type") or attachment.mime_type)

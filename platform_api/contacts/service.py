@@ -28,7 +28,7 @@ def find_or_create(
     portfolio_id: str,
     wa_id: str | None,
     user_id: str | None,
-    profile_name: str | None,
+    profile_name: str | None = None,
 ) -> Contact:
     """Match on either identifier and record whichever one the contact did not have yet."""
     if not wa_id and not user_id:

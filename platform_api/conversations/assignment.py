@@ -13,11 +13,13 @@ RULE_NAMED = "named_by_customer"
 RULE_OWNER = "contact_owner"
 RULE_ROUND_ROBIN = "round_robin"
 RULE_MANUAL = "manual"
+RULE_OWN_NUMBER = "own_number"
 RULE_LABELS = {
     RULE_NAMED: "Asesor indicado por el cliente",
     RULE_OWNER: "Asesor responsable del contacto",
     RULE_ROUND_ROBIN: "Turno rotativo del área",
     RULE_MANUAL: "Asignación manual",
+    RULE_OWN_NUMBER: "Número del asesor (WhatsApp Business)",
 }
 
 

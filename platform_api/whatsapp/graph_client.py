@@ -20,6 +20,7 @@ class GraphError(Exception):
     details: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
     attempts: int = 1
+    subcode: int | None = None
 
     def __str__(self) -> str:
         return f"Graph API {self.http_status} code={self.code}: {self.message}"
@@ -51,6 +52,7 @@ def _raise_for_graph_error(response: httpx.Response) -> None:
         message=error.get("message") or response.text[:300],
         details=details,
         raw=error,
+        subcode=error.get("error_subcode"),
     )
 
 
@@ -110,6 +112,32 @@ class GraphClient:
         _raise_for_graph_error(response)
         data = response.json()
         return SentMessage(wamid=data["messages"][0]["id"], contacts=data.get("contacts", []))
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        params: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """One Graph request (no retries): `path` after the version, e.g. "123/phone_numbers"."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            response = self._client.request(
+                method,
+                f"{self.base_url}/{self.version}/{path.lstrip('/')}",
+                params=params,
+                json=body,
+                headers=headers,
+            )
+        except httpx.HTTPError as exc:
+            raise GraphError(
+                http_status=0, code=None, message=f"{type(exc).__name__}: {exc}"
+            ) from exc
+        _raise_for_graph_error(response)
+        return response.json()
 
     def media_info(self, *, media_id: str, token: str) -> dict[str, Any]:
         """GET /{media-id}: the short-lived download URL, MIME type, size and hash."""

@@ -2,13 +2,15 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from platform_api.database import Base, utcnow
 
 KIND_BOT = "bot"
 KIND_ADVISOR = "advisor"
+STATUS_LINKED = "linked"
+STATUS_UNLINKED = "unlinked"
 
 
 class WhatsAppNumber(Base):
@@ -26,4 +28,11 @@ class WhatsAppNumber(Base):
     advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"), index=True)
     linked_at: Mapped[datetime | None]
     unlinked_at: Mapped[datetime | None]
+    verified_name: Mapped[str | None] = mapped_column(String(200))
+    # Linked through the WhatsApp Business app onboarding (coexistence): never registered,
+    # at most 20 messages a second, contacts and history synced once each within 24 hours.
+    coexistence: Mapped[bool] = mapped_column(default=False, server_default=false())
+    contacts_sync_requested_at: Mapped[datetime | None]
+    history_sync_requested_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

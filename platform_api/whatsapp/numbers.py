@@ -1,11 +1,15 @@
-"""Which business numbers we serve, their tokens and the portfolio their user ids belong to.
-
-Only the company's official (bot) number exists until advisors link theirs by Embedded Sign-Up.
-"""
+"""Which business numbers we serve, their tokens and the portfolio their user ids belong to:
+the company's official number (answered by the bot, from settings) and the numbers advisors
+linked by Embedded Sign-Up (mirrored only, from the database)."""
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from platform_api.config import settings
+from platform_api.whatsapp.models import STATUS_LINKED, WhatsAppNumber
+from platform_api.whatsapp.token_box import open_sealed
 
 
 @dataclass(frozen=True)
@@ -14,13 +18,24 @@ class BusinessNumber:
     token: str
     portfolio_id: str
     answered_by_bot: bool
+    # The advisor whose WhatsApp Business app number this is (None for the bot number).
+    advisor_id: int | None = None
 
 
 class UnknownNumberError(LookupError):
     pass
 
 
-def get_business_number(phone_number_id: str) -> BusinessNumber:
+def linked_number(session: Session, phone_number_id: str) -> WhatsAppNumber | None:
+    return session.scalar(
+        select(WhatsAppNumber).where(
+            WhatsAppNumber.phone_number_id == phone_number_id,
+            WhatsAppNumber.status == STATUS_LINKED,
+        )
+    )
+
+
+def get_business_number(phone_number_id: str, session: Session | None = None) -> BusinessNumber:
     if phone_number_id == settings.whatsapp_bot_phone_number_id:
         return BusinessNumber(
             phone_number_id=phone_number_id,
@@ -28,4 +43,13 @@ def get_business_number(phone_number_id: str) -> BusinessNumber:
             portfolio_id=settings.whatsapp_bot_portfolio_id,
             answered_by_bot=True,
         )
-    raise UnknownNumberError(phone_number_id)
+    row = linked_number(session, phone_number_id) if session is not None else None
+    if row is None or not row.encrypted_token:
+        raise UnknownNumberError(phone_number_id)
+    return BusinessNumber(
+        phone_number_id=phone_number_id,
+        token=open_sealed(row.encrypted_token),
+        portfolio_id=row.portfolio_id or row.waba_id or phone_number_id,
+        answered_by_bot=False,
+        advisor_id=row.advisor_id,
+    )

@@ -45,6 +45,8 @@ class InboundMessageEvent(CustomerInput):
     reply_title: str | None = Field(default=None, max_length=100)
     media: MediaRef | None = None
     context_wamid: str | None = None
+    # Imported from a linked number's past (the `history` webhook), not written just now.
+    history: bool = False
 
     @model_validator(mode="after")
     def customer_is_identified(self) -> "InboundMessageEvent":
@@ -62,7 +64,51 @@ class StatusEvent(CustomerInput):
     errors: list[dict[str, Any]] = Field(default_factory=list)
 
 
-Event = Annotated[InboundMessageEvent | StatusEvent, Field(discriminator="kind")]
+class EchoEvent(CustomerInput):
+    """What the advisor wrote from the WhatsApp Business app on a linked number
+    (`smb_message_echoes`, or the business side of a `history` import)."""
+
+    kind: Literal["echo"]
+    wamid: str = Field(min_length=1, max_length=200)
+    phone_number_id: str = Field(min_length=1, max_length=64)
+    timestamp: int
+    to: str | None = Field(default=None, max_length=32)
+    to_user_id: str | None = Field(default=None, max_length=128)
+    type: str = Field(max_length=20)
+    text: str | None = Field(default=None, max_length=10000)
+    media: MediaRef | None = None
+    history: bool = False
+
+    @model_validator(mode="after")
+    def customer_is_identified(self) -> "EchoEvent":
+        if not self.to and not self.to_user_id:
+            raise ValueError("an echo needs the customer's phone or user id")
+        return self
+
+
+class ContactSyncEvent(CustomerInput):
+    """A contact of the advisor's app address book (`smb_app_state_sync`)."""
+
+    kind: Literal["contact"]
+    phone_number_id: str = Field(min_length=1, max_length=64)
+    wa_id: str = Field(min_length=1, max_length=32)
+    name: str | None = Field(default=None, max_length=200)
+    action: str = Field(default="add", max_length=20)
+
+
+class AccountUpdateEvent(CustomerInput):
+    """`account_update`; PARTNER_REMOVED means the advisor disconnected from the app side."""
+
+    kind: Literal["account_update"]
+    waba_id: str | None = Field(default=None, max_length=64)
+    phone_number: str | None = Field(default=None, max_length=32)
+    event: str = Field(max_length=60)
+
+
+Event = Annotated[
+    InboundMessageEvent | StatusEvent | EchoEvent | ContactSyncEvent | AccountUpdateEvent,
+    Field(discriminator="kind"),
+]
 
 
 class EventsIn(CustomerInput):

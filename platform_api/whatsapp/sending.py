@@ -95,7 +95,7 @@ def prepare(
     earlier = earlier_reply(session, in_reply_to, reply_seq)
     if earlier is not None and earlier.status != "failed":
         return SendResult(earlier, already_sent=True)
-    number = get_business_number(conversation.phone_number_id)
+    number = get_business_number(conversation.phone_number_id, session)
     body = {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",

@@ -48,6 +48,9 @@ os.environ.update(
         # The timer loop is driven by hand in tests/platform_api/test_inactivity.py.
         "INACTIVITY_TIMERS_ENABLED": "false",
         "GRAPH_RETRY_BASE_SECONDS": "0.01",
+        "TOKEN_ENCRYPTION_KEY": "test-token-encryption-key",
+        "META_APP_ID": "100000000000009",
+        "META_APP_SECRET": "test-meta-app-secret",
     }
 )
 

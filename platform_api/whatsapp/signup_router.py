@@ -1,0 +1,148 @@
+"""Embedded Sign-Up from the advisor's browser, and the linked numbers."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from platform_api.advisors.models import Advisor
+from platform_api.auth import CurrentPrincipal
+from platform_api.database import SessionDep, SessionFactoryDep
+from platform_api.validation import ApiInput, DbId, UtcDatetime
+from platform_api.whatsapp import onboarding
+from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
+from platform_api.whatsapp.models import WhatsAppNumber
+
+router = APIRouter(prefix="/whatsapp", tags=["whatsapp numbers"])
+GraphDep = Annotated[GraphClient, Depends(get_graph_client)]
+
+
+class SignupIn(ApiInput):
+    """What the sign-up page got: the code from FB.login and the session-info message event
+    (WA_EMBEDDED_SIGNUP: FINISH..., CANCEL or ERROR)."""
+
+    event: str = Field(max_length=60)
+    code: str | None = Field(default=None, max_length=2000)
+    waba_id: str | None = Field(default=None, max_length=64, pattern=r"^[0-9]+$")
+    phone_number_id: str | None = Field(default=None, max_length=64, pattern=r"^[0-9]+$")
+    current_step: str | None = Field(default=None, max_length=100)
+    error_message: str | None = Field(default=None, max_length=1000)
+
+
+class NumberRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    phone_number_id: str
+    waba_id: str | None
+    display_phone_number: str | None
+    verified_name: str | None
+    status: str
+    advisor_id: int | None
+    coexistence: bool
+    linked_at: UtcDatetime | None
+    unlinked_at: UtcDatetime | None
+    contacts_sync_requested_at: UtcDatetime | None
+    history_sync_requested_at: UtcDatetime | None
+    last_error: str | None
+
+
+class SignupOut(BaseModel):
+    linked: bool
+    message: str
+    number: NumberRead | None = None
+
+
+def signing_advisor(session: SessionDep, principal: CurrentPrincipal) -> Advisor:
+    advisor = session.get(Advisor, principal.advisor_id) if principal.advisor_id else None
+    if advisor is None:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, detail="Solo un asesor con sesión puede vincular su número"
+        )
+    return advisor
+
+
+@router.post(
+    "/signup",
+    response_model=SignupOut,
+    responses={403: {"description": "Solo un asesor con sesión puede vincular su número"}},
+)
+def complete_signup(
+    body: SignupIn,
+    session: SessionDep,
+    advisor: Annotated[Advisor, Depends(signing_advisor)],
+    graph: GraphDep,
+    new_session: SessionFactoryDep,
+) -> SignupOut:
+    """Links the number (200 with linked=true), or says in Spanish why not (linked=false): a
+    cancel or an error in Meta's window, an expired code, a Graph error, a number linked to
+    another advisor. Nothing is half written; every attempt is audited."""
+    signup = onboarding.SignupResult(
+        event=body.event, code=body.code, waba_id=body.waba_id, phone_number_id=body.phone_number_id
+    )
+    try:
+        number = onboarding.link_number(session, graph, advisor, signup)
+        session.commit()
+    except onboarding.OnboardingError:
+        session.rollback()
+        if body.event == "ERROR":
+            error = onboarding.OnboardingError(
+                "Meta mostró un error durante la vinculación"
+                + (f": «{body.error_message}»" if body.error_message else "")
+                + ". Inténtalo de nuevo; si se repite, avisa al administrador.",
+                step="meta_error",
+                detail=body.error_message,
+            )
+        elif body.event == "CANCEL":
+            error = onboarding.OnboardingError(
+                "Cancelaste la vinculación"
+                + (f" en el paso «{body.current_step}»" if body.current_step else "")
+                + ". Puedes intentarlo de nuevo cuando quieras.",
+                step="cancel",
+                detail=body.current_step,
+            )
+        with new_session() as audit_session:
+            onboarding.record_failure(
+                audit_session, audit_session.get(Advisor, advisor.id), error, signup
+            )
+            audit_session.commit()
+        return SignupOut(linked=False, message=error.message)
+    requested = onboarding.request_sync(session, graph, number)
+    session.commit()
+    message = f"Listo: el número {number.display_phone_number} quedó vinculado a tu usuario."
+    if number.coexistence:
+        message += (
+            " Tus contactos y tu historial se están sincronizando."
+            if len(requested) == 2
+            else " La sincronización de contactos e historial no se pudo pedir; revisa el detalle."
+        )
+    return SignupOut(linked=True, message=message, number=NumberRead.model_validate(number))
+
+
+@router.get("/numbers", response_model=list[NumberRead])
+def list_numbers(session: SessionDep, principal: CurrentPrincipal) -> list[WhatsAppNumber]:
+    query = select(WhatsAppNumber).order_by(WhatsAppNumber.id)
+    if not principal.sees_everything:
+        query = query.where(WhatsAppNumber.advisor_id == principal.advisor_id)
+    return list(session.scalars(query).all())
+
+
+@router.post(
+    "/numbers/{number_id}/unlink",
+    response_model=NumberRead,
+    responses={404: {"description": "Número no encontrado"}},
+)
+def unlink_number(
+    number_id: DbId, session: SessionDep, principal: CurrentPrincipal, graph: GraphDep
+) -> WhatsAppNumber:
+    number = session.get(WhatsAppNumber, number_id)
+    if number is None or (
+        not principal.sees_everything and number.advisor_id != principal.advisor_id
+    ):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Número no encontrado")
+    onboarding.unlink(
+        session, graph, number, actor=principal.actor, reason="desvinculado en la plataforma"
+    )
+    session.commit()
+    return number

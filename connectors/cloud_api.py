@@ -91,8 +91,7 @@ def _message_event(
     user_id = user_id or contact.get("user_id") or None
     if not wa_id and not user_id:
         raise MalformedWebhookError("message without 'from' or 'from_user_id'")
-    kind = _require(message, "type", "message")
-    event: dict[str, Any] = {
+    return {
         "kind": "message",
         "wamid": _require(message, "id", "message"),
         "phone_number_id": _require(metadata, "phone_number_id", "metadata"),
@@ -102,12 +101,20 @@ def _message_event(
         "wa_id": wa_id,
         "user_id": user_id,
         "profile_name": (contact.get("profile") or {}).get("name"),
+        "context_wamid": (message.get("context") or {}).get("id"),
+        **_content(message),
+    }
+
+
+def _content(message: dict[str, Any]) -> dict[str, Any]:
+    """Type, text, tapped reply and media of a message (inbound, echo or history)."""
+    kind = _require(message, "type", "message")
+    event: dict[str, Any] = {
         "type": kind,
         "text": None,
         "reply_id": None,
         "reply_title": None,
         "media": None,
-        "context_wamid": (message.get("context") or {}).get("id"),
     }
     if kind == "text":
         event["text"] = _require(message.get("text"), "body", "text")
@@ -145,10 +152,81 @@ def _status_event(status: dict[str, Any], value: dict[str, Any]) -> dict[str, An
     }
 
 
-def parse_webhook(payload: Any) -> list[dict[str, Any]]:
-    """Messages and statuses of a `whatsapp_business_account` webhook, in delivery order.
+def _echo_event(
+    message: dict[str, Any], value: dict[str, Any], *, to: str | None, history: bool
+) -> dict[str, Any]:
+    """What an advisor wrote from the WhatsApp Business app on a linked number."""
+    metadata = _require(value, "metadata", "value")
+    content = _content(message)
+    return {
+        "kind": "echo",
+        "wamid": _require(message, "id", "echo"),
+        "phone_number_id": _require(metadata, "phone_number_id", "metadata"),
+        "timestamp": _timestamp(message.get("timestamp")),
+        "to": to or message.get("to") or None,
+        "to_user_id": message.get("to_user_id") or None,
+        "type": content["type"],
+        "text": content["text"],
+        "media": content["media"],
+        "history": history,
+    }
 
-    Fields this system does not handle yet are skipped, not rejected: Meta would retry a 4xx.
+
+def _history_events(value: dict[str, Any], waba_id: str | None) -> list[dict[str, Any]]:
+    """Past messages of a linked number (coexistence `history`), both directions, with their
+    original timestamps. A thread's id is the customer's phone."""
+    metadata = _require(value, "metadata", "value")
+    business = {metadata.get("display_phone_number"), metadata.get("phone_number_id")}
+    events = []
+    for chunk in value.get("history") or []:
+        for thread in (chunk or {}).get("threads") or []:
+            customer = _require(thread, "id", "thread")
+            for message in thread.get("messages") or []:
+                if message.get("from") in business or message.get("from") != customer:
+                    events.append(_echo_event(message, value, to=customer, history=True))
+                else:
+                    event = _message_event(message, value, waba_id, {})
+                    events.append({**event, "history": True})
+    return events
+
+
+def _contact_events(value: dict[str, Any]) -> list[dict[str, Any]]:
+    """The advisor's address book (`smb_app_state_sync`)."""
+    metadata = _require(value, "metadata", "value")
+    events = []
+    for item in value.get("state_sync") or []:
+        if not isinstance(item, dict) or item.get("type") != "contact":
+            continue
+        contact = item.get("contact") or {}
+        if not contact.get("phone_number"):
+            continue
+        events.append(
+            {
+                "kind": "contact",
+                "phone_number_id": _require(metadata, "phone_number_id", "metadata"),
+                "wa_id": str(contact["phone_number"]).lstrip("+"),
+                "name": contact.get("full_name") or contact.get("first_name"),
+                "action": item.get("action") or "add",
+            }
+        )
+    return events
+
+
+def _account_update_event(value: dict[str, Any], waba_id: str | None) -> dict[str, Any]:
+    waba_info = value.get("waba_info") or {}
+    return {
+        "kind": "account_update",
+        "waba_id": waba_info.get("waba_id") or waba_id,
+        "phone_number": value.get("phone_number"),
+        "event": _require(value, "event", "account_update"),
+    }
+
+
+def parse_webhook(payload: Any) -> list[dict[str, Any]]:
+    """Messages, statuses, app echoes, history, contacts and account updates of a
+    `whatsapp_business_account` webhook, in delivery order.
+
+    Fields this system does not handle are skipped, not rejected: Meta would retry a 4xx.
     """
     if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
         raise MalformedWebhookError("not a whatsapp_business_account webhook")
@@ -158,14 +236,25 @@ def parse_webhook(payload: Any) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     for entry in entries:
         for change in _require(entry, "changes", "entry") or []:
-            if not isinstance(change, dict) or change.get("field") != "messages":
+            if not isinstance(change, dict):
                 continue
+            field = change.get("field")
             value = _require(change, "value", "change")
-            contacts = _contacts_by_sender(value)
-            for message in value.get("messages") or []:
-                events.append(_message_event(message, value, entry.get("id"), contacts))
-            for status in value.get("statuses") or []:
-                events.append(_status_event(status, value))
+            if field == "messages":
+                contacts = _contacts_by_sender(value)
+                for message in value.get("messages") or []:
+                    events.append(_message_event(message, value, entry.get("id"), contacts))
+                for status in value.get("statuses") or []:
+                    events.append(_status_event(status, value))
+            elif field == "smb_message_echoes":
+                for echo in value.get("message_echoes") or []:
+                    events.append(_echo_event(echo, value, to=echo.get("to"), history=False))
+            elif field == "history":
+                events += _history_events(value, entry.get("id"))
+            elif field == "smb_app_state_sync":
+                events += _contact_events(value)
+            elif field == "account_update":
+                events.append(_account_update_event(value, entry.get("id")))
     return events
 
 

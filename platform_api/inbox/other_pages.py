@@ -3,16 +3,22 @@
 from datetime import datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 
 from platform_api.audit import service as audit
+from platform_api.config import settings
 from platform_api.database import SessionDep
 from platform_api.inbox.render import BOGOTA, see_other, templates
 from platform_api.inbox.session_pages import PrincipalDep
 from platform_api.leads import service as leads
 from platform_api.notifications import service as notifications
 from platform_api.validation import DbId
+from platform_api.whatsapp import onboarding
+from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
+from platform_api.whatsapp.models import WhatsAppNumber
+from platform_api.whatsapp.onboarding import EMBEDDED_SIGNUP_EXTRAS
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,6 +63,53 @@ def read_notification(
     if notification.conversation_id:
         return see_other(f"/conversations/{notification.conversation_id}")
     return see_other("/notifications")
+
+
+def embedded_signup_config() -> dict:
+    """What the sign-up page's script needs; `extras` selects Embedded Sign-Up v4 with the
+    WhatsApp Business app onboarding (Meta's "Versions" and "Onboard WhatsApp Business app
+    users" pages)."""
+    return {
+        "appId": settings.meta_app_id,
+        "configId": settings.meta_es_config_id,
+        "graphVersion": settings.graph_api_version,
+        "sdkUrl": settings.meta_sdk_url,
+        "origins": [o.strip() for o in settings.meta_embedded_signup_origins.split(",") if o],
+        "extras": EMBEDDED_SIGNUP_EXTRAS,
+    }
+
+
+@router.get("/whatsapp", response_class=HTMLResponse)
+def whatsapp_link_page(request: Request, session: SessionDep, principal: PrincipalDep) -> Response:
+    numbers = session.scalars(
+        select(WhatsAppNumber)
+        .where(WhatsAppNumber.advisor_id == principal.advisor_id)
+        .order_by(WhatsAppNumber.id.desc())
+    ).all()
+    return templates.TemplateResponse(
+        request,
+        "whatsapp_link.html",
+        {"principal": principal, "numbers": numbers, "es_config": embedded_signup_config()},
+    )
+
+
+@router.post("/whatsapp/numbers/{number_id}/unlink")
+def unlink_number(
+    number_id: DbId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    graph: Annotated[GraphClient, Depends(get_graph_client)],
+) -> Response:
+    number = session.get(WhatsAppNumber, number_id)
+    if number is None or (
+        not principal.sees_everything and number.advisor_id != principal.advisor_id
+    ):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Número no encontrado")
+    onboarding.unlink(
+        session, graph, number, actor=principal.actor, reason="desvinculado en la plataforma"
+    )
+    session.commit()
+    return see_other("/whatsapp")
 
 
 @router.get("/leads/{lead_id}", response_class=HTMLResponse)

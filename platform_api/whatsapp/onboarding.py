@@ -27,6 +27,13 @@ from platform_api.whatsapp.models import (
 )
 from platform_api.whatsapp.token_box import open_sealed, seal
 
+# FB.login's `extras`: Embedded Sign-Up v4, WhatsApp Business app onboarding (coexistence).
+EMBEDDED_SIGNUP_EXTRAS = {
+    "setup": {},
+    "featureType": "whatsapp_business_app_onboarding",
+    "sessionInfoVersion": "3",
+    "version": "v4",
+}
 FINISH_EVENTS = ("FINISH", "FINISH_ONLY_WABA", "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING")
 COEXISTENCE_FINISH = "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING"
 SYNC_KINDS = {"smb_app_state_sync": "contacts", "history": "history"}

@@ -186,7 +186,7 @@ def test_status_is_parsed_with_errors() -> None:
 
 def test_other_fields_are_skipped_not_rejected() -> None:
     payload = webhook(messages=[])
-    payload["entry"][0]["changes"][0]["field"] = "account_update"
+    payload["entry"][0]["changes"][0]["field"] = "message_template_status_update"
     assert parse_webhook(payload) == []
 
 
@@ -256,3 +256,136 @@ def test_options_too_long_for_a_list_become_numbered_text() -> None:
         "type": "text",
         "text": {"body": "Elige\n1. Una opción con un título larguísimo", "preview_url": False},
     }
+
+
+def change(field: str, value: dict) -> dict:
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "200000000000101", "changes": [{"field": field, "value": value}]}],
+    }
+
+
+ADVISOR_METADATA = {"display_phone_number": "573105550101", "phone_number_id": "100000000000101"}
+
+
+def test_an_advisors_message_from_the_app_is_an_echo_to_the_customer() -> None:
+    payload = change(
+        "smb_message_echoes",
+        {
+            "messaging_product": "whatsapp",
+            "metadata": ADVISOR_METADATA,
+            "message_echoes": [
+                {
+                    "from": "573105550101",
+                    "to": "573001112233",
+                    "id": "wamid.ECHO1",
+                    "timestamp": "1795500000",
+                    "type": "text",
+                    "text": {"body": "Hola, ya te envío la factura"},
+                }
+            ],
+        },
+    )
+    [event] = parse_webhook(payload)
+    assert event == {
+        "kind": "echo",
+        "wamid": "wamid.ECHO1",
+        "phone_number_id": "100000000000101",
+        "timestamp": 1795500000,
+        "to": "573001112233",
+        "to_user_id": None,
+        "type": "text",
+        "text": "Hola, ya te envío la factura",
+        "media": None,
+        "history": False,
+    }
+
+
+def test_history_keeps_both_directions_and_the_original_times() -> None:
+    payload = change(
+        "history",
+        {
+            "messaging_product": "whatsapp",
+            "metadata": ADVISOR_METADATA,
+            "history": [
+                {
+                    "metadata": {"phase": 0, "chunk_order": 1, "progress": 100},
+                    "threads": [
+                        {
+                            "id": "573001112233",
+                            "messages": [
+                                {
+                                    "from": "573001112233",
+                                    "id": "wamid.H1",
+                                    "timestamp": "1795000000",
+                                    "type": "text",
+                                    "text": {"body": "¿Tienen toner?"},
+                                    "history_context": {"status": "READ"},
+                                },
+                                {
+                                    "from": "573105550101",
+                                    "to": "573001112233",
+                                    "id": "wamid.H2",
+                                    "timestamp": "1795000100",
+                                    "type": "text",
+                                    "text": {"body": "Sí, ¿qué referencia?"},
+                                    "history_context": {"status": "DELIVERED"},
+                                },
+                            ],
+                        }
+                    ],
+                }
+            ],
+        },
+    )
+    customer, advisor = parse_webhook(payload)
+    assert (customer["kind"], customer["history"], customer["timestamp"]) == (
+        "message",
+        True,
+        1795000000,
+    )
+    assert customer["wa_id"] == "573001112233" and customer["text"] == "¿Tienen toner?"
+    assert (advisor["kind"], advisor["to"], advisor["text"]) == (
+        "echo",
+        "573001112233",
+        "Sí, ¿qué referencia?",
+    )
+
+
+def test_app_contacts_and_partner_removed() -> None:
+    contacts = change(
+        "smb_app_state_sync",
+        {
+            "messaging_product": "whatsapp",
+            "metadata": ADVISOR_METADATA,
+            "state_sync": [
+                {
+                    "type": "contact",
+                    "contact": {"full_name": "Marta Gil", "phone_number": "573001112233"},
+                    "action": "add",
+                    "metadata": {"timestamp": "1795000000"},
+                }
+            ],
+        },
+    )
+    assert parse_webhook(contacts) == [
+        {
+            "kind": "contact",
+            "phone_number_id": "100000000000101",
+            "wa_id": "573001112233",
+            "name": "Marta Gil",
+            "action": "add",
+        }
+    ]
+    removed = change(
+        "account_update",
+        {"event": "PARTNER_REMOVED", "waba_info": {"waba_id": "200000000000101"}},
+    )
+    assert parse_webhook(removed) == [
+        {
+            "kind": "account_update",
+            "waba_id": "200000000000101",
+            "phone_number": None,
+            "event": "PARTNER_REMOVED",
+        }
+    ]

@@ -5,7 +5,11 @@ Graph API, checked as Meta checks it:
   (132001). An accepted message (200 + wamid) is then reported by signed status webhooks:
   `sent` and `delivered` at once, `read` when the customer opens the chat; or a single
   `failed` with 131047 (outside the 24-hour window, non-template) or 131026 (undeliverable).
-- GET /{version}/{media_id} and the media download URL.
+- GET /{version}/{media_id} and the media download URL; GET /{version}/{phone_number_id}.
+- Embedded Sign-Up with WhatsApp Business app onboarding (coexistence): the stand-in SDK
+  (/sdk.js) and dialog, the code exchange, subscribed_apps, phone_numbers, smb_app_data, and
+  the advisors' linked numbers (simulator/embedded_signup.py, simulator/EMBEDDED_SIGNUP.md).
+  A linked number sends like the bot's (its business token; 20 messages/second at most).
 
 Webhooks the connector does not answer 200 are retried in the background like Meta does
 (SIMULATOR_WEBHOOK_RETRY_SECONDS, SIMULATOR_WEBHOOK_RETRY_LIMIT), each one independently.
@@ -19,6 +23,8 @@ Control API under /_sim:
                                                {"phone_number_id"?, "last_message_seconds_ago"}
 - POST /_sim/customers/{wa_id}/undeliverable   {"undeliverable": bool}: sends fail with 131026
 - POST /_sim/numbers/{phone_number_id}/echo    an advisor writes from the WhatsApp Business app
+- GET  /_sim/smb, POST /_sim/smb/{waba_id}/onboard|onboarding|disconnect
+                                               the advisors' Business app accounts
 - GET  /_sim/messages/{wamid}                  one sent message and the statuses reported
 - POST|GET|DELETE /_sim/faults                 {"kind", "count", "delay_seconds"?}: the next
                                                sends fail (http_500, http_503, http_429,
@@ -26,7 +32,7 @@ Control API under /_sim:
 - GET  /_sim/stats                             send attempts, faults served, webhooks delivered,
                                                retried, given up and waiting
 - DELETE /_sim/state                           forget everything, pending retries included
-- GET  /_sim/config                            the bot's number, for the phone page
+- GET  /_sim/config                            the business numbers, for the phone page
 
 A phone page at / to chat as a customer.
 """
@@ -47,6 +53,7 @@ from pydantic import BaseModel, Field
 from simulator import meta_errors
 from simulator.config import SimulatorSettings
 from simulator.delivery import WebhookDispatcher
+from simulator.embedded_signup import GraphAccess, bearer, build_router
 from simulator.graph_validation import (
     GraphRequestError,
     check_template_approved,
@@ -54,6 +61,7 @@ from simulator.graph_validation import (
     validate_send_request,
 )
 from simulator.meta_errors import graph_error
+from simulator.smb import SmbRegistry, graph_display_number
 from simulator.state import (
     FAULT_KINDS,
     SERVICE_WINDOW_SECONDS,
@@ -142,13 +150,18 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     dispatcher = WebhookDispatcher(settings, state.stats)
     numbers = {
         settings.whatsapp_bot_phone_number_id: {
+            "kind": "bot",
             "token": settings.whatsapp_bot_token,
             "display_phone_number": settings.whatsapp_bot_display_phone_number,
             "waba_id": settings.whatsapp_bot_waba_id,
             "portfolio_id": settings.whatsapp_bot_portfolio_id,
+            "verified_name": "PROSUMINISTROS",
         }
     }
-    reporter = StatusReporter(state, dispatcher, numbers)
+    # The advisors' WhatsApp Business app numbers join `numbers`; usable once linked.
+    registry = SmbRegistry(settings, numbers)
+    graph = GraphAccess(settings, registry, numbers)
+    reporter = StatusReporter(state, dispatcher, numbers, deliverable=registry.webhooks_flow)
     approved_templates = settings.approved_templates
 
     @asynccontextmanager
@@ -159,6 +172,7 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     app = FastAPI(title="Simulador de WhatsApp Cloud API", version="0.2.0", lifespan=lifespan)
     app.state.sim = state
     app.state.dispatcher = dispatcher
+    app.state.smb = registry
 
     def number_or_404(phone_number_id: str) -> dict[str, str]:
         if phone_number_id not in numbers:
@@ -217,12 +231,17 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
                 "GraphMethodException",
             )
         if not bearer_matches(authorization, number["token"]):
+            if bearer(authorization) in registry.revoked_tokens:
+                return meta_errors.revoked_access_token(settings.meta_app_id)
             return graph_error(
                 190,
                 "Invalid OAuth access token - Cannot parse access token",
                 "Invalid OAuth access token.",
                 401,
             )
+        # A number shared with the WhatsApp Business app has a fixed throughput.
+        if number["kind"] == "smb" and not registry.take_send_slot(phone_number_id):
+            return meta_errors.rate_limit_hit(400)
         try:
             body = json.loads(await request.body())
             validate_send_request(body)
@@ -278,9 +297,19 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
             {"messaging_product": "whatsapp", "contacts": [contact], "messages": [{"id": wamid}]}
         )
 
-    def media_url(
-        version: str, media_id: str, authorization: Annotated[str | None, Header()] = None
+    def graph_node(
+        version: str,
+        node_id: str,
+        fields: str | None = None,
+        authorization: Annotated[str | None, Header()] = None,
     ) -> Response:
+        """A media object, or a business phone number (?fields=...)."""
+        if node_id in numbers:
+            refused = graph.authorize(authorization, node_id, "get") or graph.unknown_field(fields)
+            if refused is not None:
+                return refused
+            return JSONResponse(graph.phone_number(node_id, fields))
+        media_id = node_id
         media = state.media.get(media_id)
         if media is None:
             return graph_error(
@@ -391,11 +420,22 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
             },
         )
         # Writing opens (or renews) the 24-hour window, and the customer has read the chat.
-        state.record_inbound(wa_id, phone_number_id)
+        # An advisor's number opens windows only once linked to the API.
+        account = registry.by_number(phone_number_id)
+        if account is None or account.onboarded:
+            state.record_inbound(wa_id, phone_number_id)
         read = reporter.customer_read(wa_id, phone_number_id)
-        statuses = [await dispatcher.deliver(payload) for _ in range(body.deliveries)]
+        # An advisor's number not linked (or whose WABA no app subscribed to) gets the message
+        # in the WhatsApp Business app only: no webhook.
+        webhook_sent = registry.webhooks_flow(phone_number_id)
+        statuses = (
+            [await dispatcher.deliver(payload) for _ in range(body.deliveries)]
+            if webhook_sent
+            else []
+        )
         return {
             "wamid": wamid,
+            "webhook_sent": webhook_sent,
             "delivery_statuses": statuses,
             "user_id": payload["entry"][0]["changes"][0]["value"]["contacts"][0]["user_id"],
             # deliveries not answered 200, kept and retried in the background as Meta does
@@ -485,7 +525,10 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
                 "request": {"echo": True},
             },
         )
-        return {"wamid": wamid, "delivery_statuses": [await dispatcher.deliver(payload)]}
+        # Echoes reach the API only from a linked number whose WABA the app subscribed to.
+        webhook_sent = registry.webhooks_flow(phone_number_id)
+        statuses = [await dispatcher.deliver(payload)] if webhook_sent else []
+        return {"wamid": wamid, "webhook_sent": webhook_sent, "delivery_statuses": statuses}
 
     @app.post("/_sim/faults")
     def arm_fault(body: FaultIn) -> dict[str, Any]:
@@ -518,6 +561,7 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
         # On the event loop: background deliveries and retries are cancelled there.
         await dispatcher.cancel_all()
         state.reset()
+        registry.reset()
         return {"status": "reset"}
 
     @app.get("/_sim/config")
@@ -525,14 +569,34 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
         return {
             "bot_phone_number_id": settings.whatsapp_bot_phone_number_id,
             "bot_display_phone_number": settings.whatsapp_bot_display_phone_number,
+            "business_numbers": [
+                {
+                    "phone_number_id": phone_number_id,
+                    "display_phone_number": graph_display_number(n["display_phone_number"]),
+                    "verified_name": n["verified_name"],
+                    "kind": n["kind"],
+                    "linked": registry.webhooks_flow(phone_number_id),
+                }
+                for phone_number_id, n in numbers.items()
+            ],
         }
 
     @app.get("/", include_in_schema=False)
     def phone_page() -> FileResponse:
         return FileResponse(STATIC / "phone.html")
 
+    app.include_router(
+        build_router(
+            settings=settings,
+            state=state,
+            registry=registry,
+            numbers=numbers,
+            dispatcher=dispatcher,
+            graph=graph,
+        )
+    )
     # Last, so its two-segment pattern does not shadow the /_sim routes above.
-    app.add_api_route("/{version}/{media_id}", media_url, methods=["GET"])
+    app.add_api_route("/{version}/{node_id}", graph_node, methods=["GET"])
     return app
 
 

@@ -2,11 +2,49 @@
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SmbContactSetting(BaseModel):
+    wa_id: str = Field(pattern=r"^\d{7,15}$")
+    full_name: str = Field(min_length=1)
+
+
+class SmbAccountSetting(BaseModel):
+    """A WhatsApp Business app account (an advisor's phone) that Embedded Sign-Up can link."""
+
+    waba_id: str = Field(pattern=r"^\d+$")
+    phone_number_id: str = Field(pattern=r"^\d+$")
+    # Digits only, as webhooks carry it (Graph reads show it formatted, "+57 310 5550101").
+    display_phone_number: str = Field(pattern=r"^\d{7,15}$")
+    verified_name: str = Field(min_length=1)
+    # The advisor's own business portfolio: business-scoped user ids differ from the bot's.
+    portfolio_id: str = Field(pattern=r"^\d+$")
+    # None: the built-in customers (see simulator/smb.py), each with a short past chat.
+    contacts: list[SmbContactSetting] | None = None
+
+
+DEFAULT_SMB_ACCOUNTS = [
+    SmbAccountSetting(
+        waba_id="200000000000101",
+        phone_number_id="100000000000101",
+        display_phone_number="573105550101",
+        verified_name="Carlos Ramírez - PROSUMINISTROS",
+        portfolio_id="300000000000101",
+    ),
+    SmbAccountSetting(
+        waba_id="200000000000102",
+        phone_number_id="100000000000102",
+        display_phone_number="573105550102",
+        verified_name="Diana Peña - PROSUMINISTROS",
+        portfolio_id="300000000000102",
+    ),
+]
 
 
 class SimulatorSettings(BaseSettings):
@@ -33,6 +71,22 @@ class SimulatorSettings(BaseSettings):
     simulator_webhook_retry_seconds: str = "1,2,4,8,16,30,60"
     # Attempts at one webhook, the first included, before it is dropped.
     simulator_webhook_retry_limit: int = Field(default=50, ge=1)
+
+    # Embedded Sign-Up: the Meta app and Login configuration the platform launches it with.
+    meta_app_id: str = "000000000000000"
+    meta_app_secret: str = "change-me"
+    meta_es_config_id: str = "000000000000000"
+    # Lifetime of the code FB.login hands back (Meta's docs say 30 s; 60 s leaves slack).
+    simulator_es_code_ttl_seconds: float = Field(default=60.0, gt=0)
+    # Meta's docs show a user-reported error posted as CANCEL with error_message; a newer page
+    # also lists ERROR among the event values. The "Simular error" button sends this one.
+    simulator_es_error_event: Literal["CANCEL", "ERROR"] = "CANCEL"
+    # WhatsApp Business app accounts (JSON list of SmbAccountSetting) the sign-up popup offers.
+    simulator_smb_accounts: list[SmbAccountSetting] = Field(
+        default_factory=lambda: list(DEFAULT_SMB_ACCOUNTS)
+    )
+    # Meta caps numbers shared with the WhatsApp Business app at 20 messages per second.
+    simulator_coexistence_mps: int = Field(default=20, ge=1)
 
     @field_validator("simulator_webhook_retry_seconds")
     @classmethod

@@ -80,3 +80,84 @@ REENGAGEMENT_MESSAGE = _status_error(
     "replied to this number.",
 )
 MESSAGE_UNDELIVERABLE = _status_error(131026, "Message undeliverable", "Message Undeliverable.")
+
+
+# ---- OAuth and access tokens (Graph's generic errors: no messaging_product) ---------------
+
+
+def oauth_error(
+    code: int,
+    message: str,
+    http_status: int = 400,
+    subcode: int | None = None,
+    kind: str = "OAuthException",
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    error: dict[str, Any] = {"message": message, "type": kind, "code": code}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    error["fbtrace_id"] = f"SIM{int(time.time() * 1000):x}"
+    return JSONResponse(status_code=http_status, content={"error": error}, headers=headers)
+
+
+def code_refused(reason: str) -> JSONResponse:
+    """GET /oauth/access_token with a code Meta will not exchange (texts as Graph words them)."""
+    message, subcode = {
+        "used": ("This authorization code has been used.", 36009),
+        "expired": ("This authorization code has expired.", 36007),
+    }.get(reason, ("Invalid verification code format.", None))
+    return oauth_error(
+        100,
+        message,
+        subcode=subcode,
+        headers={"WWW-Authenticate": f'OAuth "Facebook Platform" "invalid_code" "{message}"'},
+    )
+
+
+def access_token_required() -> JSONResponse:
+    return oauth_error(104, "An access token is required to request this resource.")
+
+
+def invalid_access_token() -> JSONResponse:
+    return oauth_error(190, "Invalid OAuth access token - Cannot parse access token", 401)
+
+
+def revoked_access_token(app_id: str) -> JSONResponse:
+    """A business token the advisor's disconnection invalidated."""
+    return oauth_error(
+        190,
+        f"Error validating access token: The user has not authorized application {app_id}.",
+        401,
+        subcode=458,
+    )
+
+
+def unsupported_request(method: str, object_id: str) -> JSONResponse:
+    return oauth_error(
+        100,
+        f"Unsupported {method} request. Object with ID '{object_id}' does not exist, cannot be "
+        "loaded due to missing permissions, or does not support this operation.",
+        subcode=33,
+        kind="GraphMethodException",
+    )
+
+
+def nonexisting_field(field: str, node_type: str) -> JSONResponse:
+    return oauth_error(
+        100, f"(#100) Tried accessing nonexisting field ({field}) on node type ({node_type})"
+    )
+
+
+# ---- Coexistence (numbers shared with the WhatsApp Business app) --------------------------
+
+SYNC_LIMIT_EXCEEDED = (
+    2593107,
+    "(#2593107) Synchronization request limit exceeded",
+    "You have exceeded the maximum number of times to call the synchronization api for this "
+    "phone number.",
+)
+SYNC_WINDOW_CLOSED = (
+    2593108,
+    "(#2593108) Synchronization Request made outside of allowed time window",
+    "Synchronization request can only be made within 24 hours of onboarding",
+)

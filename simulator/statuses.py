@@ -3,6 +3,7 @@
 (writes, or POST /_sim/customers/{wa_id}/read), or a single `failed` with the reason."""
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from simulator.delivery import WebhookDispatcher
@@ -16,10 +17,13 @@ class StatusReporter:
         state: SimulatorState,
         dispatcher: WebhookDispatcher,
         numbers: dict[str, dict[str, str]],
+        deliverable: Callable[[str], bool] = lambda phone_number_id: True,
     ) -> None:
         self.state = state
         self.dispatcher = dispatcher
         self.numbers = numbers
+        # Whether a number's webhooks reach the app (a linked number: once subscribed).
+        self.deliverable = deliverable
 
     def accepted(self, message: OutboundMessage) -> None:
         """Right after the 200: `failed`, or `sent` and `delivered`, in the background."""
@@ -64,7 +68,8 @@ class StatusReporter:
             display_phone_number=number["display_phone_number"],
             status=status_object(message, status, now),
         )
-        await self.dispatcher.deliver(payload)
+        if self.deliverable(message.phone_number_id):
+            await self.dispatcher.deliver(payload)
 
 
 def status_object(message: OutboundMessage, status: str, now: int) -> dict[str, Any]:

@@ -44,11 +44,18 @@ SAMPLE_MEDIA: dict[str, tuple[str, str, bytes]] = {
 }
 
 
-def envelope(waba_id: str, field: str, value: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [{"id": waba_id, "changes": [{"value": value, "field": field}]}],
-    }
+def envelope(
+    waba_id: str, field: str, value: dict[str, Any], time_: int | None = None
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {"id": waba_id, "changes": [{"value": value, "field": field}]}
+    if time_ is not None:
+        # account_update webhooks carry the time of the event on the entry.
+        entry = {"id": waba_id, "time": time_, "changes": entry["changes"]}
+    return {"object": "whatsapp_business_account", "entry": [entry]}
+
+
+def _number_metadata(display_phone_number: str, phone_number_id: str) -> dict[str, str]:
+    return {"display_phone_number": display_phone_number, "phone_number_id": phone_number_id}
 
 
 def inbound_message_webhook(
@@ -129,6 +136,134 @@ def status_webhook(
             },
             "statuses": [status],
         },
+    )
+
+
+def state_sync_webhook(
+    *,
+    waba_id: str,
+    phone_number_id: str,
+    display_phone_number: str,
+    contacts: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """`smb_app_state_sync`: the contacts of the WhatsApp Business app. Each item of
+    `contacts` holds wa_id, full_name, action ("add" | "remove") and timestamp."""
+    items = []
+    for contact in contacts:
+        entry: dict[str, Any] = {"phone_number": contact["wa_id"]}
+        if contact["action"] != "remove":
+            # Names are left out when the contact was removed.
+            entry = {
+                "full_name": contact["full_name"],
+                "first_name": contact["full_name"].split()[0],
+                "phone_number": contact["wa_id"],
+            }
+        items.append(
+            {
+                "type": "contact",
+                "contact": entry,
+                "action": contact["action"],
+                "metadata": {"timestamp": str(contact["timestamp"])},
+            }
+        )
+    return envelope(
+        waba_id,
+        "smb_app_state_sync",
+        {
+            "messaging_product": "whatsapp",
+            "metadata": _number_metadata(display_phone_number, phone_number_id),
+            "state_sync": items,
+        },
+    )
+
+
+def history_webhook(
+    *,
+    waba_id: str,
+    phone_number_id: str,
+    display_phone_number: str,
+    phase: int,
+    chunk_order: int,
+    progress: int,
+    messages: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """One `history` chunk: past messages of one phase grouped in threads (one per customer),
+    both directions, with their original timestamps and last status. Each item of `messages`
+    holds wamid, wa_id, timestamp, from_business, text and status."""
+    threads: dict[str, list[dict[str, Any]]] = {}
+    for message in messages:
+        item: dict[str, Any] = {
+            "from": display_phone_number if message["from_business"] else message["wa_id"]
+        }
+        if message["from_business"]:
+            item["to"] = message["wa_id"]
+        item |= {
+            "id": message["wamid"],
+            "timestamp": str(message["timestamp"]),
+            "type": "text",
+            "text": {"body": message["text"]},
+            "history_context": {"status": message["status"]},
+        }
+        threads.setdefault(message["wa_id"], []).append(item)
+    return envelope(
+        waba_id,
+        "history",
+        {
+            "messaging_product": "whatsapp",
+            "metadata": _number_metadata(display_phone_number, phone_number_id),
+            "history": [
+                {
+                    "metadata": {
+                        "phase": phase,
+                        "chunk_order": chunk_order,
+                        "progress": progress,
+                    },
+                    "threads": [
+                        {"id": wa_id, "messages": items} for wa_id, items in threads.items()
+                    ],
+                }
+            ],
+        },
+    )
+
+
+HISTORY_NOT_SHARED = {
+    "code": 2593109,
+    "title": "History sync is turned off by the business from the WhatsApp Business App",
+    "message": "History sync is turned off by the business from the WhatsApp Business App",
+    "error_data": {"details": "History sharing is turned off by the business"},
+}
+
+
+def history_declined_webhook(
+    *, waba_id: str, phone_number_id: str, display_phone_number: str
+) -> dict[str, Any]:
+    """The business chose not to share its chat history: one `history` with error 2593109."""
+    return envelope(
+        waba_id,
+        "history",
+        {
+            "messaging_product": "whatsapp",
+            "metadata": _number_metadata(display_phone_number, phone_number_id),
+            "history": [{"errors": [dict(HISTORY_NOT_SHARED)]}],
+        },
+    )
+
+
+def partner_removed_webhook(
+    *, waba_id: str, phone_number: str, reason: str, initiated_by: str, at: int
+) -> dict[str, Any]:
+    """`account_update` PARTNER_REMOVED: the business disconnected the number from the API
+    (from the WhatsApp Business app: Settings > Account > Business Platform)."""
+    return envelope(
+        waba_id,
+        "account_update",
+        {
+            "phone_number": phone_number,
+            "event": "PARTNER_REMOVED",
+            "disconnection_info": {"reason": reason, "initiated_by": initiated_by},
+        },
+        time_=at,
     )
 
 

@@ -181,7 +181,10 @@ def link_number(
     ) or WhatsAppNumber(phone_number_id=phone_number_id, kind=KIND_ADVISOR)
     number.waba_id = signup.waba_id
     number.portfolio_id = number.portfolio_id or signup.waba_id
-    number.display_phone_number = details.get("display_phone_number")
+    # Graph reads format the number ("+57 310 5550101"); webhooks carry digits.
+    number.display_phone_number = (
+        "".join(ch for ch in str(details.get("display_phone_number") or "") if ch.isdigit()) or None
+    )
     number.verified_name = details.get("verified_name")
     number.advisor_id = advisor.id
     number.encrypted_token = seal(token)

@@ -63,6 +63,28 @@ def signing_advisor(session: SessionDep, principal: CurrentPrincipal) -> Advisor
     return advisor
 
 
+def explained(body: SignupIn, failure: onboarding.OnboardingError) -> onboarding.OnboardingError:
+    """What the advisor reads when Meta's window did not finish."""
+    # Meta reports an error in its window as ERROR, or as CANCEL with error_message.
+    if body.event == "ERROR" or body.error_message:
+        return onboarding.OnboardingError(
+            "Meta mostró un error durante la vinculación"
+            + (f": «{body.error_message}»" if body.error_message else "")
+            + ". Inténtalo de nuevo; si se repite, avisa al administrador.",
+            step="meta_error",
+            detail=body.error_message,
+        )
+    if body.event == "CANCEL":
+        return onboarding.OnboardingError(
+            "Cancelaste la vinculación"
+            + (f" en el paso «{body.current_step}»" if body.current_step else "")
+            + ". Puedes intentarlo de nuevo cuando quieras.",
+            step="cancel",
+            detail=body.current_step,
+        )
+    return failure
+
+
 @router.post(
     "/signup",
     response_model=SignupOut,
@@ -84,24 +106,9 @@ def complete_signup(
     try:
         number = onboarding.link_number(session, graph, advisor, signup)
         session.commit()
-    except onboarding.OnboardingError:
+    except onboarding.OnboardingError as failure:
         session.rollback()
-        if body.event == "ERROR":
-            error = onboarding.OnboardingError(
-                "Meta mostró un error durante la vinculación"
-                + (f": «{body.error_message}»" if body.error_message else "")
-                + ". Inténtalo de nuevo; si se repite, avisa al administrador.",
-                step="meta_error",
-                detail=body.error_message,
-            )
-        elif body.event == "CANCEL":
-            error = onboarding.OnboardingError(
-                "Cancelaste la vinculación"
-                + (f" en el paso «{body.current_step}»" if body.current_step else "")
-                + ". Puedes intentarlo de nuevo cuando quieras.",
-                step="cancel",
-                detail=body.current_step,
-            )
+        error = explained(body, failure)
         with new_session() as audit_session:
             onboarding.record_failure(
                 audit_session, audit_session.get(Advisor, advisor.id), error, signup

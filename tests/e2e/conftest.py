@@ -161,6 +161,12 @@ def running_stack(name: str, **settings: str) -> Iterator[Stack]:
         MEDIA_DIR=str(tmp / "media"),
         PYTHONWARNINGS="ignore",
         PLATFORM_DEV_PASSWORD="e2e-advisor-password",
+        META_APP_ID="100000000000009",
+        META_APP_SECRET="e2e-meta-app-secret",
+        META_ES_CONFIG_ID="100000000000077",
+        META_SDK_URL=f"http://127.0.0.1:{ports['simulator']}/sdk.js",
+        META_EMBEDDED_SIGNUP_ORIGINS=f"http://127.0.0.1:{ports['simulator']}",
+        TOKEN_ENCRYPTION_KEY="e2e-token-encryption-key",
         **settings,
     )
     migrate(database_url, env)

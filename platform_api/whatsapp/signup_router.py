@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from platform_api.advisors.models import Advisor
 from platform_api.auth import CurrentPrincipal
-from platform_api.database import SessionDep, SessionFactoryDep
+from platform_api.database import SessionDep
 from platform_api.validation import ApiInput, DbId, UtcDatetime
 from platform_api.whatsapp import onboarding
 from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
@@ -95,7 +95,6 @@ def complete_signup(
     session: SessionDep,
     advisor: Annotated[Advisor, Depends(signing_advisor)],
     graph: GraphDep,
-    new_session: SessionFactoryDep,
 ) -> SignupOut:
     """Links the number (200 with linked=true), or says in Spanish why not (linked=false): a
     cancel or an error in Meta's window, an expired code, a Graph error, a number linked to
@@ -109,11 +108,9 @@ def complete_signup(
     except onboarding.OnboardingError as failure:
         session.rollback()
         error = explained(body, failure)
-        with new_session() as audit_session:
-            onboarding.record_failure(
-                audit_session, audit_session.get(Advisor, advisor.id), error, signup
-            )
-            audit_session.commit()
+        # Nothing of the attempt was kept (rolled back); the attempt itself is on record.
+        onboarding.record_failure(session, advisor, error, signup)
+        session.commit()
         return SignupOut(linked=False, message=error.message)
     requested = onboarding.request_sync(session, graph, number)
     session.commit()

@@ -6,7 +6,7 @@ export RASA_TELEMETRY_ENABLED := false
 PLATFORM_PY := .venv/platform/bin/python
 RASA_PY := .venv/rasa/bin/python
 
-.PHONY: help setup train run test lint test-platform test-rasa test-e2e validate clean check-chromium
+.PHONY: help setup train run test lint test-platform test-rasa test-e2e validate clean check-chromium bench
 
 help:
 	@echo "make run    set up if needed, train if stale, start platform, rasa, actions and simulator"
@@ -62,6 +62,11 @@ test-e2e: check-chromium train
 
 test: check-chromium lint validate test-platform test-rasa test-stories test-e2e
 
+# Load benchmark of the four real processes (about 5-6 minutes; not part of `make test`):
+# table on stdout, bench-results/bench.json and latency.png. BENCH_ARGS="--help" for the knobs.
+bench: train
+	$(PLATFORM_PY) -m bench $(BENCH_ARGS)
+
 clean:
 	rm -rf models var/rasa-test-results .pytest_cache
 
@@ -73,3 +78,22 @@ nlu-report:
 	RASA_TELEMETRY_ENABLED=false PYTHONPATH=. .venv/rasa/bin/rasa test nlu --nlu data/nlu \
 	  --config rasa_project/config.yml --cross-validation --folds 5 --out var/nlu-report
 	$(RASA_PY) scripts/nlu_report.py var/nlu-report/intent_report.json --min-macro-f1 0.90
+
+# Scale-out profile (README): PostgreSQL and Redis, two platform, rasa and action-server
+# processes behind nginx on the usual ports.
+.PHONY: run-scaled test-scaled check-scaled
+check-scaled:
+	@for program in nginx redis-server; do \
+	  command -v $$program >/dev/null 2>&1 || test -x /usr/sbin/$$program || { \
+	    echo "The scale-out profile needs $$program: sudo apt-get install $$program" >&2; \
+	    exit 1; }; \
+	done
+
+run-scaled: train
+	@scripts/run_scaled.sh
+
+# The end-to-end suite on the scale-out profile (3 to 5 minutes). test_reliability.py kills
+# *the* Rasa, action-server or platform process and expects no answer until it is back; here
+# its twin answers, so it runs on the single profile only (make test-e2e).
+test-scaled: check-chromium check-scaled train
+	E2E_PROFILE=scaled $(PLATFORM_PY) -m pytest tests/e2e --ignore=tests/e2e/test_reliability.py

@@ -144,7 +144,7 @@ def conversation_page(
 def conversation_history(
     request: Request, conversation_id: DbId, session: SessionDep, principal: PrincipalDep
 ) -> Response:
-    """Polled every 2 seconds by the open conversation page."""
+    """Polled every second by the open conversation page."""
     conversation = visible_conversation(session, principal, conversation_id)
     queries.mark_read(session, conversation)
     session.commit()

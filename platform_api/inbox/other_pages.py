@@ -45,7 +45,7 @@ def notification_list(request: Request, session: SessionDep, principal: Principa
 
 @router.get("/fragments/notifications-badge", response_class=HTMLResponse)
 def notification_badge(request: Request, session: SessionDep, principal: PrincipalDep) -> Response:
-    """Polled every 2 seconds by every page."""
+    """Polled every second by every page."""
     count = notifications.unread_count(session, principal.advisor_id) if principal.advisor_id else 0
     return templates.TemplateResponse(request, "_badge.html", {"unread_notifications": count})
 

@@ -1,6 +1,7 @@
 """The four real processes (platform, rasa, actions, simulator) on free ports, as `make run`
 starts them, with their own temporary databases. Needs the trained model (`make train`)."""
 
+import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -169,6 +170,13 @@ def running_stack(name: str, **settings: str) -> Iterator[Stack]:
         TOKEN_ENCRYPTION_KEY="e2e-token-encryption-key",
         **settings,
     )
+    if os.environ.get("E2E_PROFILE") == "scaled":
+        # Same public ports and settings; nginx, PostgreSQL, Redis and two of each behind them.
+        from tests.e2e.scaled_stack import running_scaled_stack
+
+        with running_scaled_stack(name, ports, env, tmp) as scaled:
+            yield scaled
+        return
     migrate(database_url, env)
     subprocess.run(
         [str(PLATFORM_PYTHON), "-m", "platform_api.seed"],

@@ -1,8 +1,8 @@
 // The advisor pages stay current without reloading: every element with data-poll="<url>"
-// gets that URL's HTML every 2 seconds (new messages, the list, the notification badge).
+// gets that URL's HTML every second (new messages, the list, the notification badge).
 (function () {
   "use strict";
-  var INTERVAL_MS = 2000;
+  var INTERVAL_MS = 1000;
 
   function nearBottom() {
     return window.innerHeight + window.scrollY >= document.body.scrollHeight - 160;

@@ -1,0 +1,1 @@
+"""Deployment profiles beyond `make run`: the scale-out profile (deploy/scaled.py)."""

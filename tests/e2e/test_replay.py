@@ -68,7 +68,9 @@ def build_deliveries(rng: random.Random) -> tuple[list[tuple[str, bytes]], dict[
 
 
 def deliver(stack: Stack, body: bytes) -> dict:
-    for _ in range(5):
+    """The connector's final answer; a non-200 is delivered again, as Meta does. A retried
+    delivery whose first try was stored before the 5xx comes back as a duplicate."""
+    for attempt in range(5):
         response = httpx.post(
             f"{stack.rasa_url}/webhooks/whatsapp/webhook",
             content=body,
@@ -76,7 +78,7 @@ def deliver(stack: Stack, body: bytes) -> dict:
             timeout=30,
         )
         if response.status_code == 200:
-            return response.json()
+            return {**response.json(), "attempts": attempt + 1}
         time.sleep(1)  # what Meta does with a non-200: deliver it again later
     raise AssertionError(f"webhook never acknowledged: {response.status_code} {response.text}")
 
@@ -96,8 +98,10 @@ def test_replayed_webhooks_lose_nothing_and_answer_nothing_twice(stack: Stack) -
         acks = list(pool.map(lambda item: deliver(stack, item[1]), deliveries))
     acknowledged = time.monotonic() - started
 
-    assert sum(a["stored"] for a in acks) == len(unique)
-    assert sum(a["duplicates"] for a in acks) == len(deliveries) - len(unique)
+    # Every delivery acknowledged, as stored or as a duplicate; what was stored is checked
+    # against the platform below.
+    assert sum(a["stored"] + a["duplicates"] for a in acks) == len(deliveries)
+    assert sum(a["stored"] for a in acks) <= len(unique)
 
     wa_ids = set(owner.values())
 
@@ -137,6 +141,7 @@ def test_replayed_webhooks_lose_nothing_and_answer_nothing_twice(stack: Stack) -
         "webhooks_sent": len(deliveries),
         "unique_messages": len(unique),
         "duplicates_suppressed": sum(a["duplicates"] for a in acks),
+        "deliveries_retried_after_5xx": sum(a["attempts"] > 1 for a in acks),
         "stored": len(inbound),
         "answered": sum(m["bot_status"] == "answered" for m in inbound),
         "bot_replies_sent": len(replies),

@@ -253,12 +253,13 @@ def reply_figures(
         "last_reply_latency_s": spread(last, 1, 3, unanswered),
         "second_of_two_in_a_row_first_reply_s": _spread_pairs(in_a_row),
         "gap_between_replies_of_a_turn_s": spread(gaps, 1, 3),
-        "first_reply_p50_s_by_step": {
-            f"{step} {STEP_NAMES[step]}": _spread_pairs(values)["p50"]
+        "first_reply_by_step": {
+            STEP_NAMES[step]: {
+                "turns": len(values),
+                "p50_s": (step_spread := _spread_pairs(values))["p50"],
+                "p50_is_lower_bound": "p50" in step_spread["lower_bounds"],
+            }
             for step, values in sorted(by_step.items())
-        },
-        "turns_by_step": {
-            f"{step} {STEP_NAMES[step]}": len(values) for step, values in sorted(by_step.items())
         },
         "turns_answered": len(answered_at),
         "turns_answered_per_second": round(len(answered_at) / span, 2),

@@ -6,10 +6,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
+import signal
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +48,8 @@ from bench.traffic import (
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REST_CONNECTIONS = 256
 REST_TIMEOUT_SECONDS = 120
+CHECK_ATTEMPTS = 4
+CHECK_TIMEOUT_SECONDS = 60
 BUSY_MACHINE = 0.15  # share of the cores already busy before the start that skews figures
 AUTH = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
 
@@ -137,17 +142,27 @@ class Bench:
 
         await self._each(wa_ids, open_window, 16)
 
+    async def get_json(self, url: str, **params: Any) -> Any:
+        """A GET of the checks, patient with a stack still busy with the backlog."""
+        for attempt in range(CHECK_ATTEMPTS):
+            try:
+                response = await self.client.get(
+                    url, params=params or None, headers=AUTH, timeout=CHECK_TIMEOUT_SECONDS
+                )
+                response.raise_for_status()
+                return response.json()
+            except httpx.HTTPError:
+                if attempt == CHECK_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(2)
+
     async def conversation_ids(self) -> dict[str, int]:
         ids: dict[str, int] = {}
         offset = 0
         while True:
-            response = await self.client.get(
-                f"{self.stack.platform_url}/api/conversations",
-                params={"limit": 200, "offset": offset},
-                headers=AUTH,
+            page = await self.get_json(
+                f"{self.stack.platform_url}/api/conversations", limit=200, offset=offset
             )
-            response.raise_for_status()
-            page = response.json()
             for conversation in page["items"]:
                 ids[conversation["contact"]["wa_id"] or ""] = conversation["id"]
             offset += len(page["items"])
@@ -331,7 +346,7 @@ class Bench:
             args.think_seconds,
             args.in_a_row_share,
         )
-        window = self.begin(name, args.baseline_seconds, ())
+        window = self.begin(name, args.baseline_seconds, ("rasa",))
         window.start, window.wall_start = await at_fixed_rate(
             args.turn_rate, args.baseline_seconds, load.send_next
         )
@@ -348,12 +363,10 @@ class Bench:
         messages: dict[str, list[dict[str, Any]]] = {}
 
         async def fetch(wa_id: str) -> None:
-            response = await self.client.get(
-                f"{self.stack.platform_url}/api/conversations/{ids[wa_id]}/messages",
-                headers=AUTH,
+            page = await self.get_json(
+                f"{self.stack.platform_url}/api/conversations/{ids[wa_id]}/messages"
             )
-            response.raise_for_status()
-            messages[wa_id] = response.json()["items"]
+            messages[wa_id] = page["items"]
 
         await self._each(sorted(w for w in wa_ids if w in ids), fetch, 4)
         return messages
@@ -363,10 +376,8 @@ class Bench:
         texts: dict[str, list[str]] = {}
 
         async def fetch(wa_id: str) -> None:
-            response = await self.client.get(
-                f"{self.stack.simulator_url}/_sim/customers/{wa_id}/inbox"
-            )
-            texts[wa_id] = [m.get("text") or "" for m in response.json()["messages"]]
+            inbox = await self.get_json(f"{self.stack.simulator_url}/_sim/customers/{wa_id}/inbox")
+            texts[wa_id] = [m.get("text") or "" for m in inbox["messages"]]
 
         await self._each(wa_ids, fetch, 8)
         return texts
@@ -396,7 +407,16 @@ class Bench:
         await self.baseline_phase()
         await self.conversational_phase()
         self.monitor.stop()
+        with paused(self.pids["rasa"], self.pids["actions"]):
+            return await self.check_and_report(ack_wa_ids)
 
+    async def check_and_report(self, ack_wa_ids: list[str]) -> dict[str, Any]:
+        """Reads what the platform and the simulator kept, with Rasa and the action server
+        paused: a fixed state (what is pending stays pending) the platform answers quickly."""
+        args = self.args
+        self.notes.append(
+            "rasa and actions were paused (SIGSTOP) during the checks, resumed before shutdown"
+        )
         checked_started = time.perf_counter()
         answered_ids = list(self.conversation_customers)
         if args.ack_traffic == "bot":
@@ -404,7 +424,7 @@ class Bench:
         messages = await self.platform_messages(set(ack_wa_ids) | set(answered_ids))
         record = PlatformRecord.from_messages(messages)
         inboxes = await self.inbox_texts(answered_ids)
-        simulator_stats = (await self.client.get(f"{self.stack.simulator_url}/_sim/stats")).json()
+        simulator_stats = await self.get_json(f"{self.stack.simulator_url}/_sim/stats")
         self.notes.append(
             f"checks through the platform API and the simulator took "
             f"{time.perf_counter() - checked_started:.1f} s"
@@ -433,6 +453,17 @@ class Bench:
             self.origin,
             self.notes,
         )
+
+
+@contextmanager
+def paused(*process_groups: int) -> Iterator[None]:
+    for group in process_groups:
+        os.killpg(group, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for group in process_groups:
+            os.killpg(group, signal.SIGCONT)
 
 
 async def run_bench(args: argparse.Namespace) -> dict[str, Any]:

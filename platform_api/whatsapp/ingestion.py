@@ -21,6 +21,7 @@ from platform_api.conversations.models import (
     SENDER_ADVISOR_APP,
     SENDER_CUSTOMER,
     Conversation,
+    Message,
 )
 from platform_api.whatsapp import onboarding, turns
 from platform_api.whatsapp.models import STATUS_LINKED, WhatsAppNumber
@@ -60,6 +61,22 @@ class IngestResult:
     reengagement_message_ids: list[int] = field(default_factory=list)
     contacts_synced: int = 0
     numbers_unlinked: int = 0
+
+
+def record_media(
+    session: Session, message: Message, event: InboundMessageEvent | EchoEvent, result: IngestResult
+) -> None:
+    """A file in the message: recorded now, downloaded from Graph after the commit."""
+    if event.media is not None:
+        attachment = attachments.record_pending(
+            session,
+            message,
+            media_id=event.media.id,
+            kind=event.type,
+            mime_type=event.media.mime_type,
+            filename=event.media.filename,
+        )
+        result.pending_attachment_ids.append(attachment.id)
 
 
 def conversation_for(session: Session, number: BusinessNumber, contact: Contact) -> Conversation:
@@ -114,16 +131,7 @@ def ingest_message(session: Session, event: InboundMessageEvent, result: IngestR
         entity=message,
         details={"wamid": event.wamid, "type": event.type, "conversation_id": conversation.id},
     )
-    if event.media is not None:
-        attachment = attachments.record_pending(
-            session,
-            message,
-            media_id=event.media.id,
-            kind=event.type,
-            mime_type=event.media.mime_type,
-            filename=event.media.filename,
-        )
-        result.pending_attachment_ids.append(attachment.id)
+    record_media(session, message, event, result)
     if number.answered_by_bot and conversation.mode == MODE_BOT and not event.history:
         # Pending until the connector reports the turn done; leased to the connector that
         # stored it, which answers at once. Earlier messages of this conversation still
@@ -195,16 +203,7 @@ def ingest_echo(session: Session, event: EchoEvent, result: IngestResult) -> Non
         entity=message,
         details={"wamid": event.wamid, "conversation_id": conversation.id},
     )
-    if event.media is not None:
-        attachment = attachments.record_pending(
-            session,
-            message,
-            media_id=event.media.id,
-            kind=event.type,
-            mime_type=event.media.mime_type,
-            filename=event.media.filename,
-        )
-        result.pending_attachment_ids.append(attachment.id)
+    record_media(session, message, event, result)
 
 
 def sync_contact(session: Session, event: ContactSyncEvent, result: IngestResult) -> None:

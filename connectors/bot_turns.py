@@ -93,8 +93,9 @@ class TurnRunner:
 
     async def _run_one(self, turn: dict[str, Any]) -> bool:
         sender_id = turn["sender_id"]
-        if await self._already_answered(sender_id, turn["wamid"]):
-            # Rasa finished this turn before a crash kept us from reporting it.
+        # A first attempt cannot be in the tracker yet (the lease is ours); a retry may be:
+        # Rasa finished the turn before a crash kept us from reporting it.
+        if turn.get("attempt", 1) > 1 and await self._already_answered(sender_id, turn["wamid"]):
             await self._report_done(turn)
             return True
         errors: list[str] = []

@@ -19,6 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors import action_validation
 from connectors.bot_turns import TurnRunner, turn_has_failed
 from connectors.cloud_api import (
     SIGNATURE_HEADER,
@@ -33,6 +34,7 @@ from connectors.platform_events import PlatformClient, PlatformUnavailableError
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "whatsapp"
+action_validation.install()
 DEFAULT_RECOVERY_SECONDS = 5.0
 
 
@@ -170,6 +172,7 @@ class WhatsAppCloudInput(InputChannel):
         @webhook.listener("before_server_stop")
         async def stop_recovery(_: Any, __: Any) -> None:
             await self.turns.stop_recovery()
+            await self.platform.close()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

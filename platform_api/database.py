@@ -1,5 +1,7 @@
 """Engine, session factory and the declarative base every domain's models share."""
 
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,30 +32,88 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+SQLITE_LOCK_TIMEOUT_SECONDS = 30.0
+
+
+class _SerialisedConnection(sqlite3.Connection):
+    """A pysqlite connection that gives back its engine's write lock when its transaction ends.
+
+    SQLite's own wait for the write lock (busy_timeout) polls with sleeps growing to 100 ms,
+    so under load a thread may sleep on past the moment the lock is free: the tail latency
+    of every write. Inside one process the threads queue on a Python lock instead, which
+    wakes the next one at once; busy_timeout still covers other processes (migrations)."""
+
+    write_lock: threading.Lock
+    holds_write_lock = False
+
+    def take_write_lock(self) -> None:
+        if not self.write_lock.acquire(timeout=SQLITE_LOCK_TIMEOUT_SECONDS):
+            raise sqlite3.OperationalError("database is locked")
+        self.holds_write_lock = True
+
+    def give_back_write_lock(self) -> None:
+        if self.holds_write_lock:
+            self.holds_write_lock = False
+            self.write_lock.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.give_back_write_lock()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.give_back_write_lock()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.give_back_write_lock()
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={
+                "check_same_thread": False,
+                "timeout": SQLITE_LOCK_TIMEOUT_SECONDS,
+                "factory": _SerialisedConnection,
+            },
+        )
+        write_lock = threading.Lock()
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
             # SQLAlchemy, not the driver, starts transactions (the recipe in SQLAlchemy's docs).
             dbapi_connection.isolation_level = None
+            dbapi_connection.write_lock = write_lock
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_LOCK_TIMEOUT_SECONDS * 1000)}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
             # Take the write lock up front: a deferred transaction that reads and then writes
             # fails at once with "database is locked" when another writer got there first,
-            # whereas BEGIN IMMEDIATE waits its turn (busy_timeout). Writers are serialised,
-            # which is what a single SQLite file can do anyway; readers are not blocked (WAL).
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # whereas BEGIN IMMEDIATE waits its turn. Writers are serialised, which is what a
+            # single SQLite file can do anyway; readers are not blocked (WAL).
+            dbapi_connection = connection.connection.dbapi_connection
+            dbapi_connection.take_write_lock()
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                dbapi_connection.give_back_write_lock()
+                raise
 
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -167,7 +167,7 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        await dispatcher.cancel_all()
+        await dispatcher.close()
 
     app = FastAPI(title="Simulador de WhatsApp Cloud API", version="0.2.0", lifespan=lifespan)
     app.state.sim = state

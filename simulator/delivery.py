@@ -30,6 +30,16 @@ class WebhookDispatcher:
         self.stats = stats
         self.waiting_for_retry = 0
         self._tasks: set[asyncio.Task[Any]] = set()
+        # One pooled client per event loop: a new client per webhook costs an SSL context
+        # (most of the simulator's CPU under load), and a client cannot cross event loops.
+        self._client: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient] | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client[0] is not loop or self._client[1].is_closed:
+            limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+            self._client = (loop, httpx.AsyncClient(timeout=self.timeout, limits=limits))
+        return self._client[1]
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         """Runs `work` in the background; `cancel_all` stops it (reset, shutdown)."""
@@ -44,6 +54,13 @@ class WebhookDispatcher:
         await asyncio.gather(*tasks, return_exceptions=True)
         self.waiting_for_retry = 0
 
+    async def close(self) -> None:
+        """Stops the retries and closes the pooled client (shutdown)."""
+        await self.cancel_all()
+        if self._client is not None and self._client[0] is asyncio.get_running_loop():
+            await self._client[1].aclose()
+        self._client = None
+
     async def deliver(self, payload: dict[str, Any]) -> int:
         """One attempt now; if it is not answered 200, the webhook is retried in the background.
         Returns the HTTP status of this attempt (0 if the connector was unreachable)."""
@@ -53,8 +70,7 @@ class WebhookDispatcher:
         return status
 
     async def _attempt(self, payload: dict[str, Any]) -> int:
-        async with httpx.AsyncClient(timeout=self.timeout) as client:
-            status = await deliver(client, self.url, payload, self.app_secret)
+        status = await deliver(self._http(), self.url, payload, self.app_secret)
         if status == 200:
             self.stats.webhooks_delivered += 1
         return status

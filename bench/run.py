@@ -492,7 +492,13 @@ async def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
+def stop_on_sigterm(_signum: int, _frame: Any) -> None:
+    """`kill` stops the benchmark like Ctrl-C: the stack's processes are stopped with it."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     args = parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     results = asyncio.run(run_bench(args))

@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     inactivity_check_seconds: float = 5.0
     inactivity_timers_enabled: bool = True
 
+    # Worker threads for the synchronous endpoints (AnyIO's default is 40). Under load many
+    # of them wait for SQLite's write lock; the one holding it must still find a free thread
+    # to finish its request, so there are more threads than requests can queue up for.
+    worker_threads: int = 200
+
     # At-least-once answering: a claimed customer message is retried by anyone after the
     # lease; after this many failed attempts it is marked failed and an advisor is told.
     bot_turn_lease_seconds: float = 60.0

@@ -2,7 +2,7 @@
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -33,6 +33,10 @@ def utcnow() -> datetime:
 
 
 SQLITE_LOCK_TIMEOUT_SECONDS = 30.0
+# SQLite's automatic WAL checkpoint runs inside the commit that crosses this many pages; the
+# platform checkpoints every second from a thread instead (wal_checkpoints.py), so this is
+# only the backstop (~40 MB of log).
+SQLITE_AUTOCHECKPOINT_PAGES = 10_000
 
 
 class _SerialisedConnection(sqlite3.Connection):
@@ -99,6 +103,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_LOCK_TIMEOUT_SECONDS * 1000)}")
+            cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -123,7 +128,10 @@ engine = make_engine(settings.sqlalchemy_url)
 SessionLocal = sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def get_session() -> Iterator[Session]:
+async def get_session() -> AsyncIterator[Session]:
+    """A request's session. Opened and closed on the event loop, not in a worker thread: the
+    close gives back SQLite's write lock, and a close that had to wait for a free worker
+    thread, while every worker waits for that lock, would never come."""
     with SessionLocal() as session:
         yield session
 

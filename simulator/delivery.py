@@ -19,6 +19,9 @@ from simulator.webhooks import deliver
 
 logger = logging.getLogger("simulator.delivery")
 
+# Webhooks in flight to the connector at once; the rest wait their turn.
+WEBHOOK_CONNECTIONS = 64
+
 
 class WebhookDispatcher:
     def __init__(self, settings: SimulatorSettings, stats: Stats) -> None:
@@ -32,14 +35,22 @@ class WebhookDispatcher:
         self._tasks: set[asyncio.Task[Any]] = set()
         # One pooled client per event loop: a new client per webhook costs an SSL context
         # (most of the simulator's CPU under load), and a client cannot cross event loops.
+        # Webhooks beyond its connections queue on a semaphore: httpx's own queue rescans
+        # every waiting request on each change, which with thousands queued (a connector
+        # down, statuses piling up) takes the whole CPU.
         self._client: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient] | None = None
+        self._slots: asyncio.Semaphore | None = None
 
-    def _http(self) -> httpx.AsyncClient:
+    def _http(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
         loop = asyncio.get_running_loop()
         if self._client is None or self._client[0] is not loop or self._client[1].is_closed:
-            limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+            limits = httpx.Limits(
+                max_connections=WEBHOOK_CONNECTIONS, max_keepalive_connections=WEBHOOK_CONNECTIONS
+            )
             self._client = (loop, httpx.AsyncClient(timeout=self.timeout, limits=limits))
-        return self._client[1]
+            self._slots = asyncio.Semaphore(WEBHOOK_CONNECTIONS)
+        assert self._slots is not None
+        return self._client[1], self._slots
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         """Runs `work` in the background; `cancel_all` stops it (reset, shutdown)."""
@@ -70,7 +81,9 @@ class WebhookDispatcher:
         return status
 
     async def _attempt(self, payload: dict[str, Any]) -> int:
-        status = await deliver(self._http(), self.url, payload, self.app_secret)
+        client, slots = self._http()
+        async with slots:
+            status = await deliver(client, self.url, payload, self.app_secret)
         if status == 200:
             self.stats.webhooks_delivered += 1
         return status

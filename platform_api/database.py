@@ -33,10 +33,6 @@ def utcnow() -> datetime:
 
 
 SQLITE_LOCK_TIMEOUT_SECONDS = 30.0
-# SQLite's automatic WAL checkpoint runs inside the commit that crosses this many pages; the
-# platform checkpoints every second from a thread instead (wal_checkpoints.py), so this is
-# only the backstop (~40 MB of log).
-SQLITE_AUTOCHECKPOINT_PAGES = 10_000
 
 
 class _SerialisedConnection(sqlite3.Connection):
@@ -103,7 +99,6 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_LOCK_TIMEOUT_SECONDS * 1000)}")
-            cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
             cursor.close()
 
         @event.listens_for(engine, "begin")

@@ -9,13 +9,12 @@ from fastapi import FastAPI
 
 from platform_api.api import api_router
 from platform_api.config import settings
-from platform_api.database import SessionLocal, engine
+from platform_api.database import SessionLocal
 from platform_api.inactivity.rasa_events import trigger_intent
 from platform_api.inactivity.worker import InactivityWorker
 from platform_api.inbox.router import router as inbox_router
 from platform_api.inbox.router import static_files
 from platform_api.inbox.session_pages import SignInRequiredError, redirect_to_login
-from platform_api.wal_checkpoints import WalCheckpointer
 
 
 @asynccontextmanager
@@ -25,15 +24,10 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     if settings.inactivity_timers_enabled:
         worker = InactivityWorker(SessionLocal, trigger_intent)
         worker.start()
-    checkpointer = WalCheckpointer(engine) if engine.dialect.name == "sqlite" else None
-    if checkpointer is not None:
-        checkpointer.start()
     # What start-up loaded stays: the garbage collector stops rescanning it, which shortens
     # its full collections (pauses inside requests).
     gc.freeze()
     yield
-    if checkpointer is not None:
-        checkpointer.stop()
     if worker is not None:
         worker.stop()
 

@@ -13,7 +13,12 @@ import aiohttp
 
 
 class PlatformUnavailableError(RuntimeError):
-    """The platform could not store or send; the caller must not acknowledge the webhook."""
+    """The platform could not store or send; the caller must not acknowledge the webhook.
+    `status` is the platform's HTTP status when it answered (a 4xx refuses the request)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class PlatformClient:
@@ -50,7 +55,9 @@ class PlatformClient:
             async with self._http().post(self.base_url + path, json=body) as response:
                 if response.status >= 400:
                     text = await response.text()
-                    raise PlatformUnavailableError(f"{path}: HTTP {response.status}: {text[:500]}")
+                    raise PlatformUnavailableError(
+                        f"{path}: HTTP {response.status}: {text[:500]}", response.status
+                    )
                 return await response.json()
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             raise PlatformUnavailableError(f"{path}: {type(error).__name__}: {error}") from error

@@ -29,6 +29,7 @@ from connectors.cloud_api import (
     text_message,
     verification_challenge,
 )
+from connectors.event_batches import DEFAULT_CONCURRENT_REQUESTS, EventBatcher
 from connectors.platform_events import PlatformClient, PlatformUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -135,6 +136,9 @@ class WhatsAppCloudInput(InputChannel):
             recovery_seconds=float(
                 setting("recovery_seconds", "BOT_RECOVERY_SECONDS") or DEFAULT_RECOVERY_SECONDS
             ),
+            store_requests=int(
+                setting("store_requests", "PLATFORM_STORE_REQUESTS") or DEFAULT_CONCURRENT_REQUESTS
+            ),
         )
 
     def __init__(
@@ -143,12 +147,16 @@ class WhatsAppCloudInput(InputChannel):
         verify_token: str,
         platform: PlatformClient,
         recovery_seconds: float = DEFAULT_RECOVERY_SECONDS,
+        store_requests: int = DEFAULT_CONCURRENT_REQUESTS,
     ) -> None:
         if not app_secret:
             raise ValueError("WHATSAPP_APP_SECRET is required by the whatsapp channel")
         self.app_secret = app_secret
         self.verify_token = verify_token
         self.platform = platform
+        # Webhooks go to the platform at most `store_requests` requests at a time; those that
+        # arrive meanwhile go together in the next one (connectors/event_batches.py).
+        self.batcher = EventBatcher(platform, store_requests)
         self.turns = TurnRunner(
             platform,
             lambda turn: WhatsAppCloudOutput(platform, turn["conversation_id"], turn["wamid"]),
@@ -203,17 +211,16 @@ class WhatsAppCloudInput(InputChannel):
             if not events:
                 return response.json({"stored": 0})
             try:
-                stored = await self.platform.store_events(events)
+                stored = await self.batcher.store(events)
             except PlatformUnavailableError as error:
                 # Not acknowledged: Meta retries, so nothing is lost.
                 logger.error("platform did not store the webhook: %s", error)
                 return response.json({"error": "platform unavailable"}, status=503)
-            turns = stored.get("bot_turns") or []
-            if turns:
+            if stored.bot_turns:
                 self.turns.bind(getattr(request.app.ctx, "agent", None), on_new_message)
-                task = asyncio.create_task(self.turns.run(turns))
+                task = asyncio.create_task(self.turns.run(stored.bot_turns))
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
-            return response.json({k: stored.get(k) for k in ("stored", "duplicates")})
+            return response.json({"stored": stored.stored, "duplicates": stored.duplicates})
 
         return webhook

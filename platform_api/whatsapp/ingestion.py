@@ -61,6 +61,9 @@ class IngestResult:
     reengagement_message_ids: list[int] = field(default_factory=list)
     contacts_synced: int = 0
     numbers_unlinked: int = 0
+    # Per event, in order: (stored, duplicates), so a caller that sent several webhooks'
+    # events in one request can tell each webhook what became of its own.
+    per_event: list[tuple[int, int]] = field(default_factory=list)
 
 
 def record_media(
@@ -240,17 +243,23 @@ def ingest_events(session: Session, events: list[Event]) -> IngestResult:
     """Raises UnknownNumberError for a message to a number we do not serve."""
     result = IngestResult()
     for event in events:
-        if isinstance(event, InboundMessageEvent):
-            ingest_message(session, event, result)
-        elif isinstance(event, EchoEvent):
-            ingest_echo(session, event, result)
-        elif isinstance(event, ContactSyncEvent):
-            sync_contact(session, event, result)
-        elif isinstance(event, AccountUpdateEvent):
-            account_update(session, event, result)
-        else:
-            apply_status(session, event, result)
+        stored, duplicates = result.stored, result.duplicates
+        _ingest_one(session, event, result)
+        result.per_event.append((result.stored - stored, result.duplicates - duplicates))
     return result
+
+
+def _ingest_one(session: Session, event: Event, result: IngestResult) -> None:
+    if isinstance(event, InboundMessageEvent):
+        ingest_message(session, event, result)
+    elif isinstance(event, EchoEvent):
+        ingest_echo(session, event, result)
+    elif isinstance(event, ContactSyncEvent):
+        sync_contact(session, event, result)
+    elif isinstance(event, AccountUpdateEvent):
+        account_update(session, event, result)
+    else:
+        apply_status(session, event, result)
 
 
 __all__ = ["IngestResult", "UnknownNumberError", "ingest_events"]

@@ -20,6 +20,7 @@ from platform_api.whatsapp.ingestion import UnknownNumberError, ingest_events
 from platform_api.whatsapp.schemas import (
     ClaimIn,
     ClaimOut,
+    EventOutcome,
     EventsIn,
     EventsOut,
     SendIn,
@@ -109,6 +110,7 @@ def store_webhook_events(
         duplicates=result.duplicates,
         statuses_updated=result.statuses_updated,
         bot_turns=result.bot_turns,
+        events=[EventOutcome(stored=s, duplicates=d) for s, d in result.per_event],
     )
 
 

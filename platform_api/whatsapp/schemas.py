@@ -153,11 +153,19 @@ class TurnOut(BaseModel):
     bot_status: str
 
 
+class EventOutcome(BaseModel):
+    """What became of one event of the request, in the order they were sent."""
+
+    stored: int
+    duplicates: int
+
+
 class EventsOut(BaseModel):
     stored: int
     duplicates: int
     statuses_updated: int
     bot_turns: list[BotTurn]
+    events: list[EventOutcome] = []
 
 
 class SendIn(ApiInput):

@@ -54,6 +54,24 @@ def test_same_wamid_twice_in_one_webhook_is_stored_once(client, auth) -> None:
     assert (result["stored"], result["duplicates"], len(result["bot_turns"])) == (1, 1, 1)
 
 
+def test_each_event_of_a_request_says_what_became_of_it(client, auth) -> None:
+    """The connector sends several webhooks' events in one request under load and answers
+    each webhook with its own part."""
+    known = text_event("hola")
+    post_events(client, auth, known)
+    fresh = text_event("quiero una cotización", wa_id="573009998877")
+
+    result = post_events(client, auth, known, fresh, status_event(known["wamid"], "read"), fresh)
+
+    assert result["events"] == [
+        {"stored": 0, "duplicates": 1},
+        {"stored": 1, "duplicates": 0},
+        {"stored": 0, "duplicates": 0},
+        {"stored": 0, "duplicates": 1},
+    ]
+    assert [turn["wamid"] for turn in result["bot_turns"]] == [fresh["wamid"]]
+
+
 def test_messages_of_one_customer_share_one_open_conversation(client, auth) -> None:
     post_events(client, auth, text_event("hola"))
     post_events(client, auth, text_event("Laura Gómez"))

@@ -13,7 +13,7 @@ WAITS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("Graph API call to the simulator", ("graph_client.py",)),
     ],
     "simulator": [
-        ("new httpx client per webhook (SSL context)", ("create_ssl_context",)),
+        ("creating an httpx client (its SSL context)", ("create_ssl_context",)),
     ],
 }
 # Per process: what the code is, by the frame nearest the leaf that matches.

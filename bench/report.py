@@ -257,11 +257,13 @@ def where_the_time_goes(results: dict[str, Any]) -> list[str]:
             f"  The connector acknowledged {ack['acks_per_second']:g} webhooks/s against "
             f"{ack['offered_per_second']} offered; first attempts not answered 200: "
             f"{_failed_attempts(ack)}. Each webhook cost {per_ack['platform']:.1f} ms of "
-            f"platform CPU and {per_ack['rasa']:.1f} ms of Rasa (connector) CPU. The platform "
-            f"takes SQLite's write lock at BEGIN (BEGIN IMMEDIATE) and holds it through the "
-            f"ORM work and the audit row, so webhooks are stored one at a time whatever the "
-            f"thread count ({lock_share:g}% of the platform's non-idle samples wait for the "
-            f"lock): once arrivals outrun that, a queue builds and later webhooks wait behind it."
+            f"platform CPU and {per_ack['rasa']:.1f} ms of Rasa (connector) CPU. SQLite takes "
+            f"one writer at a time (BEGIN IMMEDIATE, then the ORM work and the audit row up "
+            f"to the commit; {lock_share:g}% of the platform's non-idle samples wait for that "
+            f"lock), so the platform's one core is the ceiling: near it, any pause builds a "
+            f"queue that drains only as fast as the spare capacity allows. The connector "
+            f"sends the webhooks that queue meanwhile in one request (group commit), which "
+            f"raises the ceiling once a queue exists but not the cost of a lone webhook."
         )
     if "reply_p95" in missed:
         talk = phases["conversations"]
@@ -309,16 +311,17 @@ def where_the_time_goes(results: dict[str, Any]) -> list[str]:
         lines.append(
             f"  The REST baseline costs Rasa {rest_rasa:g} ms of CPU per turn against "
             f"{per_turn['rasa']:g} ms here; its profile: {_top(rest_profile) or 'n/a'}. What "
-            f"both share is Rasa itself (jsonschema validation of the action server's "
-            f"answers, TensorFlow, spaCy); the difference is the channel (HTTP calls to the "
+            f"both share is Rasa itself (TensorFlow, spaCy, the tracker store; the "
+            f"action server's answers are checked with a prebuilt validator, "
+            f"connectors/action_validation.py); the difference is the channel (HTTP calls to the "
             f"platform for events, sends and turn reports, the status webhooks) and retries."
         )
         simulator = talk["cpu"]["cpu_seconds"]["simulator"]
         lines.append(
             f"  The simulator, Meta's stand-in, used {simulator:g} CPU s on the same cores "
-            f"({per_turn['simulator']:g} ms per turn): it opens a new httpx client (an SSL "
-            f"context) for every sent/delivered status webhook. Against the real Meta that "
-            f"CPU is not ours, so this machine understates the stack's capacity."
+            f"({per_turn['simulator']:g} ms per turn: the Graph sends and the sent, delivered "
+            f"and read status webhooks of every reply). Against the real Meta that CPU is not "
+            f"ours, so this machine understates the stack's capacity."
         )
         if answers["messages_received_more_often_than_stored"]:
             lines.append(

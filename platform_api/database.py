@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -33,6 +33,8 @@ def utcnow() -> datetime:
 
 
 SQLITE_LOCK_TIMEOUT_SECONDS = 30.0
+# Execution option of the engine that read-only sessions use.
+READ_ONLY = "prosuministros_read_only"
 
 
 class _SerialisedConnection(sqlite3.Connection):
@@ -103,6 +105,10 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
+            if connection.get_execution_options().get(READ_ONLY):
+                # A reader: a consistent snapshot (WAL), no write lock, never waits.
+                connection.exec_driver_sql("BEGIN")
+                return
             # Take the write lock up front: a deferred transaction that reads and then writes
             # fails at once with "database is locked" when another writer got there first,
             # whereas BEGIN IMMEDIATE waits its turn. Writers are serialised, which is what a
@@ -119,15 +125,39 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+class ReadOnlySessionError(RuntimeError):
+    """Something tried to write through a read-only session."""
+
+
+def read_only_sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that only read: on SQLite they take no write lock, so a reader never waits for
+    writers nor holds them up while its response is serialised; any write is refused."""
+    factory = sessionmaker(
+        bind=engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+    )
+
+    @event.listens_for(factory, "before_flush")
+    def _refuse_writes(session, _context, _instances) -> None:  # type: ignore[no-untyped-def]
+        raise ReadOnlySessionError("this session only reads (a GET of the REST API)")
+
+    return factory
+
+
 engine = make_engine(settings.sqlalchemy_url)
 SessionLocal = sessionmaker(bind=engine, expire_on_commit=False)
+ReadSessionLocal = read_only_sessions(engine)
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
-async def get_session() -> AsyncIterator[Session]:
-    """A request's session. Opened and closed on the event loop, not in a worker thread: the
-    close gives back SQLite's write lock, and a close that had to wait for a free worker
-    thread, while every worker waits for that lock, would never come."""
-    with SessionLocal() as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A request's session. A GET of the REST API (/api/...) only reads, so it gets a
+    read-only session; the advisor pages' GETs may write (read marks), so they do not.
+
+    Opened and closed on the event loop, not in a worker thread: the close gives back
+    SQLite's write lock, and a close that had to wait for a free worker thread, while every
+    worker waits for that lock, would never come."""
+    reads_only = request.method in READ_METHODS and request.url.path.startswith("/api/")
+    with (ReadSessionLocal if reads_only else SessionLocal)() as session:
         yield session
 
 

@@ -1,6 +1,7 @@
 """SQLite's writers queue on one lock per engine (platform_api/database.py): every write lands,
 and the lock is given back however a transaction ends."""
 
+import asyncio
 import threading
 from pathlib import Path
 
@@ -79,3 +80,55 @@ def test_a_connection_closed_inside_its_transaction_gives_the_lock_back(engine: 
     increment(engine)
 
     assert counter(engine) == 1
+
+
+def test_a_reader_reads_the_last_commit_while_a_writer_holds_the_lock(engine: Engine) -> None:
+    increment(engine)
+    reader = database.read_only_sessions(engine)()
+    writer = engine.connect()
+    writer.begin()
+    writer.execute(text("UPDATE counter SET value = 50 WHERE id = 1"))
+    try:
+        # With the write lock held, a writer would wait (2 s here) and fail; a reader does not.
+        value = reader.execute(text("SELECT value FROM counter WHERE id = 1")).scalar_one()
+    finally:
+        reader.close()
+        writer.rollback()
+        writer.close()
+
+    assert value == 1
+
+
+def test_a_read_only_session_refuses_to_write(engine: Engine) -> None:
+    from platform_api.advisors.models import Advisor
+
+    reader = database.read_only_sessions(engine)()
+    reader.add(Advisor(name="Nadie", email="nadie@prosuministros.com.co", area="comercial"))
+    with pytest.raises(database.ReadOnlySessionError):
+        reader.flush()
+    reader.close()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "reads_only"),
+    [
+        ("GET", "/api/conversations/7", True),
+        ("HEAD", "/api/cases", True),
+        ("POST", "/api/cases", False),
+        ("PATCH", "/api/contacts/3", False),
+        ("GET", "/conversations/7", False),  # an advisor page: opening it marks it read
+    ],
+)
+def test_rest_api_gets_get_a_read_only_session(method: str, path: str, reads_only: bool) -> None:
+    from starlette.requests import Request
+
+    async def options_of_the_session() -> dict:
+        request = Request({"type": "http", "method": method, "path": path, "headers": []})
+        sessions = database.get_session(request)
+        session = await anext(sessions)
+        try:
+            return dict(session.get_bind().get_execution_options())
+        finally:
+            await sessions.aclose()
+
+    assert bool(asyncio.run(options_of_the_session()).get(database.READ_ONLY)) is reads_only

@@ -8,12 +8,17 @@ the cost of a request (HTTP, validation, the commit and its fsync) is paid once 
 and the platform catches up instead of falling further behind. A batch the platform refuses
 (4xx: e.g. one message to a number we do not serve) is sent again webhook by webhook, so a
 bad webhook never takes good ones down with it.
+
+The bot turns a request produced go to `on_bot_turns` as soon as the platform answers, not
+to the webhook's handler: a handler cancelled meanwhile (Meta, or the simulator, gave up
+waiting) must not take the turns of its batch with it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from connectors.platform_events import PlatformClient, PlatformUnavailableError
@@ -28,8 +33,6 @@ class StoredWebhook:
 
     stored: int = 0
     duplicates: int = 0
-    # The bot turns the batch produced travel with its first webhook, so each runs once.
-    bot_turns: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -42,10 +45,12 @@ class EventBatcher:
     def __init__(
         self,
         platform: PlatformClient,
+        on_bot_turns: Callable[[list[dict[str, Any]]], None],
         concurrent_requests: int = DEFAULT_CONCURRENT_REQUESTS,
         max_events: int = DEFAULT_MAX_EVENTS,
     ) -> None:
         self.platform = platform
+        self.on_bot_turns = on_bot_turns
         self.concurrent_requests = max(1, concurrent_requests)
         self.max_events = max(1, max_events)
         self.requests = 0  # sent so far, for the tests and the curious
@@ -96,6 +101,9 @@ class EventBatcher:
             for waiting in batch:
                 _settle(waiting, error=error)
             return
+        turns = list(result.get("bot_turns") or [])
+        if turns:
+            self.on_bot_turns(turns)
         outcomes = list(result.get("events") or [])
         if len(outcomes) != len(events):
             # A platform without per-event outcomes: only a batch of one can be told apart.
@@ -103,7 +111,7 @@ class EventBatcher:
             if len(batch) == 1:
                 outcomes[0] = {k: result.get(k, 0) for k in ("stored", "duplicates")}
         start = 0
-        for index, waiting in enumerate(batch):
+        for waiting in batch:
             own = outcomes[start : start + len(waiting.events)]
             start += len(waiting.events)
             _settle(
@@ -111,7 +119,6 @@ class EventBatcher:
                 StoredWebhook(
                     stored=sum(int(o.get("stored", 0)) for o in own),
                     duplicates=sum(int(o.get("duplicates", 0)) for o in own),
-                    bot_turns=list(result.get("bot_turns") or []) if index == 0 else [],
                 ),
             )
 

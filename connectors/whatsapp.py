@@ -156,13 +156,19 @@ class WhatsAppCloudInput(InputChannel):
         self.platform = platform
         # Webhooks go to the platform at most `store_requests` requests at a time; those that
         # arrive meanwhile go together in the next one (connectors/event_batches.py).
-        self.batcher = EventBatcher(platform, store_requests)
+        self.batcher = EventBatcher(platform, self._answer, store_requests)
         self.turns = TurnRunner(
             platform,
             lambda turn: WhatsAppCloudOutput(platform, turn["conversation_id"], turn["wamid"]),
             recovery_seconds=recovery_seconds,
         )
         self._background: set[asyncio.Task[None]] = set()
+
+    def _answer(self, turns: list[dict[str, Any]]) -> None:
+        """Runs stored customer messages through Rasa, in the background."""
+        task = asyncio.create_task(self.turns.run(turns))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def get_output_channel(self) -> OutputChannel:
         """For Rasa's external events (`trigger_intent?output_channel=whatsapp`)."""
@@ -210,17 +216,13 @@ class WhatsAppCloudInput(InputChannel):
                 return response.json({"error": f"malformed webhook: {error}"}, status=400)
             if not events:
                 return response.json({"stored": 0})
+            self.turns.bind(getattr(request.app.ctx, "agent", None), on_new_message)
             try:
                 stored = await self.batcher.store(events)
             except PlatformUnavailableError as error:
                 # Not acknowledged: Meta retries, so nothing is lost.
                 logger.error("platform did not store the webhook: %s", error)
                 return response.json({"error": "platform unavailable"}, status=503)
-            if stored.bot_turns:
-                self.turns.bind(getattr(request.app.ctx, "agent", None), on_new_message)
-                task = asyncio.create_task(self.turns.run(stored.bot_turns))
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
             return response.json({"stored": stored.stored, "duplicates": stored.duplicates})
 
         return webhook

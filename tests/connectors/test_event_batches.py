@@ -60,10 +60,11 @@ def test_webhooks_arriving_together_share_requests_and_each_gets_its_own_answer(
     webhooks = [[message_event(f"5730055501{i:02d}", f"hola {i}")] for i in range(30)]
     webhooks.insert(10, [repeated])
     webhooks.insert(20, [repeated])  # Meta delivering the same message twice
+    turns: list[dict] = []
 
     async def scenario() -> tuple[list, int]:
         platform = PlatformClient(stack.platform_url, SERVICE_TOKEN)
-        batcher = EventBatcher(platform, concurrent_requests=1)
+        batcher = EventBatcher(platform, turns.extend, concurrent_requests=1)
         try:
             return await store_all(batcher, webhooks), batcher.requests
         finally:
@@ -73,8 +74,9 @@ def test_webhooks_arriving_together_share_requests_and_each_gets_its_own_answer(
 
     assert [(r.stored, r.duplicates) for r in results] == ([(1, 0)] * 20 + [(0, 1)] + [(1, 0)] * 11)
     assert requests < len(webhooks)
-    turns = [turn["wamid"] for r in results for turn in r.bot_turns]
-    assert sorted(turns) == sorted({e["wamid"] for events in webhooks for e in events})
+    # Every stored message goes to the bot once.
+    wamids = sorted({e["wamid"] for events in webhooks for e in events})
+    assert sorted(t["wamid"] for t in turns) == wamids
     wamids = {e["wamid"] for events in webhooks for e in events}
     assert sorted(stored_wamids(stack, wamids)) == sorted(wamids)
 
@@ -82,10 +84,11 @@ def test_webhooks_arriving_together_share_requests_and_each_gets_its_own_answer(
 def test_a_webhook_the_platform_refuses_does_not_take_the_others_down(stack: Stack) -> None:
     good = [[message_event(f"5730066601{i:02d}", "buenas")] for i in range(6)]
     bad = [message_event("573006669999", "hola", number="999999999999999")]
+    turns: list[dict] = []
 
     async def scenario() -> list:
         platform = PlatformClient(stack.platform_url, SERVICE_TOKEN)
-        batcher = EventBatcher(platform, concurrent_requests=1)
+        batcher = EventBatcher(platform, turns.extend, concurrent_requests=1)
         try:
             return await store_all(batcher, [*good[:3], bad, *good[3:]])
         finally:
@@ -93,6 +96,7 @@ def test_a_webhook_the_platform_refuses_does_not_take_the_others_down(stack: Sta
 
     results = asyncio.run(scenario())
 
+    assert sorted(t["wamid"] for t in turns) == sorted(events[0]["wamid"] for events in good)
     refused = results[3]
     assert isinstance(refused, PlatformUnavailableError) and refused.status == 422
     assert [(r.stored, r.duplicates) for r in results[:3] + results[4:]] == [(1, 0)] * 6
@@ -101,9 +105,11 @@ def test_a_webhook_the_platform_refuses_does_not_take_the_others_down(stack: Sta
 
 
 def test_with_the_platform_down_every_waiting_webhook_is_refused() -> None:
+    turns: list[dict] = []
+
     async def scenario() -> list:
         platform = PlatformClient("http://127.0.0.1:9", SERVICE_TOKEN, timeout=2)
-        batcher = EventBatcher(platform, concurrent_requests=1)
+        batcher = EventBatcher(platform, turns.extend, concurrent_requests=1)
         try:
             return await store_all(batcher, [[message_event("573007770001", "hola")]] * 4)
         finally:
@@ -112,3 +118,27 @@ def test_with_the_platform_down_every_waiting_webhook_is_refused() -> None:
     results = asyncio.run(scenario())
 
     assert all(isinstance(r, PlatformUnavailableError) for r in results)
+    assert turns == []
+
+
+def test_a_webhook_whose_sender_gave_up_still_has_its_message_answered(stack: Stack) -> None:
+    """Meta (or the simulator) may stop waiting for the 200 while the platform stores the
+    batch: the bot turns of the whole batch still go to the bot."""
+    webhooks = [[message_event(f"5730088801{i:02d}", "hola")] for i in range(8)]
+    turns: list[dict] = []
+
+    async def scenario() -> None:
+        platform = PlatformClient(stack.platform_url, SERVICE_TOKEN)
+        batcher = EventBatcher(platform, turns.extend, concurrent_requests=1)
+        try:
+            tasks = [asyncio.create_task(batcher.store(events)) for events in webhooks]
+            await asyncio.sleep(0)  # all queued; the first request is on its way
+            tasks[0].cancel()
+            tasks[5].cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            await platform.close()
+
+    asyncio.run(scenario())
+
+    assert sorted(t["wamid"] for t in turns) == sorted(events[0]["wamid"] for events in webhooks)

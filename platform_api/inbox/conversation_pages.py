@@ -49,9 +49,15 @@ def back_to(conversation_id: int, notice: str = "", error: str = "") -> Response
 
 
 def inbox_context(
-    session: Session, principal: Principal, scope: str, mode: str, state: str, q: str
+    session: SessionDep,
+    principal: PrincipalDep,
+    scope: Annotated[str, Query(max_length=20)] = "all",
+    mode: Annotated[str, Query(max_length=20)] = "",
+    estado: Annotated[str, Query(max_length=20)] = "open",
+    q: Annotated[str, Query(max_length=100)] = "",
 ) -> dict:
-    filters = queries.InboxFilter.from_query(scope, mode, state, q)
+    """The list as the filters in the query string ask: for the page and its refreshes."""
+    filters = queries.InboxFilter.from_query(scope, mode, estado, q)
     rows = queries.list_inbox(
         session,
         filters,
@@ -70,32 +76,20 @@ def inbox_context(
     }
 
 
+InboxContextDep = Annotated[dict, Depends(inbox_context)]
+
+
 @router.get("/", response_class=HTMLResponse)
 def conversation_list(
     request: Request,
-    session: SessionDep,
-    principal: PrincipalDep,
-    scope: Annotated[str, Query(max_length=20)] = "all",
-    mode: Annotated[str, Query(max_length=20)] = "",
-    estado: Annotated[str, Query(max_length=20)] = "open",
-    q: Annotated[str, Query(max_length=100)] = "",
+    context: InboxContextDep,
     aviso: Annotated[str, Query(max_length=300)] = "",
 ) -> Response:
-    context = inbox_context(session, principal, scope, mode, estado, q)
     return templates.TemplateResponse(request, "conversations.html", {**context, "notice": aviso})
 
 
 @router.get("/fragments/conversations", response_class=HTMLResponse)
-def conversation_rows(
-    request: Request,
-    session: SessionDep,
-    principal: PrincipalDep,
-    scope: Annotated[str, Query(max_length=20)] = "all",
-    mode: Annotated[str, Query(max_length=20)] = "",
-    estado: Annotated[str, Query(max_length=20)] = "open",
-    q: Annotated[str, Query(max_length=100)] = "",
-) -> Response:
-    context = inbox_context(session, principal, scope, mode, estado, q)
+def conversation_rows(request: Request, context: InboxContextDep) -> Response:
     return templates.TemplateResponse(request, "_conversation_rows.html", context)
 
 

@@ -366,17 +366,22 @@ def build_router(
             return meta_errors.code_refused(refused.reason)
         return JSONResponse({"access_token": token, "token_type": "bearer"})
 
-    @router.post("/{version}/{waba_id}/subscribed_apps")
-    def subscribe_app(
-        version: str, waba_id: str, authorization: Annotated[str | None, Header()] = None
+    def set_subscription(
+        waba_id: str, authorization: str | None, method: str, subscribed: bool
     ) -> Response:
-        refused = authorize(authorization, waba_id, "post")
+        refused = authorize(authorization, waba_id, method)
         if refused is not None:
             return refused
         account = registry.by_waba(waba_id)
         if account is not None:
-            account.subscribed = True
+            account.subscribed = subscribed
         return JSONResponse({"success": True})
+
+    @router.post("/{version}/{waba_id}/subscribed_apps")
+    def subscribe_app(
+        version: str, waba_id: str, authorization: Annotated[str | None, Header()] = None
+    ) -> Response:
+        return set_subscription(waba_id, authorization, "post", subscribed=True)
 
     @router.get("/{version}/{waba_id}/subscribed_apps")
     def subscribed_apps(
@@ -394,13 +399,7 @@ def build_router(
     def unsubscribe_app(
         version: str, waba_id: str, authorization: Annotated[str | None, Header()] = None
     ) -> Response:
-        refused = authorize(authorization, waba_id, "delete")
-        if refused is not None:
-            return refused
-        account = registry.by_waba(waba_id)
-        if account is not None:
-            account.subscribed = False
-        return JSONResponse({"success": True})
+        return set_subscription(waba_id, authorization, "delete", subscribed=False)
 
     @router.get("/{version}/{waba_id}/phone_numbers")
     def waba_phone_numbers(

@@ -427,6 +427,20 @@ def build_router(
             return None
         return body if isinstance(body, dict) else None
 
+    def refuse_number_call(phone_number_id: str, authorization: str | None) -> Response | None:
+        """A POST to a number we do not know, or without its token, as Graph answers it."""
+        if phone_number_id not in numbers:
+            return meta_errors.unsupported_request("post", phone_number_id)
+        return authorize(authorization, phone_number_id, "post")
+
+    def messaging_product_required() -> Response:
+        return graph_error(
+            100,
+            "(#100) The parameter messaging_product is required.",
+            "messaging_product must be 'whatsapp'.",
+            400,
+        )
+
     @router.post("/{version}/{phone_number_id}/smb_app_data")
     async def sync_business_app_data(
         version: str,
@@ -434,21 +448,14 @@ def build_router(
         request: Request,
         authorization: Annotated[str | None, Header()] = None,
     ) -> Response:
-        if phone_number_id not in numbers:
-            return meta_errors.unsupported_request("post", phone_number_id)
-        refused = authorize(authorization, phone_number_id, "post")
+        refused = refuse_number_call(phone_number_id, authorization)
         if refused is not None:
             return refused
         body = await json_body(request)
         if body is None:
             return graph_error(100, "(#100) Invalid parameter", "The body is not JSON.", 400)
         if body.get("messaging_product") != "whatsapp":
-            return graph_error(
-                100,
-                "(#100) The parameter messaging_product is required.",
-                "messaging_product must be 'whatsapp'.",
-                400,
-            )
+            return messaging_product_required()
         sync_type = body.get("sync_type")
         if sync_type not in SYNC_TYPES:
             return graph_error(
@@ -532,19 +539,12 @@ def build_router(
         request: Request,
         authorization: Annotated[str | None, Header()] = None,
     ) -> Response:
-        if phone_number_id not in numbers:
-            return meta_errors.unsupported_request("post", phone_number_id)
-        refused = authorize(authorization, phone_number_id, "post")
+        refused = refuse_number_call(phone_number_id, authorization)
         if refused is not None:
             return refused
         body = await json_body(request)
         if body is None or body.get("messaging_product") != "whatsapp":
-            return graph_error(
-                100,
-                "(#100) The parameter messaging_product is required.",
-                "messaging_product must be 'whatsapp'.",
-                400,
-            )
+            return messaging_product_required()
         if registry.by_number(phone_number_id) is not None:
             # Meta documents no error here (it says: skip this step); refusing keeps a test
             # from "passing" with a call that would take the number off the advisor's phone.

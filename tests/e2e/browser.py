@@ -1,8 +1,5 @@
-"""Browser fixtures: Playwright (sync API) driving Debian's headless chromium.
-
-Playwright never downloads a browser here (`playwright install` is not used): it launches
-/usr/bin/chromium (`sudo apt-get install chromium`; `.ci/run` installs it). Registered by the
-import line at the end of tests/e2e/conftest.py.
+"""Browser fixtures (tests/support/chromium.py) and steps the browser tests share.
+Registered by the import line at the end of tests/e2e/conftest.py.
 """
 
 from __future__ import annotations
@@ -13,24 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.e2e.conftest import ADVISOR_PASSWORD, Stack
+from tests.support.chromium import CHROMIUM, headless_chromium
 from tests.support.processes import ARTIFACTS
 
-CHROMIUM = Path("/usr/bin/chromium")
-# As root chromium needs --no-sandbox; without the networking flags it keeps calling Google's
-# hosts, which this closed network refuses, and can stall. Playwright adds a fresh
-# --user-data-dir (a temporary profile) to every launch.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = ARTIFACTS / "browser"
 TIMEOUT_MS = 10_000
 DESKTOP = {"width": 1280, "height": 800}
@@ -84,14 +69,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"the browser tests need {CHROMIUM}: sudo apt-get install chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with headless_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -108,3 +87,12 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
             except Exception as error:  # a crashed page must not hide the test's own failure
                 print(f"no failure screenshot for {request.node.nodeid}: {error}")
         context.close()
+
+
+def sign_in(page: Page, stack: Stack, email: str) -> None:
+    """An advisor of the seed signs in and lands on the conversation list."""
+    page.goto(f"{stack.platform_url}/login")
+    page.get_by_label("Correo").fill(email)
+    page.get_by_label("Contraseña").fill(ADVISOR_PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+    expect(page.get_by_role("heading", level=1, name="Conversaciones")).to_be_visible()

@@ -27,6 +27,8 @@ from tests.support.processes import (
 
 MODEL = REPO_ROOT / "models" / "prosuministros.tar.gz"
 SERVICE_TOKEN = "e2e-service-token"
+# Every advisor of the seed signs in with it (PLATFORM_DEV_PASSWORD).
+ADVISOR_PASSWORD = "e2e-advisor-password"
 APP_SECRET = "e2e-app-secret"
 BOT_NUMBER = "100000000000001"
 
@@ -161,7 +163,7 @@ def running_stack(name: str, **settings: str) -> Iterator[Stack]:
         RASA_URL=f"http://127.0.0.1:{ports['rasa']}",
         MEDIA_DIR=str(tmp / "media"),
         PYTHONWARNINGS="ignore",
-        PLATFORM_DEV_PASSWORD="e2e-advisor-password",
+        PLATFORM_DEV_PASSWORD=ADVISOR_PASSWORD,
         META_APP_ID="100000000000009",
         META_APP_SECRET="e2e-meta-app-secret",
         META_ES_CONFIG_ID="100000000000077",

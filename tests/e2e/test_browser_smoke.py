@@ -6,10 +6,9 @@ from urllib.parse import urlparse
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import screenshot
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import ADVISOR_PASSWORD, Stack
 
 ADVISOR_EMAIL = "laura.martinez@prosuministros.com.co"
-ADVISOR_PASSWORD = "e2e-advisor-password"
 
 
 def sign_in(page: Page, stack: Stack, password: str) -> None:

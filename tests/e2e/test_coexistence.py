@@ -8,23 +8,14 @@ import re
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser import screenshot
+from tests.e2e.browser import screenshot, sign_in
 from tests.e2e.conftest import Stack
 from tests.e2e.test_first_contact import wait_for
 
-PASSWORD = "e2e-advisor-password"
 CARLOS = "carlos.ramirez@prosuministros.com.co"
 PAOLA = "paola.rios@prosuministros.com.co"
 ADVISOR_NUMBER = "100000000000101"
 ANDREA = "573157778899"  # one of the customers in the simulated app's address book
-
-
-def sign_in(page: Page, stack: Stack, email: str) -> None:
-    page.goto(f"{stack.platform_url}/login")
-    page.get_by_label("Correo").fill(email)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-    expect(page.get_by_role("heading", level=1, name="Conversaciones")).to_be_visible()
 
 
 def open_metas_window(page: Page) -> Page:

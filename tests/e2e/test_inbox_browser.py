@@ -8,23 +8,14 @@ import time
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser import phone_context, screenshot
-from tests.e2e.conftest import Stack
+from tests.e2e.browser import phone_context, screenshot, sign_in
+from tests.e2e.conftest import ADVISOR_PASSWORD, Stack
 from tests.e2e.test_conversation_flows import Customer
 from tests.e2e.test_first_contact import record_latency, wait_for
 
-PASSWORD = "e2e-advisor-password"
 LAURA = "laura.martinez@prosuministros.com.co"
 CARLOS = "carlos.ramirez@prosuministros.com.co"
 WA_ID = "573209990001"
-
-
-def sign_in(page: Page, stack: Stack, email: str) -> None:
-    page.goto(f"{stack.platform_url}/login")
-    page.get_by_label("Correo").fill(email)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-    expect(page.get_by_role("heading", level=1, name="Conversaciones")).to_be_visible()
 
 
 def a_quote_the_bot_handled(stack: Stack) -> str:
@@ -122,7 +113,7 @@ def test_an_advisor_works_a_conversation_from_lead_to_reassignment(
         mobile = phone.new_page()
         mobile.goto(f"{stack.platform_url}/login")
         mobile.get_by_label("Correo").fill(CARLOS)
-        mobile.get_by_label("Contraseña").fill(PASSWORD)
+        mobile.get_by_label("Contraseña").fill(ADVISOR_PASSWORD)
         mobile.get_by_role("button", name="Ingresar").click()
         mobile.locator("li.row", has_text="Sofía Rojas").get_by_role("link").click()
         expect(mobile.get_by_label("Respuesta por WhatsApp")).to_be_visible()

@@ -2,7 +2,6 @@
 starts them, with their own temporary databases. Needs the trained model (`make train`)."""
 
 import os
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,13 +13,12 @@ import pytest
 
 from tests.support.processes import (
     ARTIFACTS,
-    PLATFORM_PYTHON,
     RASA_PYTHON,
     REPO_ROOT,
     ManagedProcess,
     base_env,
     free_port,
-    migrate,
+    migrate_and_seed,
     uvicorn_argv,
     wait_until_ready,
 )
@@ -179,14 +177,7 @@ def running_stack(name: str, **settings: str) -> Iterator[Stack]:
         with running_scaled_stack(name, ports, env, tmp) as scaled:
             yield scaled
         return
-    migrate(database_url, env)
-    subprocess.run(
-        [str(PLATFORM_PYTHON), "-m", "platform_api.seed"],
-        cwd=REPO_ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    migrate_and_seed(database_url, env)
     processes = stack_processes(name, ports, env)
     stack = Stack(
         platform_url=f"http://127.0.0.1:{ports['platform']}",

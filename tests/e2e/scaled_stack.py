@@ -24,11 +24,9 @@ from tests.e2e.conftest import Stack
 from tests.support.postgres import PostgresServer
 from tests.support.processes import (
     ARTIFACTS,
-    PLATFORM_PYTHON,
-    REPO_ROOT,
     ManagedProcess,
     free_port,
-    migrate,
+    migrate_and_seed,
     wait_until_ready,
 )
 
@@ -123,14 +121,7 @@ def running_scaled_stack(
             "REDIS_PORT": str(profile.redis_port),
             "REDIS_PASSWORD": "",
         }
-        migrate(postgres.url, env)
-        subprocess.run(
-            [str(PLATFORM_PYTHON), "-m", "platform_api.seed"],
-            cwd=REPO_ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        migrate_and_seed(postgres.url, env)
         processes = {
             process_name: ManagedProcess(
                 process_name, ["/bin/sh", "-c", command], env, logs / f"{process_name}.log"

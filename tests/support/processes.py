@@ -115,6 +115,18 @@ def migrate(database_url: str, env: dict[str, str]) -> None:
     )
 
 
+def migrate_and_seed(database_url: str, env: dict[str, str]) -> None:
+    """The schema, then the seed's advisors, as `make setup` does for a new machine."""
+    migrate(database_url, env)
+    subprocess.run(
+        [str(PLATFORM_PYTHON), "-m", "platform_api.seed"],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
 def uvicorn_argv(app: str, port: int) -> list[str]:
     return [
         str(PLATFORM_PYTHON),

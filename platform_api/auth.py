@@ -31,6 +31,7 @@ class Principal:
     advisor_id: int | None = None
     role: str = "admin"
     name: str = "servicio"
+    area: str | None = None
 
     @property
     def actor(self) -> str:
@@ -89,7 +90,13 @@ def principal_from_request(request: Request, session: SessionDep) -> Principal |
     advisor = session.get(Advisor, advisor_id)
     if advisor is None or not advisor.is_active:
         return None
-    return Principal(kind="advisor", advisor_id=advisor.id, role=advisor.role, name=advisor.name)
+    return Principal(
+        kind="advisor",
+        advisor_id=advisor.id,
+        role=advisor.role,
+        name=advisor.name,
+        area=advisor.area,
+    )
 
 
 def require_principal(

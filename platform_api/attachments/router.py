@@ -3,11 +3,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.responses import FileResponse
 
+from platform_api import authorization
 from platform_api.attachments import service
 from platform_api.attachments.models import STATUS_STORED, Attachment
 from platform_api.attachments.schemas import AttachmentRead
 from platform_api.auth import CurrentPrincipal
-from platform_api.conversations.router import ConversationDep, get_conversation
+from platform_api.conversations.dependencies import ConversationDep
 from platform_api.database import SessionDep
 from platform_api.validation import DbId
 from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
@@ -18,11 +19,10 @@ router = APIRouter(tags=["attachments"])
 def get_attachment(
     attachment_id: DbId, session: SessionDep, principal: CurrentPrincipal
 ) -> Attachment:
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Adjunto no encontrado")
-    get_conversation(attachment.conversation_id, session, principal)  # same visibility
-    return attachment
+    return authorization.found(
+        authorization.visible_attachment(session, principal, attachment_id),
+        "Adjunto no encontrado",
+    )
 
 
 AttachmentDep = Annotated[Attachment, Depends(get_attachment)]

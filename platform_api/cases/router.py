@@ -1,11 +1,12 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Query, status
 
 from platform_api.advisors.models import Advisor
 from platform_api.attachments.schemas import AttachmentRead
 from platform_api.auth import CurrentPrincipal
 from platform_api.cases import flows, service
+from platform_api.cases.dependencies import CaseDep
 from platform_api.cases.models import Case
 from platform_api.cases.schemas import (
     CaseCreate,
@@ -15,24 +16,13 @@ from platform_api.cases.schemas import (
     CaseRead,
     CaseUpdate,
 )
-from platform_api.conversations.router import advisor_scope, get_conversation
+from platform_api.conversations.dependencies import get_visible_conversation
 from platform_api.database import SessionDep
 from platform_api.idempotency import service as idempotency
 from platform_api.idempotency.service import IdempotencyKey
 from platform_api.validation import DB_INT_MAX, DbId, unprocessable
 
 router = APIRouter(prefix="/cases", tags=["cases"])
-
-
-def get_case(number: str, session: SessionDep, principal: CurrentPrincipal) -> Case:
-    case = service.get_by_number(session, number)
-    scope = advisor_scope(principal)
-    if case is None or (scope is not None and case.advisor_id not in (None, scope)):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Caso no encontrado")
-    return case
-
-
-CaseDep = Annotated[Case, Depends(get_case)]
 
 
 def detail(session: SessionDep, case: Case) -> CaseDetail:
@@ -65,7 +55,7 @@ def create_case(
     replay = idempotency.stored_response(session, idempotency_key, "cases.create")
     if replay is not None:
         return CaseCreated.model_validate(replay)
-    conversation = get_conversation(body.conversation_id, session, principal)
+    conversation = get_visible_conversation(body.conversation_id, session, principal)
     advisor = active_advisor(session, body.advisor_id)
     actor = "bot" if principal.kind == "service" else principal.actor
     result = flows.open_case(
@@ -99,11 +89,11 @@ def list_cases(
 ) -> CaseList:
     rows, total = service.list_cases(
         session,
+        principal,
         phone=phone,
         type=type,
         status=status,
         advisor_id=advisor_id,
-        visible_to_advisor=advisor_scope(principal),
         limit=limit,
         offset=offset,
     )

@@ -7,9 +7,11 @@ from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from platform_api import authorization
 from platform_api.advisors.models import Advisor
 from platform_api.attachments.models import Attachment
 from platform_api.audit import service as audit
+from platform_api.auth import Principal
 from platform_api.cases.models import (
     AREA_BY_TYPE,
     OPEN_STATUSES,
@@ -214,16 +216,16 @@ def update_case(
 
 def list_cases(
     session: Session,
+    principal: Principal,
     *,
     phone: str | None = None,
     type: str | None = None,
     status: str | None = None,
     advisor_id: int | None = None,
-    visible_to_advisor: int | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Case], int]:
-    query = select(Case)
+    query = select(Case).where(authorization.case_condition(principal))
     if phone:
         digits = "".join(ch for ch in phone if ch.isdigit())
         query = query.join(Contact, Contact.id == Case.contact_id).where(Contact.wa_id == digits)
@@ -233,8 +235,6 @@ def list_cases(
         query = query.where(Case.status == status)
     if advisor_id:
         query = query.where(Case.advisor_id == advisor_id)
-    if visible_to_advisor is not None:
-        query = query.where((Case.advisor_id == visible_to_advisor) | Case.advisor_id.is_(None))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Case.id.desc()).limit(limit).offset(offset)).all()
     return list(rows), total

@@ -4,8 +4,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import Field
 
 from platform_api.advisors.models import Advisor
-from platform_api.auth import CurrentPrincipal, Principal
+from platform_api.auth import CurrentPrincipal
 from platform_api.conversations import assignment, hyperlink, service
+from platform_api.conversations.dependencies import ConversationDep
 from platform_api.conversations.models import Conversation, Message
 from platform_api.conversations.schemas import (
     ConversationList,
@@ -20,25 +21,6 @@ from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 
 
-def advisor_scope(principal: Principal) -> int | None:
-    return None if principal.sees_everything else principal.advisor_id
-
-
-def get_conversation(
-    conversation_id: DbId, session: SessionDep, principal: CurrentPrincipal
-) -> Conversation:
-    conversation = service.get(session, conversation_id)
-    scope = advisor_scope(principal)
-    if conversation is None or (
-        scope is not None and conversation.assigned_advisor_id not in (None, scope)
-    ):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Conversación no encontrada")
-    return conversation
-
-
-ConversationDep = Annotated[Conversation, Depends(get_conversation)]
-
-
 @router.get("", response_model=ConversationList)
 def list_conversations(
     session: SessionDep,
@@ -46,9 +28,7 @@ def list_conversations(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ) -> ConversationList:
-    rows, total = service.list_conversations(
-        session, limit=limit, offset=offset, advisor_id=advisor_scope(principal)
-    )
+    rows, total = service.list_conversations(session, principal, limit=limit, offset=offset)
     latest = service.last_messages(session, [c.id for c in rows])
     items = []
     for conversation in rows:
@@ -101,7 +81,6 @@ class HyperlinkIn(ApiInput):
     advisor_id: DbId
     # Plantilla K: the customer (or the advisor) accepted that traceability is lost.
     traceability_loss_confirmed: bool
-    sender: str = Field(default="bot", pattern="^(bot|advisor)$")
 
 
 @router.post("/{conversation_id}/hyperlink", response_model=MessageRead)
@@ -122,7 +101,8 @@ def send_hyperlink(
     advisor = session.get(Advisor, body.advisor_id)
     if advisor is None or not advisor.is_active:
         raise unprocessable("Asesor no encontrado o inactivo", "body", "advisor_id")
-    actor = "bot" if body.sender == "bot" and principal.kind == "service" else principal.actor
+    # Who sends comes from the credentials: the service token is the bot, a session an advisor.
+    sender, actor = ("bot", "bot") if principal.kind == "service" else ("advisor", principal.actor)
     try:
         message = hyperlink.send_hyperlink(
             session,
@@ -130,7 +110,7 @@ def send_hyperlink(
             conversation=conversation,
             advisor=advisor,
             actor=actor,
-            sender=body.sender,
+            sender=sender,
         )
     except hyperlink.NoPersonalPhoneError as error:
         raise unprocessable(

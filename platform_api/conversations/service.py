@@ -3,10 +3,12 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from platform_api import authorization
 from platform_api.audit import service as audit
+from platform_api.auth import Principal
 from platform_api.contacts.models import Contact
 from platform_api.conversations.models import (
     STATUS_CLOSED,
@@ -85,24 +87,14 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def visible_to(query: Select, advisor_id: int | None) -> Select:
-    """An advisor sees conversations assigned to them or to nobody; None means everything."""
-    if advisor_id is None:
-        return query
-    return query.where(
-        (Conversation.assigned_advisor_id == advisor_id)
-        | Conversation.assigned_advisor_id.is_(None)
-    )
-
-
 def list_conversations(
     session: Session,
+    principal: Principal,
     *,
     limit: int = 50,
     offset: int = 0,
-    advisor_id: int | None = None,
 ) -> tuple[list[Conversation], int]:
-    query = visible_to(select(Conversation), advisor_id)
+    query = select(Conversation).where(authorization.conversation_condition(principal))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())

@@ -4,11 +4,12 @@
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from platform_api import authorization
 from platform_api.advisors.models import Advisor
 from platform_api.attachments import service as attachments
 from platform_api.auth import Principal
@@ -18,7 +19,7 @@ from platform_api.conversations import service as conversations
 from platform_api.conversations.models import MODE_BOT, Conversation
 from platform_api.database import SessionDep
 from platform_api.inbox import queries
-from platform_api.inbox.render import scope_of, see_other, templates
+from platform_api.inbox.render import see_other, templates
 from platform_api.inbox.session_pages import PrincipalDep
 from platform_api.leads import service as leads
 from platform_api.leads.schemas import LeadFromConversation
@@ -29,14 +30,13 @@ router = APIRouter(include_in_schema=False)
 GraphDep = Annotated[GraphClient, Depends(get_graph_client)]
 
 
-def visible_conversation(session: Session, principal: Principal, conversation_id: int):
-    conversation = conversations.get(session, conversation_id)
-    scope = scope_of(principal)
-    if conversation is None or (
-        scope is not None and conversation.assigned_advisor_id not in (None, scope)
-    ):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Conversación no encontrada")
-    return conversation
+def visible_conversation(
+    session: Session, principal: Principal, conversation_id: int
+) -> Conversation:
+    return authorization.found(
+        authorization.visible_conversation(session, principal, conversation_id),
+        "Conversación no encontrada",
+    )
 
 
 def back_to(conversation_id: int, notice: str = "", error: str = "") -> Response:
@@ -61,8 +61,7 @@ def inbox_context(
     rows = queries.list_inbox(
         session,
         filters,
-        viewer_advisor_id=principal.advisor_id,
-        visible_to_advisor=scope_of(principal),
+        principal,
     )
     return {
         "principal": principal,
@@ -122,7 +121,10 @@ def conversation_page(
         "principal": principal,
         "contact": contact,
         "cases": session.scalars(
-            select(Case).where(Case.contact_id == contact.id).order_by(Case.id.desc()).limit(10)
+            select(Case)
+            .where(Case.contact_id == contact.id, authorization.case_condition(principal))
+            .order_by(Case.id.desc())
+            .limit(10)
         ).all(),
         "lead": leads.for_contact(session, contact.id),
         "advisors": session.scalars(
@@ -194,7 +196,7 @@ def assign(
         session, conversation, advisor, rule=assignment.RULE_MANUAL, actor=principal.actor
     )
     session.commit()
-    if scope_of(principal) is not None and advisor.id != principal.advisor_id:
+    if authorization.visible_conversation(session, principal, conversation_id) is None:
         return see_other(f"/?{urlencode({'aviso': f'Conversación asignada a {advisor.name}.'})}")
     return back_to(conversation_id, notice=f"Conversación asignada a {advisor.name}.")
 

@@ -7,12 +7,12 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from platform_api import authorization
 from platform_api.audit import service as audit
 from platform_api.config import settings
 from platform_api.database import SessionDep
 from platform_api.inbox.render import BOGOTA, see_other, templates
 from platform_api.inbox.session_pages import PrincipalDep
-from platform_api.leads import service as leads
 from platform_api.notifications import service as notifications
 from platform_api.validation import DbId
 from platform_api.whatsapp import onboarding
@@ -55,9 +55,10 @@ def read_notification(
     notification_id: DbId, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     """Marks it read and opens its conversation (or the list, if it has none)."""
-    notification = notifications.get(session, notification_id)
-    if notification is None or notification.advisor_id != principal.advisor_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Notificación no encontrada")
+    notification = authorization.found(
+        authorization.own_notification(session, principal, notification_id),
+        "Notificación no encontrada",
+    )
     notifications.mark_read(session, notification, actor=principal.actor)
     session.commit()
     if notification.conversation_id:
@@ -100,11 +101,9 @@ def unlink_number(
     principal: PrincipalDep,
     graph: Annotated[GraphClient, Depends(get_graph_client)],
 ) -> Response:
-    number = session.get(WhatsAppNumber, number_id)
-    if number is None or (
-        not principal.sees_everything and number.advisor_id != principal.advisor_id
-    ):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Número no encontrado")
+    number = authorization.found(
+        authorization.own_number(session, principal, number_id), "Número no encontrado"
+    )
     onboarding.unlink(
         session, graph, number, actor=principal.actor, reason="desvinculado en la plataforma"
     )
@@ -121,9 +120,9 @@ def lead_page(
     resultado: Annotated[str, Query(max_length=20)] = "",
     desde: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
 ) -> Response:
-    lead = leads.get(session, lead_id)
-    if lead is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Lead no encontrado")
+    lead = authorization.found(
+        authorization.visible_lead(session, principal, lead_id), "Lead no encontrado"
+    )
     return templates.TemplateResponse(
         request,
         "lead.html",

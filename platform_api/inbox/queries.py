@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from platform_api import authorization
+from platform_api.auth import Principal
 from platform_api.cases.models import Case
 from platform_api.contacts.models import Contact
-from platform_api.conversations import service as conversations
 from platform_api.conversations.models import DIRECTION_IN, Conversation, Message
 
 SCOPES = {"mine": "Mías", "unassigned": "Sin asignar", "all": "Todas"}
@@ -50,17 +51,17 @@ def _search(query: Select, text: str) -> Select:
 def list_inbox(
     session: Session,
     filters: InboxFilter,
+    principal: Principal,
     *,
-    viewer_advisor_id: int | None,
-    visible_to_advisor: int | None,
     limit: int = 100,
 ) -> list[Conversation]:
-    query = conversations.visible_to(
-        select(Conversation).join(Contact, Conversation.contact_id == Contact.id),
-        visible_to_advisor,
+    query = (
+        select(Conversation)
+        .join(Contact, Conversation.contact_id == Contact.id)
+        .where(authorization.conversation_condition(principal))
     )
     if filters.scope == "mine":
-        query = query.where(Conversation.assigned_advisor_id == viewer_advisor_id)
+        query = query.where(Conversation.assigned_advisor_id == principal.advisor_id)
     elif filters.scope == "unassigned":
         query = query.where(Conversation.assigned_advisor_id.is_(None))
     if filters.mode:

@@ -7,7 +7,6 @@ from fastapi import status
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from platform_api.auth import Principal
 from platform_api.cases.flows import TYPE_LABELS
 from platform_api.conversations.assignment import RULE_LABELS
 
@@ -66,11 +65,6 @@ templates.env.globals.update(
     rule_labels=RULE_LABELS,
 )
 templates.env.filters["local_time"] = local_time
-
-
-def scope_of(principal: Principal) -> int | None:
-    """The advisor whose view this is; None for admins, who see everything."""
-    return None if principal.sees_everything else principal.advisor_id
 
 
 def see_other(url: str) -> RedirectResponse:

@@ -1,10 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 
+from platform_api import authorization
 from platform_api.attachments.schemas import AttachmentRead
 from platform_api.auth import CurrentPrincipal
-from platform_api.conversations.router import ConversationDep
+from platform_api.conversations.dependencies import ConversationDep
 from platform_api.conversations.schemas import MessageRead
 from platform_api.database import SessionDep
 from platform_api.leads import service
@@ -53,7 +54,7 @@ def lead_from_conversation(
 @router.get("/leads", response_model=LeadList)
 def list_leads(
     session: SessionDep,
-    _: CurrentPrincipal,
+    principal: CurrentPrincipal,
     phone: str | None = None,
     id_number: str | None = None,
     owner_advisor_id: DbId | None = None,
@@ -62,6 +63,7 @@ def list_leads(
 ) -> LeadList:
     rows, total = service.list_leads(
         session,
+        principal,
         phone=phone,
         id_number=id_number,
         owner_advisor_id=owner_advisor_id,
@@ -72,8 +74,6 @@ def list_leads(
 
 
 @router.get("/leads/{lead_id}", response_model=LeadDetail)
-def read_lead(lead_id: DbId, session: SessionDep, _: CurrentPrincipal) -> LeadDetail:
-    lead = service.get(session, lead_id)
-    if lead is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Lead no encontrado")
-    return detail(lead)
+def read_lead(lead_id: DbId, session: SessionDep, principal: CurrentPrincipal) -> LeadDetail:
+    lead = authorization.visible_lead(session, principal, lead_id)
+    return detail(authorization.found(lead, "Lead no encontrado"))

@@ -3,8 +3,10 @@
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from platform_api import authorization
 from platform_api.attachments.models import Attachment
 from platform_api.audit import service as audit
+from platform_api.auth import Principal
 from platform_api.cases.models import Case
 from platform_api.conversations.models import DIRECTION_IN, Conversation, Message
 from platform_api.leads.models import Lead
@@ -107,6 +109,7 @@ def for_contact(session: Session, contact_id: int) -> Lead | None:
 
 def list_leads(
     session: Session,
+    principal: Principal,
     *,
     phone: str | None = None,
     id_number: str | None = None,
@@ -114,7 +117,7 @@ def list_leads(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Lead], int]:
-    query = select(Lead)
+    query = select(Lead).where(authorization.lead_condition(principal))
     if phone:
         query = query.where(Lead.phone == digits(phone))
     if id_number:

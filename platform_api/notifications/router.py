@@ -1,25 +1,15 @@
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 
-from platform_api.auth import CurrentPrincipal, Principal
+from platform_api import authorization
+from platform_api.auth import CurrentPrincipal
 from platform_api.database import SessionDep
 from platform_api.notifications import service
 from platform_api.notifications.schemas import NotificationList, NotificationRead, UnreadCount
 from platform_api.validation import DB_INT_MAX, DbId, unprocessable
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
-
-
-def whose(principal: Principal, advisor_id: int | None) -> int | None:
-    """Advisors read their own notifications; admins and the service may read anyone's."""
-    if principal.sees_everything:
-        return advisor_id
-    if advisor_id is not None and advisor_id != principal.advisor_id:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, detail="Solo puedes ver tus propias notificaciones"
-        )
-    return principal.advisor_id
 
 
 @router.get("", response_model=NotificationList)
@@ -31,7 +21,7 @@ def list_notifications(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ) -> NotificationList:
-    target = whose(principal, advisor_id)
+    target = authorization.notifications_to_read(principal, advisor_id)
     rows, total = service.list_notifications(
         session, advisor_id=target, unread=unread, limit=limit, offset=offset
     )
@@ -46,7 +36,7 @@ def list_notifications(
 def unread_count(
     session: SessionDep, principal: CurrentPrincipal, advisor_id: DbId | None = None
 ) -> UnreadCount:
-    target = whose(principal, advisor_id)
+    target = authorization.notifications_to_read(principal, advisor_id)
     if target is None:
         raise unprocessable("Indique advisor_id", "query", "advisor_id")
     return UnreadCount(advisor_id=target, unread=service.unread_count(session, target))
@@ -56,11 +46,10 @@ def unread_count(
 def mark_read(
     notification_id: DbId, session: SessionDep, principal: CurrentPrincipal
 ) -> NotificationRead:
-    notification = service.get(session, notification_id)
-    if notification is None or (
-        not principal.sees_everything and notification.advisor_id != principal.advisor_id
-    ):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Notificación no encontrada")
+    notification = authorization.found(
+        authorization.own_notification(session, principal, notification_id),
+        "Notificación no encontrada",
+    )
     service.mark_read(session, notification, actor=principal.actor)
     session.commit()
     return NotificationRead.model_validate(notification)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from platform_api.attachments import service as attachments
 from platform_api.attachments.models import STATUS_PENDING, Attachment
-from platform_api.auth import CurrentPrincipal, ServicePrincipal
+from platform_api.auth import ServicePrincipal
 from platform_api.conversations import service as conversations
 from platform_api.conversations.models import Message
 from platform_api.database import Base, SessionDep, SessionFactoryDep
@@ -118,7 +118,7 @@ def store_webhook_events(
 def send_message(
     body: SendIn,
     session: SessionDep,
-    principal: CurrentPrincipal,
+    _: ServicePrincipal,
     graph: Annotated[GraphClient, Depends(get_graph_client)],
 ) -> SendOut:
     """Stores the message (committed) before calling Graph, so the database is free while
@@ -131,8 +131,8 @@ def send_message(
         graph,
         conversation=conversation,
         message=body.message,
-        sender=body.sender,
-        actor="bot" if body.sender == "bot" else principal.actor,
+        sender="bot",
+        actor="bot",
         in_reply_to=body.in_reply_to,
         reply_seq=body.reply_seq,
     )

@@ -178,7 +178,8 @@ class SendIn(ApiInput):
 
     conversation_id: DbId
     message: dict[str, Any]
-    sender: Literal["bot", "advisor"] = "bot"
+    # Only the bot sends through here (service token); advisors reply from the inbox.
+    sender: Literal["bot"] = "bot"
     in_reply_to: str | None = Field(default=None, max_length=200)
     # The message's place among the bot's replies to `in_reply_to`. A turn retried after a
     # crash sends the same sequence again; what was already sent is not sent twice.

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from platform_api import authorization
 from platform_api.advisors.models import Advisor
 from platform_api.auth import CurrentPrincipal
 from platform_api.database import SessionDep
@@ -126,10 +127,8 @@ def complete_signup(
 
 @router.get("/numbers", response_model=list[NumberRead])
 def list_numbers(session: SessionDep, principal: CurrentPrincipal) -> list[WhatsAppNumber]:
-    query = select(WhatsAppNumber).order_by(WhatsAppNumber.id)
-    if not principal.sees_everything:
-        query = query.where(WhatsAppNumber.advisor_id == principal.advisor_id)
-    return list(session.scalars(query).all())
+    query = select(WhatsAppNumber).where(authorization.number_condition(principal))
+    return list(session.scalars(query.order_by(WhatsAppNumber.id)).all())
 
 
 @router.post(
@@ -140,11 +139,9 @@ def list_numbers(session: SessionDep, principal: CurrentPrincipal) -> list[Whats
 def unlink_number(
     number_id: DbId, session: SessionDep, principal: CurrentPrincipal, graph: GraphDep
 ) -> WhatsAppNumber:
-    number = session.get(WhatsAppNumber, number_id)
-    if number is None or (
-        not principal.sees_everything and number.advisor_id != principal.advisor_id
-    ):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Número no encontrado")
+    number = authorization.found(
+        authorization.own_number(session, principal, number_id), "Número no encontrado"
+    )
     onboarding.unlink(
         session, graph, number, actor=principal.actor, reason="desvinculado en la plataforma"
     )

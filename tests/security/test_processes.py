@@ -48,7 +48,7 @@ def test_action_server_refuses_a_call_without_the_secret(process_stack: ProcessS
 
 def test_action_server_refuses_a_call_with_a_wrong_secret(process_stack: ProcessStack) -> None:
     secret = process_stack.env.get("ACTION_SERVER_SECRET") or "x"
-    for header in (f"Bearer {secret[:-1]}", f"Bearer {secret}x", secret, "Bearer "):
+    for header in (f"Bearer {secret[:-1]}", f"Bearer {secret}x", secret, "Basic x"):
         response = httpx.post(
             f"{process_stack.url('actions')}/webhook",
             json=ACTION_CALL,

@@ -58,6 +58,8 @@ class Profile:
     platform_internal_port: int = 8010
     rasa_internal_port: int = 5015
     webhook_max_bytes: int = WEBHOOK_MAX_BYTES
+    # Development only: its control API signs webhooks with the real app secret.
+    with_simulator: bool = True
     # A redis-server of ours on this port; None when REDIS_HOST names one elsewhere.
     redis_port: int | None = 6380
     # The private PostgreSQL under var/scaled/postgres (scripts/scaled_postgres.sh).
@@ -155,10 +157,11 @@ def commands(profile: Profile) -> dict[str, str]:
             f" .venv/rasa/bin/python -m actions.server --port {port}"
         )
     entries["nginx"] = nginx_command(profile)
-    entries["simulator"] = (
-        f"exec .venv/platform/bin/uvicorn simulator.app:app --host {profile.bind_host}"
-        f" --port {profile.simulator_port}"
-    )
+    if profile.with_simulator:
+        entries["simulator"] = (
+            f"exec .venv/platform/bin/uvicorn simulator.app:app --host {profile.bind_host}"
+            f" --port {profile.simulator_port}"
+        )
     return entries
 
 
@@ -187,6 +190,7 @@ def profile_from_env(env: Mapping[str, str], state_dir: Path = STATE_DIR) -> Pro
         platform_internal_port=int(env.get("SCALED_PLATFORM_INTERNAL_PORT") or 8010),
         rasa_internal_port=int(env.get("SCALED_RASA_INTERNAL_PORT") or 5015),
         webhook_max_bytes=int(env.get("WHATSAPP_WEBHOOK_MAX_BYTES") or WEBHOOK_MAX_BYTES),
+        with_simulator=(env.get("ENVIRONMENT") or "development") == "development",
         redis_port=None if env.get("REDIS_HOST") else int(env.get("REDIS_PORT") or 6380),
         private_postgres=not env.get("POSTGRES_HOST"),
     )

@@ -136,6 +136,7 @@ def process_stack() -> Iterator[ProcessStack]:
         wait_until_ready(stack.url("rasa") + rasa_status_path(stack.rasa_token), 240)
         yield stack
     finally:
-        for process in processes.values():
+        # Callers first (simulator, actions, rasa), the platform they call last.
+        for process in reversed(processes.values()):
             process.stop()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -195,3 +195,32 @@ def test_a_webhook_under_the_limit_is_still_stored(process_stack: ProcessStack) 
     )
     assert response.status_code == 200, response.text
     assert len(stored_conversations_of(process_stack, wa_id)) == 1
+
+
+def post_oversize(url: str, size: int, headers: dict[str, str] | None = None) -> int | str:
+    """The answer's status, or "closed" when the server hung up before the body was sent."""
+    try:
+        return httpx.post(
+            url,
+            content=b"{" + b" " * size + b"}",
+            headers={"Content-Type": "application/json", **(headers or {})},
+            timeout=60,
+        ).status_code
+    except httpx.TransportError:
+        return "closed"
+
+
+def test_rasa_refuses_a_body_over_its_limit_on_every_route(process_stack: ProcessStack) -> None:
+    """Sanic's default is 100 MB; with the token, a 9 MiB body is still refused unread."""
+    url = f"{process_stack.url('rasa')}/model/parse?token={process_stack.rasa_token}"
+    assert post_oversize(url, 9 * 1024 * 1024) in (413, "closed")
+
+
+def test_action_server_refuses_a_body_over_its_limit(process_stack: ProcessStack) -> None:
+    secret = process_stack.env.get("ACTION_SERVER_SECRET")
+    status = post_oversize(
+        f"{process_stack.url('actions')}/webhook",
+        9 * 1024 * 1024,
+        headers={"Authorization": f"Bearer {secret}"} if secret else None,
+    )
+    assert status in (413, "closed")

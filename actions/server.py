@@ -17,6 +17,7 @@ from rasa_sdk import utils
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.plugin import plugin_manager
 from sanic import Sanic, response
+from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -42,6 +43,11 @@ def build_app(secret: str, max_body_bytes: int = DEFAULT_MAX_BYTES) -> Sanic:
     # No CORS: only Rasa calls this server, never a browser.
     app = create_app("actions", cors_origins=None)
     app.config.REQUEST_MAX_SIZE = max_body_bytes
+
+    # rasa-sdk answers every exception with a 500 (and the body); this one is the caller's.
+    @app.exception(PayloadTooLarge)
+    async def body_too_large(_: Request, __: Exception) -> HTTPResponse:
+        return response.json({"error": "payload too large"}, status=413)
 
     @app.middleware("request")
     async def require_secret(request: Request) -> HTTPResponse | None:

@@ -6,13 +6,15 @@ export RASA_TELEMETRY_ENABLED := false
 PLATFORM_PY := .venv/platform/bin/python
 RASA_PY := .venv/rasa/bin/python
 
-.PHONY: help setup train run test lint test-platform test-rasa test-e2e validate clean check-chromium bench
+.PHONY: help setup train run test lint test-platform test-rasa test-e2e test-security validate \
+  clean check-chromium bench
 
 help:
 	@echo "make run    set up if needed, train if stale, start platform, rasa, actions and simulator"
 	@echo "make test   every suite (lint, Rasa data validation, unit, end-to-end)"
 	@echo "make setup  virtualenvs, .env with random secrets, database migrations (idempotent)"
 	@echo "make train  train the Rasa model if data/ or rasa_project/ changed"
+	@echo "make test-security  the security suite alone (real processes; part of make test)"
 
 setup:
 	@scripts/setup.sh
@@ -20,16 +22,20 @@ setup:
 train: setup
 	@scripts/train_if_stale.sh
 
+# Development: Procfile, four processes with the simulator. ENVIRONMENT=production:
+# Procfile.production, without it (scripts/procfile.sh).
 run: train
 	@set -a; source .env; set +a; \
+	procfile="$$(scripts/procfile.sh)"; \
 	echo; \
-	echo "  Simulator (phone of a customer): http://localhost:$${SIMULATOR_PORT:-8080}"; \
+	if [ "$$procfile" = Procfile ]; then \
+	echo "  Simulator (phone of a customer): http://localhost:$${SIMULATOR_PORT:-8080}"; fi; \
 	echo "  Platform (advisors):             http://localhost:$${PLATFORM_PORT:-8000}  (token: PLATFORM_SERVICE_TOKEN in .env)"; \
-	echo "  Rasa:                            http://localhost:$${RASA_PORT:-5005}/status"; \
+	echo "  Rasa:                            http://localhost:$${RASA_PORT:-5005}/status?token=<RASA_AUTH_TOKEN in .env>"; \
 	echo "  Action server:                   http://localhost:$${ACTIONS_PORT:-5055}/health"; \
-	echo "  Ctrl-C stops all four."; \
+	echo "  Ctrl-C stops all ($$procfile)."; \
 	echo; \
-	exec .venv/platform/bin/honcho start -f Procfile -e .env
+	exec .venv/platform/bin/honcho start -f "$$procfile" -e .env
 
 lint: setup
 	.venv/platform/bin/ruff check .
@@ -60,7 +66,12 @@ check-chromium:
 test-e2e: check-chromium train
 	$(PLATFORM_PY) -m pytest tests/e2e
 
-test: check-chromium lint validate test-platform test-rasa test-stories test-e2e
+# The attacks on the processes (open ports, Rasa's API, the action server, body size,
+# production refusals), against the real processes.
+test-security: train
+	$(PLATFORM_PY) -m pytest tests/security
+
+test: check-chromium lint validate test-platform test-rasa test-stories test-e2e test-security
 
 # Load benchmark of the four real processes (about 5-6 minutes; not part of `make test`):
 # table on stdout, bench-results/bench.json and latency.png. BENCH_ARGS="--help" for the knobs.

@@ -29,6 +29,8 @@ def benchmark_stack(**settings: str) -> Iterator[Stack]:
     starts them; long inactivity timers so no Plantilla G reminder joins the load."""
     if not MODEL.exists():
         raise SystemExit(f"{MODEL} is missing: run `make train` first (`make bench` does)")
+    # The REST baseline needs Rasa's `rest` channel, off everywhere else (scripts/run_rasa.sh).
+    settings = {"RASA_REST_CHANNEL": "true", **settings}
     with running_stack("bench", INACTIVITY_MINUTES="600", **settings) as stack:
         yield stack
 

@@ -31,6 +31,8 @@ from connectors.cloud_api import (
 )
 from connectors.event_batches import DEFAULT_CONCURRENT_REQUESTS, EventBatcher
 from connectors.platform_events import PlatformClient, PlatformUnavailableError
+from connectors.production_mode import CHANNEL_SECRETS, refuse_to_start_if_unsafe
+from connectors.webhook_body import DEFAULT_MAX_BYTES, BodyTooLargeError, read_body_within
 
 logger = logging.getLogger(__name__)
 
@@ -126,18 +128,33 @@ class WhatsAppCloudInput(InputChannel):
                 value = os.environ.get(env, "")
             return str(value)
 
+        # The values this channel will use (credentials.yml or the environment), checked in
+        # production together with Rasa's token and the action server's secret.
+        effective = {
+            **os.environ,
+            "WHATSAPP_APP_SECRET": setting("app_secret", "WHATSAPP_APP_SECRET"),
+            "WHATSAPP_VERIFY_TOKEN": setting("verify_token", "WHATSAPP_VERIFY_TOKEN"),
+            "PLATFORM_URL": setting("platform_url", "PLATFORM_URL") or "http://127.0.0.1:8000",
+            "PLATFORM_SERVICE_TOKEN": setting("platform_token", "PLATFORM_SERVICE_TOKEN"),
+        }
+        refuse_to_start_if_unsafe(
+            "whatsapp channel", CHANNEL_SECRETS, urls=("PLATFORM_URL",), env=effective
+        )
         return cls(
-            app_secret=setting("app_secret", "WHATSAPP_APP_SECRET"),
-            verify_token=setting("verify_token", "WHATSAPP_VERIFY_TOKEN"),
+            app_secret=effective["WHATSAPP_APP_SECRET"],
+            verify_token=effective["WHATSAPP_VERIFY_TOKEN"],
             platform=PlatformClient(
-                base_url=setting("platform_url", "PLATFORM_URL") or "http://127.0.0.1:8000",
-                token=setting("platform_token", "PLATFORM_SERVICE_TOKEN"),
+                base_url=effective["PLATFORM_URL"],
+                token=effective["PLATFORM_SERVICE_TOKEN"],
             ),
             recovery_seconds=float(
                 setting("recovery_seconds", "BOT_RECOVERY_SECONDS") or DEFAULT_RECOVERY_SECONDS
             ),
             store_requests=int(
                 setting("store_requests", "PLATFORM_STORE_REQUESTS") or DEFAULT_CONCURRENT_REQUESTS
+            ),
+            max_body_bytes=int(
+                setting("max_body_bytes", "WHATSAPP_WEBHOOK_MAX_BYTES") or DEFAULT_MAX_BYTES
             ),
         )
 
@@ -148,12 +165,14 @@ class WhatsAppCloudInput(InputChannel):
         platform: PlatformClient,
         recovery_seconds: float = DEFAULT_RECOVERY_SECONDS,
         store_requests: int = DEFAULT_CONCURRENT_REQUESTS,
+        max_body_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         if not app_secret:
             raise ValueError("WHATSAPP_APP_SECRET is required by the whatsapp channel")
         self.app_secret = app_secret
         self.verify_token = verify_token
         self.platform = platform
+        self.max_body_bytes = max_body_bytes
         # Webhooks go to the platform at most `store_requests` requests at a time; those that
         # arrive meanwhile go together in the next one (connectors/event_batches.py).
         self.batcher = EventBatcher(platform, self._answer, store_requests)
@@ -188,7 +207,9 @@ class WhatsAppCloudInput(InputChannel):
             await self.turns.stop_recovery()
             await self.platform.close()
 
+        # Open (Rasa's own /status needs its token): a balancer's or a person's check.
         @webhook.route("/", methods=["GET"])
+        @webhook.route("/health", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
@@ -200,9 +221,14 @@ class WhatsAppCloudInput(InputChannel):
                 return response.text("Forbidden", status=403)
             return response.text(challenge)
 
-        @webhook.route("/webhook", methods=["POST"])
+        # Streamed, so that an oversize body is refused before Sanic reads it all.
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            raw_body = request.body or b""
+            try:
+                raw_body = await read_body_within(request, self.max_body_bytes)
+            except BodyTooLargeError as error:
+                logger.warning("webhook refused: body too large (%s)", error)
+                return response.json({"error": "payload too large"}, status=413)
             if not signature_is_valid(
                 raw_body, request.headers.get(SIGNATURE_HEADER), self.app_secret
             ):

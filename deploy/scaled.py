@@ -29,6 +29,11 @@ ENDPOINTS = "deploy/endpoints.scaled.yml"
 MODEL = "models/prosuministros.tar.gz"
 NGINX_TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
+# Body limits (bytes) nginx enforces; they match the processes' own (README "Security").
+WEBHOOK_MAX_BYTES = 3 * 1024 * 1024  # WHATSAPP_WEBHOOK_MAX_BYTES, the connector's limit
+PLATFORM_MAX_BYTES = 1024 * 1024  # the platform's JSON API; browsers upload nothing
+INTERNAL_MAX_BYTES = 8 * 1024 * 1024  # RASA_REQUEST_MAX_BYTES, the action server's limit
+
 # Where the processes behind nginx listen unless SCALED_*_PORTS says otherwise.
 DEFAULT_BACKENDS = {
     "platform": (8001, 8002),
@@ -47,8 +52,14 @@ class Profile:
     platform_backends: tuple[int, ...] = DEFAULT_BACKENDS["platform"]
     rasa_backends: tuple[int, ...] = DEFAULT_BACKENDS["rasa"]
     actions_backends: tuple[int, ...] = DEFAULT_BACKENDS["actions"]
-    # Where nginx and the simulator listen; the processes behind nginx stay on loopback.
+    # Where nginx's public listeners and the simulator listen; the processes behind nginx,
+    # and nginx's listeners for the traffic between them, stay on loopback.
     bind_host: str = "127.0.0.1"
+    platform_internal_port: int = 8010
+    rasa_internal_port: int = 5015
+    webhook_max_bytes: int = WEBHOOK_MAX_BYTES
+    # Development only: its control API signs webhooks with the real app secret.
+    with_simulator: bool = True
     # A redis-server of ours on this port; None when REDIS_HOST names one elsewhere.
     redis_port: int | None = 6380
     # The private PostgreSQL under var/scaled/postgres (scripts/scaled_postgres.sh).
@@ -90,6 +101,11 @@ def nginx_conf(profile: Profile) -> str:
         "PLATFORM_PORT": str(profile.platform_port),
         "RASA_PORT": str(profile.rasa_port),
         "ACTIONS_PORT": str(profile.actions_port),
+        "PLATFORM_INTERNAL_PORT": str(profile.platform_internal_port),
+        "RASA_INTERNAL_PORT": str(profile.rasa_internal_port),
+        "WEBHOOK_MAX_BODY": str(profile.webhook_max_bytes),
+        "PLATFORM_MAX_BODY": str(PLATFORM_MAX_BYTES),
+        "INTERNAL_MAX_BODY": str(INTERNAL_MAX_BYTES),
     }
     for name, ports in profile.backends().items():
         # A process that fails is left alone for 5 s, then tried again (it may be back).
@@ -130,22 +146,22 @@ def commands(profile: Profile) -> dict[str, str]:
             f"exec .venv/platform/bin/uvicorn platform_api.main:app --host 127.0.0.1 --port {port}"
         )
     for index, port in enumerate(profile.rasa_backends, start=1):
+        # scripts/run_rasa.sh: always Rasa's token, the body limit, no rest channel by default.
         entries[f"rasa{index}"] = (
-            "exec env PYTHONPATH=. PYTHONWARNINGS=ignore .venv/rasa/bin/rasa run --enable-api"
-            ' ${RASA_AUTH_TOKEN:+--auth-token "$RASA_AUTH_TOKEN"}'
-            f" --interface 127.0.0.1 --port {port} --model {MODEL}"
-            f" --endpoints {ENDPOINTS} --credentials rasa_project/credentials.yml"
+            f"exec env BIND_HOST=127.0.0.1 RASA_PORT={port} RASA_MODEL={MODEL}"
+            f" RASA_ENDPOINTS={ENDPOINTS} scripts/run_rasa.sh"
         )
     for index, port in enumerate(profile.actions_backends, start=1):
         entries[f"actions{index}"] = (
-            "exec env PYTHONPATH=. PYTHONWARNINGS=ignore .venv/rasa/bin/rasa run actions"
-            f" --actions actions --port {port}"
+            "exec env PYTHONPATH=. PYTHONWARNINGS=ignore BIND_HOST=127.0.0.1"
+            f" .venv/rasa/bin/python -m actions.server --port {port}"
         )
     entries["nginx"] = nginx_command(profile)
-    entries["simulator"] = (
-        f"exec .venv/platform/bin/uvicorn simulator.app:app --host {profile.bind_host}"
-        f" --port {profile.simulator_port}"
-    )
+    if profile.with_simulator:
+        entries["simulator"] = (
+            f"exec .venv/platform/bin/uvicorn simulator.app:app --host {profile.bind_host}"
+            f" --port {profile.simulator_port}"
+        )
     return entries
 
 
@@ -171,9 +187,23 @@ def profile_from_env(env: Mapping[str, str], state_dir: Path = STATE_DIR) -> Pro
         rasa_backends=ports(env.get("SCALED_RASA_PORTS"), DEFAULT_BACKENDS["rasa"]),
         actions_backends=ports(env.get("SCALED_ACTIONS_PORTS"), DEFAULT_BACKENDS["actions"]),
         bind_host=env.get("BIND_HOST") or "127.0.0.1",
+        platform_internal_port=int(env.get("SCALED_PLATFORM_INTERNAL_PORT") or 8010),
+        rasa_internal_port=int(env.get("SCALED_RASA_INTERNAL_PORT") or 5015),
+        webhook_max_bytes=int(env.get("WHATSAPP_WEBHOOK_MAX_BYTES") or WEBHOOK_MAX_BYTES),
+        with_simulator=(env.get("ENVIRONMENT") or "development") == "development",
         redis_port=None if env.get("REDIS_HOST") else int(env.get("REDIS_PORT") or 6380),
         private_postgres=not env.get("POSTGRES_HOST"),
     )
+
+
+def internal_urls(profile: Profile) -> dict[str, str]:
+    """Where the processes of this profile reach each other: nginx's loopback listeners,
+    never its public ones (which forward nothing of Rasa but the webhook)."""
+    return {
+        "PLATFORM_URL": f"http://127.0.0.1:{profile.platform_internal_port}",
+        "RASA_URL": f"http://127.0.0.1:{profile.rasa_internal_port}",
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{profile.actions_port}/webhook",
+    }
 
 
 def database_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -210,9 +240,8 @@ def main() -> int:
         + procfile
     )
     env_file = profile.state_dir / "env"
-    env_file.write_text(
-        "".join(f"{key}={shlex.quote(value)}\n" for key, value in database_env(os.environ).items())
-    )
+    values = {**database_env(os.environ), **internal_urls(profile)}
+    env_file.write_text("".join(f"{key}={shlex.quote(value)}\n" for key, value in values.items()))
     env_file.chmod(0o600)
     return 0
 

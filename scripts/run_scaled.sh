@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make run-scaled: the scale-out profile on one machine. PostgreSQL (platform + Rasa's
 # tracker store), Redis (Rasa's lock store), two platform, rasa and action-server processes
-# behind nginx on the usual public ports, and the simulator; Ctrl-C stops all.
+# behind nginx on the usual public ports, and the simulator (development only); Ctrl-C
+# stops all.
 # What runs where: deploy/scaled.py writes var/scaled/{Procfile,nginx.conf,env} from .env.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,8 +39,9 @@ cat <<MSG
   Scale-out profile (nginx in front of two of each; the processes' own ports in var/scaled/Procfile)
   Simulator (phone of a customer): http://localhost:${SIMULATOR_PORT:-8080}
   Platform (advisors):             http://localhost:${PLATFORM_PORT:-8000}
-  Rasa:                            http://localhost:${RASA_PORT:-5005}/status
-  Action server:                   http://localhost:${ACTIONS_PORT:-5055}/health
+  WhatsApp webhook (public):        http://localhost:${RASA_PORT:-5005}/webhooks/whatsapp/health
+  Rasa API (loopback):              http://127.0.0.1:${SCALED_RASA_INTERNAL_PORT:-5015}/status?token=<RASA_AUTH_TOKEN>
+  Action server (loopback):         http://127.0.0.1:${ACTIONS_PORT:-5055}/health
   PostgreSQL ${POSTGRES_HOST}:${POSTGRES_PORT} (databases ${SCALED_PLATFORM_DB}, ${RASA_TRACKER_DB_NAME}), Redis ${REDIS_HOST}:${REDIS_PORT}
   Ctrl-C stops all.
 

@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 model="models/prosuministros.tar.gz"
 stamp="models/.fingerprint"
-fingerprint="$(find data rasa_project -type f \( -name '*.yml' -o -name '*.yaml' \) -print0 \
+# What training reads: data/, config.yml and the domain (not endpoints.yml or the credentials).
+fingerprint="$(find data rasa_project -type f \( -name '*.yml' -o -name '*.yaml' \) \
+  ! -name 'endpoints*.yml' ! -name 'credentials*.yml' -print0 \
   | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
 if [ "${1:-}" != "--force" ] && [ -f "$model" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ]; then
   echo "==> Rasa model is up to date ($model)"

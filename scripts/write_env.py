@@ -1,4 +1,5 @@
-"""Writes .env from .env.example with random secrets, unless .env already exists."""
+"""Writes .env from .env.example with random secrets, unless .env already exists; to an
+existing .env, adds the variables introduced since and fills the secrets left empty."""
 
 import secrets
 import sys
@@ -14,7 +15,11 @@ SECRET_KEYS = {
     "WHATSAPP_BOT_TOKEN",
     "META_APP_SECRET",
     "TOKEN_ENCRYPTION_KEY",
+    "RASA_AUTH_TOKEN",
+    "ACTION_SERVER_SECRET",
 }
+# Secrets that an older .env may hold empty (Rasa's token was optional): given a value then.
+FILL_WHEN_EMPTY = {"RASA_AUTH_TOKEN", "ACTION_SERVER_SECRET"}
 
 
 def render(example: str) -> str:
@@ -35,6 +40,22 @@ def keys(text: str) -> set[str]:
     }
 
 
+def fill_empty_secrets(target: Path) -> str:
+    """Gives FILL_WHEN_EMPTY secrets that are present but empty a random value."""
+    lines = target.read_text().splitlines(keepends=True)
+    filled = []
+    for index, line in enumerate(lines):
+        key, sep, value = line.rstrip("\n").partition("=")
+        if sep and key.strip() in FILL_WHEN_EMPTY and not value.strip().strip("'\""):
+            lines[index] = f"{key.strip()}={secrets.token_urlsafe(32)}\n"
+            filled.append(key.strip())
+    text = "".join(lines)
+    if filled:
+        target.write_text(text)
+        print(f"==> new random values in .env for: {', '.join(filled)}")
+    return text
+
+
 def main() -> int:
     target = ROOT / ".env"
     example = (ROOT / ".env.example").read_text()
@@ -44,7 +65,7 @@ def main() -> int:
         print("==> wrote .env with random secrets")
         return 0
     # An older .env: add the variables introduced since, leaving the existing ones alone.
-    current = target.read_text()
+    current = fill_empty_secrets(target)
     missing = [
         line
         for line in render(example).splitlines()

@@ -248,3 +248,10 @@ def test_a_turn_that_failed_is_retried_and_its_reply_reaches_the_customer_once(
     assert answered
     inbox = httpx.get(f"{stack.simulator_url}/_sim/customers/573001119003/inbox").json()
     assert [m["text"] for m in inbox["messages"]] == ["eco: hola, acción caída"]
+
+
+def test_oversize_webhook_is_413_before_its_signature_and_nothing_is_stored(stack: Stack) -> None:
+    body = text_webhook("x" * (3 * 1024 * 1024), "wamid.HUGE1", wa_id="573001119999")
+    response = post_signed(stack, body)
+    assert response.status_code == 413
+    assert not any(m["wamid"] == "wamid.HUGE1" for m in stored_messages(stack))

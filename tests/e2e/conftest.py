@@ -13,12 +13,14 @@ import pytest
 
 from tests.support.processes import (
     ARTIFACTS,
-    RASA_PYTHON,
     REPO_ROOT,
     ManagedProcess,
+    actions_argv,
     base_env,
     free_port,
     migrate_and_seed,
+    rasa_argv,
+    rasa_status_path,
     uvicorn_argv,
     wait_until_ready,
 )
@@ -28,6 +30,9 @@ SERVICE_TOKEN = "e2e-service-token"
 # Every advisor of the seed signs in with it (PLATFORM_DEV_PASSWORD).
 ADVISOR_PASSWORD = "e2e-advisor-password"
 APP_SECRET = "e2e-app-secret"
+# Rasa's HTTP API token (RASA_AUTH_TOKEN) and the secret Rasa sends the action server.
+RASA_TOKEN = "e2e-rasa-token"
+ACTION_SERVER_SECRET = "e2e-action-server-secret"
 BOT_NUMBER = "100000000000001"
 
 
@@ -39,6 +44,12 @@ class Stack:
     simulator_url: str
     processes: dict[str, ManagedProcess]
     database_url: str = ""
+    # Rasa's HTTP API (needs RASA_TOKEN): Rasa itself here; the scale-out profile's public
+    # Rasa port forwards only the webhook, so there it is nginx's loopback listener.
+    rasa_api_url: str = ""
+
+    def __post_init__(self) -> None:
+        self.rasa_api_url = self.rasa_api_url or self.rasa_url
 
     def url_of(self, name: str) -> str:
         return {
@@ -85,7 +96,7 @@ HEALTH = {
     "platform": ("/api/health", 60),
     "simulator": ("/health", 60),
     "actions": ("/health", 120),
-    "rasa": ("/status", 240),
+    "rasa": (rasa_status_path(RASA_TOKEN), 240),
 }
 
 
@@ -93,7 +104,6 @@ def stack_processes(
     name: str, ports: dict[str, int], env: dict[str, str]
 ) -> dict[str, ManagedProcess]:
     logs = ARTIFACTS / name
-    rasa_bin = str(RASA_PYTHON.parent / "rasa")
     return {
         "platform": ManagedProcess(
             "platform",
@@ -108,29 +118,12 @@ def stack_processes(
             logs / "simulator.log",
         ),
         "actions": ManagedProcess(
-            "actions",
-            [rasa_bin, "run", "actions", "--actions", "actions", "--port", str(ports["actions"])],
-            env,
-            logs / "actions.log",
+            "actions", actions_argv(ports["actions"]), env, logs / "actions.log"
         ),
         "rasa": ManagedProcess(
             "rasa",
-            [
-                rasa_bin,
-                "run",
-                "--enable-api",
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(ports["rasa"]),
-                "--model",
-                str(MODEL),
-                "--endpoints",
-                "rasa_project/endpoints.yml",
-                "--credentials",
-                "rasa_project/credentials.yml",
-            ],
-            env,
+            rasa_argv(),
+            {**env, "RASA_PORT": str(ports["rasa"]), "RASA_MODEL": str(MODEL)},
             logs / "rasa.log",
         ),
     }
@@ -168,6 +161,9 @@ def running_stack(name: str, **settings: str) -> Iterator[Stack]:
         META_SDK_URL=f"http://127.0.0.1:{ports['simulator']}/sdk.js",
         META_EMBEDDED_SIGNUP_ORIGINS=f"http://127.0.0.1:{ports['simulator']}",
         TOKEN_ENCRYPTION_KEY="e2e-token-encryption-key",
+        RASA_AUTH_TOKEN=RASA_TOKEN,
+        ACTION_SERVER_SECRET=ACTION_SERVER_SECRET,
+        BIND_HOST="127.0.0.1",
         **settings,
     )
     if os.environ.get("E2E_PROFILE") == "scaled":

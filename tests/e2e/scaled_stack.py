@@ -19,14 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from deploy.scaled import Profile, commands, nginx_conf, prepare_state_dir
-from tests.e2e.conftest import Stack
+from deploy.scaled import Profile, commands, internal_urls, nginx_conf, prepare_state_dir
+from tests.e2e.conftest import RASA_TOKEN, Stack
 from tests.support.postgres import PostgresServer
 from tests.support.processes import (
     ARTIFACTS,
     ManagedProcess,
     free_port,
     migrate_and_seed,
+    rasa_status_path,
     wait_until_ready,
 )
 
@@ -37,7 +38,7 @@ TRACKER_DB = "rasa_tracker"
 READINESS = {
     "platform": ("/api/health", 90),
     "actions": ("/health", 120),
-    "rasa": ("/status", 360),
+    "rasa": (rasa_status_path(RASA_TOKEN), 360),
     "simulator": ("/health", 60),
 }
 
@@ -94,6 +95,8 @@ def running_scaled_stack(
         platform_backends=tuple(free_port() for _ in range(PROCESSES_PER_SERVICE)),
         rasa_backends=tuple(free_port() for _ in range(PROCESSES_PER_SERVICE)),
         actions_backends=tuple(free_port() for _ in range(PROCESSES_PER_SERVICE)),
+        platform_internal_port=free_port(),
+        rasa_internal_port=free_port(),
         redis_port=free_port(),
         private_postgres=False,  # the test's own server below, not var/scaled's
     )
@@ -120,6 +123,8 @@ def running_scaled_stack(
             "REDIS_HOST": "127.0.0.1",
             "REDIS_PORT": str(profile.redis_port),
             "REDIS_PASSWORD": "",
+            # The processes reach each other through nginx's loopback listeners.
+            **internal_urls(profile),
         }
         migrate_and_seed(postgres.url, env)
         processes = {
@@ -140,7 +145,8 @@ def running_scaled_stack(
         stack = ScaledStack(
             platform_url=public["platform"],
             rasa_url=public["rasa"],
-            actions_url=public["actions"],
+            actions_url=public["actions"],  # nginx's loopback-only listener
+            rasa_api_url=f"http://127.0.0.1:{profile.rasa_internal_port}",
             simulator_url=public["simulator"],
             processes=processes,
             database_url=postgres.url,
@@ -151,8 +157,10 @@ def running_scaled_stack(
             process.start()
         for process_name in processes:
             stack.wait_ready(process_name)
-        for service in ("rasa", "actions"):
-            wait_until_ready(stack.url_of(service) + READINESS[service][0], 30)
+        # Through nginx: the webhook's health publicly, the rest on its loopback listeners.
+        wait_until_ready(stack.rasa_url + "/webhooks/whatsapp/health", 30)
+        wait_until_ready(stack.rasa_api_url + READINESS["rasa"][0], 30)
+        wait_until_ready(stack.actions_url + READINESS["actions"][0], 30)
         yield stack
     finally:
         # The balancer and the callers first, so nothing calls a process already gone.

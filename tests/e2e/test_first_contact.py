@@ -9,7 +9,7 @@ from typing import TypeVar
 import httpx
 
 from connectors.cloud_api import SIGNATURE_HEADER, sign
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import RASA_TOKEN, Stack
 from tests.support.processes import ARTIFACTS
 
 T = TypeVar("T")
@@ -131,6 +131,9 @@ def test_forged_webhook_is_refused_by_the_running_connector(stack: Stack) -> Non
 
 def test_health_endpoints_of_the_contract_answer(stack: Stack) -> None:
     assert httpx.get(f"{stack.platform_url}/api/health").json()["status"] == "ok"
-    assert httpx.get(f"{stack.rasa_url}/status").status_code == 200
+    assert (
+        httpx.get(f"{stack.rasa_api_url}/status", params={"token": RASA_TOKEN}).status_code == 200
+    )
+    assert httpx.get(f"{stack.rasa_url}/webhooks/whatsapp/health").json() == {"status": "ok"}
     assert httpx.get(f"{stack.actions_url}/health").json() == {"status": "ok"}
     assert httpx.get(f"{stack.simulator_url}/health").json() == {"status": "ok"}

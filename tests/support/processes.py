@@ -6,6 +6,7 @@ Standard library and httpx only: both virtualenvs import it.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -140,3 +141,49 @@ def uvicorn_argv(app: str, port: int) -> list[str]:
         "--log-level",
         "warning",
     ]
+
+
+def rasa_argv() -> list[str]:
+    """Rasa as `make run` starts it (scripts/run_rasa.sh: RASA_AUTH_TOKEN required, the body
+    limit, the rest channel only with RASA_REST_CHANNEL=true); RASA_PORT etc. in its env."""
+    return [str(REPO_ROOT / "scripts" / "run_rasa.sh")]
+
+
+def actions_argv(port: int) -> list[str]:
+    """The action server as `make run` starts it (actions/server.py: BIND_HOST, the secret)."""
+    return [str(RASA_PYTHON), "-m", "actions.server", "--port", str(port)]
+
+
+def rasa_status_path(token: str) -> str:
+    """Rasa's /status needs its API token (RASA_AUTH_TOKEN)."""
+    return f"/status?token={token}"
+
+
+def process_tree(pid: int) -> set[int]:
+    """The process and every descendant (shells, Sanic's workers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        if current not in tree:
+            tree.add(current)
+            todo.extend(children.get(current, []))
+    return tree
+
+
+def listening_addresses(pids: set[int]) -> set[str]:
+    """The TCP addresses ("host:port") these processes listen on, as `ss -ltnp` shows them."""
+    output = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=True).stdout
+    found = set()
+    for line in output.splitlines():
+        columns = line.split()
+        owners = {int(pid) for pid in re.findall(r"pid=(\d+)", line)}
+        if len(columns) >= 4 and owners & pids:
+            found.add(columns[3])
+    return found

@@ -19,6 +19,11 @@ META_SDK_HOSTS = ("connect.facebook.net",)
 META_SIGNUP_ORIGINS = ("https://www.facebook.com", "https://web.facebook.com")
 
 
+class UnsafeSettingsError(RuntimeError):
+    """Production settings the platform refuses to start with. Not a ValueError on purpose:
+    pydantic would wrap that in a ValidationError that prints the input, secrets included."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         # Tests set PROSUMINISTROS_ENV_FILE="" so only their own environment counts.
@@ -150,30 +155,30 @@ class Settings(BaseSettings):
         ):
             value = getattr(self, name)
             if not value or value.strip() == "" or PLACEHOLDER in value.lower():
-                raise ValueError(
+                raise UnsafeSettingsError(
                     f"{name.upper()} must be set to a real secret when ENVIRONMENT="
                     f"{self.environment!r} (only development and test accept placeholders)"
                 )
         graph = urlsplit(self.graph_api_base_url)
         if graph.scheme != "https" or graph.hostname not in META_GRAPH_HOSTS or graph.port:
-            raise ValueError(
+            raise UnsafeSettingsError(
                 "GRAPH_API_BASE_URL must be Meta's Graph API (https://graph.facebook.com) "
                 f"when ENVIRONMENT={self.environment!r}"
             )
         sdk = urlsplit(self.meta_sdk_url)
         if sdk.scheme != "https" or sdk.hostname not in META_SDK_HOSTS or sdk.port:
-            raise ValueError(
+            raise UnsafeSettingsError(
                 "META_SDK_URL must be Meta's SDK on https://connect.facebook.net "
                 f"when ENVIRONMENT={self.environment!r}"
             )
         origins = [o.strip() for o in self.meta_embedded_signup_origins.split(",") if o.strip()]
         if not origins or any(origin not in META_SIGNUP_ORIGINS for origin in origins):
-            raise ValueError(
+            raise UnsafeSettingsError(
                 "META_EMBEDDED_SIGNUP_ORIGINS may only list Meta's origins "
                 f"({', '.join(META_SIGNUP_ORIGINS)}) when ENVIRONMENT={self.environment!r}"
             )
         if self.platform_public_url and not self.platform_public_url.startswith("https://"):
-            raise ValueError(
+            raise UnsafeSettingsError(
                 f"PLATFORM_PUBLIC_URL must start with https:// when ENVIRONMENT="
                 f"{self.environment!r}"
             )

@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +25,8 @@ class UnsafeSettingsError(RuntimeError):
 
 
 class Settings(BaseSettings):
+    """Secrets are left out of repr(), so a traceback or a log line never shows them."""
+
     model_config = SettingsConfigDict(
         # Tests set PROSUMINISTROS_ENV_FILE="" so only their own environment counts.
         env_file=os.environ.get("PROSUMINISTROS_ENV_FILE", str(REPO_ROOT / ".env")) or None,
@@ -34,9 +36,9 @@ class Settings(BaseSettings):
 
     environment: str = "development"
     database_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'platform.db'}"
-    platform_service_token: str = PLACEHOLDER
-    platform_session_secret: str = PLACEHOLDER
-    platform_dev_password: str = ""
+    platform_service_token: str = Field(default=PLACEHOLDER, repr=False)
+    platform_session_secret: str = Field(default=PLACEHOLDER, repr=False)
+    platform_dev_password: str = Field(default="", repr=False)
     # Where advisors open the platform, e.g. https://plataforma.prosuministros.com.co. Its
     # origin is accepted by the CSRF Origin check besides the request's own; when it starts
     # with https, cookies are Secure and HSTS is sent on every answer. Without it, https is
@@ -57,15 +59,15 @@ class Settings(BaseSettings):
 
     # Not used by the platform itself, but checked here too so a production stack cannot
     # start with the connector's and the action server's placeholders (they check them too).
-    whatsapp_app_secret: str = PLACEHOLDER
-    whatsapp_verify_token: str = PLACEHOLDER
-    action_server_secret: str = PLACEHOLDER
+    whatsapp_app_secret: str = Field(default=PLACEHOLDER, repr=False)
+    whatsapp_verify_token: str = Field(default=PLACEHOLDER, repr=False)
+    action_server_secret: str = Field(default=PLACEHOLDER, repr=False)
 
     whatsapp_bot_phone_number_id: str = "100000000000001"
     whatsapp_bot_display_phone_number: str = "573001234567"
     whatsapp_bot_waba_id: str = "200000000000001"
     whatsapp_bot_portfolio_id: str = "300000000000001"
-    whatsapp_bot_token: str = PLACEHOLDER
+    whatsapp_bot_token: str = Field(default=PLACEHOLDER, repr=False)
     graph_api_base_url: str = "http://127.0.0.1:8080"
     graph_api_version: str = "v23.0"
     graph_api_timeout_seconds: float = 10.0
@@ -79,7 +81,7 @@ class Settings(BaseSettings):
 
     # Embedded Sign-Up (advisors link their WhatsApp Business app numbers; coexistence).
     meta_app_id: str = "000000000000000"
-    meta_app_secret: str = PLACEHOLDER
+    meta_app_secret: str = Field(default=PLACEHOLDER, repr=False)
     meta_es_config_id: str = "000000000000000"
     # Meta's JavaScript SDK; in development the simulator's stand-in.
     meta_sdk_url: str = "https://connect.facebook.net/en_US/sdk.js"
@@ -87,11 +89,11 @@ class Settings(BaseSettings):
     # development also the simulator's).
     meta_embedded_signup_origins: str = "https://www.facebook.com,https://web.facebook.com"
     # Encrypts the business tokens of linked numbers at rest.
-    token_encryption_key: str = PLACEHOLDER
+    token_encryption_key: str = Field(default=PLACEHOLDER, repr=False)
 
     # Rasa's HTTP API, for the external events of Flujo D (trigger_intent).
     rasa_url: str = "http://127.0.0.1:5005"
-    rasa_auth_token: str = ""
+    rasa_auth_token: str = Field(default="", repr=False)
     rasa_timeout_seconds: float = 30.0
 
     # Flujo D: reminders after 1x and 2x, closing after 3x. INACTIVITY_SECONDS, when set,

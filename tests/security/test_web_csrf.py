@@ -149,7 +149,9 @@ def test_api_calls_with_the_session_cookie_need_the_header(
 def test_the_service_token_needs_no_csrf_token(
     client: TestClient, auth: dict[str, str], desk: dict
 ) -> None:
-    # Even with an advisor's cookie in the jar: the bearer is what authenticates.
+    # The advisor's cookie alone is not enough without the header; with the bearer (and
+    # the cookie still in the jar) no CSRF token is needed: the bearer is what authenticates.
+    assert client.post(f"/api/conversations/{desk['conversation']}/lead").status_code == 403
     response = client.post(f"/api/conversations/{desk['conversation']}/lead", headers=auth)
     assert response.status_code in (200, 201), response.text
     # An invalid bearer does not open the exemption for the cookie.

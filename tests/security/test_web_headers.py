@@ -87,7 +87,9 @@ def test_the_sign_up_page_allows_only_metas_sdk_origin(
     assert 'crossOrigin = "anonymous"' in script
 
 
-def test_no_template_has_inline_script_or_event_handlers() -> None:
+def test_no_template_has_inline_script_or_event_handlers(client: TestClient) -> None:
+    """What lets the CSP forbid inline script (and that it does)."""
+    assert directives(client.get("/login"))["script-src"] == "'self'"
     for template in TEMPLATES.glob("*.html"):
         text = template.read_text()
         for tag in re.findall(r"<script\b[^>]*>", text):

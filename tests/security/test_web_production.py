@@ -44,15 +44,12 @@ def build() -> Settings:
     return Settings(_env_file=None)  # type: ignore[call-arg]
 
 
-def test_real_production_settings_are_accepted(production_env: dict[str, str]) -> None:
-    assert build().environment == "production"
-
-
 @pytest.mark.parametrize("name", SECRETS)
 @pytest.mark.parametrize("value", ["", "change-me", "  "])
 def test_each_missing_or_placeholder_secret_is_refused_by_name(
     production_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, name: str, value: str
 ) -> None:
+    assert build().environment == "production"  # the real values are accepted
     monkeypatch.setenv(name, value)
     with pytest.raises(UnsafeSettingsError, match=name) as refused:
         build()
@@ -98,24 +95,9 @@ def test_development_accepts_the_defaults(monkeypatch: pytest.MonkeyPatch) -> No
     assert build().lax
 
 
-@pytest.mark.parametrize("environment", ["production", "staging", "test"])
-def test_the_development_seed_is_refused_outside_development(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], environment: str
+def test_the_development_seed_runs_only_in_development(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], session
 ) -> None:
-    monkeypatch.setattr(settings, "environment", environment)
-    opened = []
-    monkeypatch.setattr(seed_module, "SessionLocal", lambda: opened.append(1))
-    assert seed_module.main() == 1
-    assert opened == []
-    assert "refused" in capsys.readouterr().err
-
-
-def test_the_development_seed_runs_in_development(
-    monkeypatch: pytest.MonkeyPatch, session, database_url: str
-) -> None:
-    monkeypatch.setattr(settings, "environment", "development")
-    monkeypatch.setattr(settings, "platform_dev_password", "clave-de-desarrollo")
-
     class Joined:
         def __enter__(self):  # type: ignore[no-untyped-def]
             return session
@@ -124,6 +106,13 @@ def test_the_development_seed_runs_in_development(
             pass
 
     monkeypatch.setattr(seed_module, "SessionLocal", Joined)
+    monkeypatch.setattr(settings, "platform_dev_password", "clave-de-desarrollo")
+    for environment in ("production", "staging", "test", "Development"):
+        monkeypatch.setattr(settings, "environment", environment)
+        assert seed_module.main() == 1, environment
+        assert "refused" in capsys.readouterr().err
+        assert session.scalar(select(func.count()).select_from(Advisor)) == 0
+    monkeypatch.setattr(settings, "environment", "development")
     assert seed_module.main() == 0
     assert session.scalar(select(func.count()).select_from(Advisor)) == len(seed_module.ADVISORS)
 

@@ -1,13 +1,15 @@
 """Who may call the platform: the service token (bot, connector, scripts) or a signed-in advisor.
 
-Advisors sign in with email and password (argon2) and get a signed, expiring session cookie.
+Advisors sign in with email and password (argon2) and get a session cookie: a random token
+whose hash is a row of `advisor_session` (platform_api/security/sessions.py), so signing out,
+deactivating the advisor or changing their password ends it on the server. The cookie is
+HttpOnly, SameSite=Lax, and Secure when the platform is served over https.
 Role `admin` sees every conversation; role `advisor` sees those assigned to them or unassigned.
 """
 
-import hashlib
 import hmac
-import time
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated
 
 from argon2 import PasswordHasher
@@ -17,9 +19,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from platform_api.config import settings
 from platform_api.database import SessionDep
+from platform_api.security import sessions
 
 SESSION_COOKIE = "ps_session"
-SESSION_SECONDS = 12 * 3600
 
 bearer_scheme = HTTPBearer(auto_error=False)
 password_hasher = PasswordHasher()
@@ -55,36 +57,32 @@ def password_matches(password_hash: str | None, password: str) -> bool:
         return False
 
 
+@cache
+def _dummy_hash() -> str:
+    return password_hasher.hash("contraseña de relleno para correos desconocidos")
+
+
+def password_matches_or_burn(password_hash: str | None, password: str) -> bool:
+    """`password_matches`, but an account without a hash (an unknown e-mail, no password yet)
+    costs the same argon2 work, so the answer time does not tell which accounts exist."""
+    if not password_hash:
+        password_matches(_dummy_hash(), password)
+        return False
+    return password_matches(password_hash, password)
+
+
 def token_is_valid(candidate: str) -> bool:
     return hmac.compare_digest(candidate.encode(), settings.platform_service_token.encode())
 
 
-def _sign(payload: str) -> str:
-    key = settings.platform_session_secret.encode()
-    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
-
-
-def issue_session_cookie(advisor_id: int, now: float | None = None) -> str:
-    expires = int((now or time.time()) + SESSION_SECONDS)
-    payload = f"{advisor_id}|{expires}"
-    return f"{payload}|{_sign(payload)}"
-
-
-def advisor_id_from_cookie(value: str | None, now: float | None = None) -> int | None:
-    if not value or value.count("|") != 2:
-        return None
-    advisor_id, expires, signature = value.split("|")
-    if not hmac.compare_digest(signature, _sign(f"{advisor_id}|{expires}")):
-        return None
-    if not (advisor_id.isdigit() and expires.isdigit()) or int(expires) < (now or time.time()):
-        return None
-    return int(advisor_id)
+def session_token(request: Request) -> str | None:
+    return request.cookies.get(SESSION_COOKIE)
 
 
 def principal_from_request(request: Request, session: SessionDep) -> Principal | None:
     from platform_api.advisors.models import Advisor
 
-    advisor_id = advisor_id_from_cookie(request.cookies.get(SESSION_COOKIE))
+    advisor_id = sessions.find(session, session_token(request))
     if advisor_id is None:
         return None
     advisor = session.get(Advisor, advisor_id)

@@ -2,15 +2,31 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = "change-me"
+# The only values of ENVIRONMENT that accept placeholder secrets and the simulator's URLs;
+# anything else (production, staging, a typo) is checked as production.
+LAX_ENVIRONMENTS = ("development", "test")
+# Hosts of Meta's Graph API (https only), its JavaScript SDK, and the origins that post
+# Embedded Sign-Up's message events.
+META_GRAPH_HOSTS = ("graph.facebook.com",)
+META_SDK_HOSTS = ("connect.facebook.net",)
+META_SIGNUP_ORIGINS = ("https://www.facebook.com", "https://web.facebook.com")
+
+
+class UnsafeSettingsError(RuntimeError):
+    """Production settings the platform refuses to start with. Not a ValueError on purpose:
+    pydantic would wrap that in a ValidationError that prints the input, secrets included."""
 
 
 class Settings(BaseSettings):
+    """Secrets are left out of repr(), so a traceback or a log line never shows them."""
+
     model_config = SettingsConfigDict(
         # Tests set PROSUMINISTROS_ENV_FILE="" so only their own environment counts.
         env_file=os.environ.get("PROSUMINISTROS_ENV_FILE", str(REPO_ROOT / ".env")) or None,
@@ -20,15 +36,38 @@ class Settings(BaseSettings):
 
     environment: str = "development"
     database_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'platform.db'}"
-    platform_service_token: str = PLACEHOLDER
-    platform_session_secret: str = PLACEHOLDER
-    platform_dev_password: str = ""
+    platform_service_token: str = Field(default=PLACEHOLDER, repr=False)
+    platform_session_secret: str = Field(default=PLACEHOLDER, repr=False)
+    platform_dev_password: str = Field(default="", repr=False)
+    # Where advisors open the platform, e.g. https://plataforma.prosuministros.com.co. Its
+    # origin is accepted by the CSRF Origin check besides the request's own; when it starts
+    # with https, cookies are Secure and HSTS is sent on every answer. Without it, https is
+    # taken from the request's scheme, which uvicorn sets from X-Forwarded-Proto only for
+    # proxies listed in FORWARDED_ALLOW_IPS (127.0.0.1 by default).
+    platform_public_url: str = ""
+
+    # Sign-in throttling: failures counted over the window, per e-mail and per client address
+    # (behind a proxy the address comes from X-Forwarded-For, trusted as above).
+    login_window_seconds: int = 15 * 60
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+
+    # Request bodies: larger ones get 413 before anything reads them. The connector posts
+    # batches of up to 100 webhooks (a few KB each) to the events endpoint.
+    max_body_bytes: int = 1024 * 1024
+    events_max_body_bytes: int = 8 * 1024 * 1024
+
+    # Not used by the platform itself, but checked here too so a production stack cannot
+    # start with the connector's and the action server's placeholders (they check them too).
+    whatsapp_app_secret: str = Field(default=PLACEHOLDER, repr=False)
+    whatsapp_verify_token: str = Field(default=PLACEHOLDER, repr=False)
+    action_server_secret: str = Field(default=PLACEHOLDER, repr=False)
 
     whatsapp_bot_phone_number_id: str = "100000000000001"
     whatsapp_bot_display_phone_number: str = "573001234567"
     whatsapp_bot_waba_id: str = "200000000000001"
     whatsapp_bot_portfolio_id: str = "300000000000001"
-    whatsapp_bot_token: str = PLACEHOLDER
+    whatsapp_bot_token: str = Field(default=PLACEHOLDER, repr=False)
     graph_api_base_url: str = "http://127.0.0.1:8080"
     graph_api_version: str = "v23.0"
     graph_api_timeout_seconds: float = 10.0
@@ -42,7 +81,7 @@ class Settings(BaseSettings):
 
     # Embedded Sign-Up (advisors link their WhatsApp Business app numbers; coexistence).
     meta_app_id: str = "000000000000000"
-    meta_app_secret: str = PLACEHOLDER
+    meta_app_secret: str = Field(default=PLACEHOLDER, repr=False)
     meta_es_config_id: str = "000000000000000"
     # Meta's JavaScript SDK; in development the simulator's stand-in.
     meta_sdk_url: str = "https://connect.facebook.net/en_US/sdk.js"
@@ -50,11 +89,11 @@ class Settings(BaseSettings):
     # development also the simulator's).
     meta_embedded_signup_origins: str = "https://www.facebook.com,https://web.facebook.com"
     # Encrypts the business tokens of linked numbers at rest.
-    token_encryption_key: str = PLACEHOLDER
+    token_encryption_key: str = Field(default=PLACEHOLDER, repr=False)
 
     # Rasa's HTTP API, for the external events of Flujo D (trigger_intent).
     rasa_url: str = "http://127.0.0.1:5005"
-    rasa_auth_token: str = ""
+    rasa_auth_token: str = Field(default="", repr=False)
     rasa_timeout_seconds: float = 30.0
 
     # Flujo D: reminders after 1x and 2x, closing after 3x. INACTIVITY_SECONDS, when set,
@@ -102,17 +141,60 @@ class Settings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def refuse_placeholders_outside_development(self) -> "Settings":
-        if self.environment != "development":
-            for name in (
-                "platform_service_token",
-                "platform_session_secret",
-                "whatsapp_bot_token",
-                "token_encryption_key",
-            ):
-                if getattr(self, name) in ("", PLACEHOLDER):
-                    raise ValueError(f"{name.upper()} must be set to a real secret")
+    def refuse_unsafe_production_settings(self) -> "Settings":
+        if self.lax:
+            return self
+        for name in (
+            "platform_service_token",
+            "platform_session_secret",
+            "whatsapp_app_secret",
+            "whatsapp_verify_token",
+            "whatsapp_bot_token",
+            "rasa_auth_token",
+            "action_server_secret",
+            "token_encryption_key",
+            "meta_app_secret",
+        ):
+            value = getattr(self, name)
+            if not value or value.strip() == "" or PLACEHOLDER in value.lower():
+                raise UnsafeSettingsError(
+                    f"{name.upper()} must be set to a real secret when ENVIRONMENT="
+                    f"{self.environment!r} (only development and test accept placeholders)"
+                )
+        graph = urlsplit(self.graph_api_base_url)
+        if graph.scheme != "https" or graph.hostname not in META_GRAPH_HOSTS or graph.port:
+            raise UnsafeSettingsError(
+                "GRAPH_API_BASE_URL must be Meta's Graph API (https://graph.facebook.com) "
+                f"when ENVIRONMENT={self.environment!r}"
+            )
+        sdk = urlsplit(self.meta_sdk_url)
+        if sdk.scheme != "https" or sdk.hostname not in META_SDK_HOSTS or sdk.port:
+            raise UnsafeSettingsError(
+                "META_SDK_URL must be Meta's SDK on https://connect.facebook.net "
+                f"when ENVIRONMENT={self.environment!r}"
+            )
+        origins = [o.strip() for o in self.meta_embedded_signup_origins.split(",") if o.strip()]
+        if not origins or any(origin not in META_SIGNUP_ORIGINS for origin in origins):
+            raise UnsafeSettingsError(
+                "META_EMBEDDED_SIGNUP_ORIGINS may only list Meta's origins "
+                f"({', '.join(META_SIGNUP_ORIGINS)}) when ENVIRONMENT={self.environment!r}"
+            )
+        if self.platform_public_url and not self.platform_public_url.startswith("https://"):
+            raise UnsafeSettingsError(
+                f"PLATFORM_PUBLIC_URL must start with https:// when ENVIRONMENT="
+                f"{self.environment!r}"
+            )
         return self
+
+    @property
+    def lax(self) -> bool:
+        """Development and test: placeholders and the simulator's URLs are accepted."""
+        return self.environment in LAX_ENVIRONMENTS
+
+    @property
+    def public_origin(self) -> str | None:
+        parts = urlsplit(self.platform_public_url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
     @property
     def inactivity_period_seconds(self) -> float:

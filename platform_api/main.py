@@ -15,6 +15,9 @@ from platform_api.inactivity.worker import InactivityWorker
 from platform_api.inbox.router import router as inbox_router
 from platform_api.inbox.router import static_files
 from platform_api.inbox.session_pages import SignInRequiredError, redirect_to_login
+from platform_api.security.body_limit import BodyLimitMiddleware
+from platform_api.security.csrf import CSRFMiddleware
+from platform_api.security.headers import SecurityHeadersMiddleware
 
 
 @asynccontextmanager
@@ -37,3 +40,8 @@ app.include_router(api_router)
 app.include_router(inbox_router)
 app.mount("/static/inbox", static_files, name="inbox-static")
 app.add_exception_handler(SignInRequiredError, redirect_to_login)
+# The last added runs first: headers on every answer (413 and 403 included), then the body
+# limit (before anything reads the body), then CSRF (which may read a form within the limit).
+app.add_middleware(CSRFMiddleware)
+app.add_middleware(BodyLimitMiddleware)
+app.add_middleware(SecurityHeadersMiddleware)

@@ -10,10 +10,12 @@ from platform_api.database import Base
 from platform_api.idempotency.models import IdempotentResponse
 from platform_api.leads.models import Lead
 from platform_api.notifications.models import Notification
+from platform_api.security.models import AdvisorSession, LoginFailure
 from platform_api.whatsapp.models import WhatsAppNumber
 
 __all__ = [
     "Advisor",
+    "AdvisorSession",
     "Attachment",
     "AuditEvent",
     "Base",
@@ -24,6 +26,7 @@ __all__ = [
     "Conversation",
     "IdempotentResponse",
     "Lead",
+    "LoginFailure",
     "Message",
     "Notification",
     "WhatsAppNumber",

@@ -1,6 +1,7 @@
 """Development seed: PROSUMINISTROS' advisors across the four areas, and an admin account.
 
-Run by `make setup` when the database has no advisors (never in production):
+Run by `make setup` when the database has no advisors (only with ENVIRONMENT=development;
+any other value is refused, as these accounts share one known password):
     python -m platform_api.seed
 Every seeded account signs in with PLATFORM_DEV_PASSWORD from .env.
 """
@@ -101,8 +102,13 @@ def seed(session: Session, password: str | None) -> int:
 
 
 def main() -> int:
-    if settings.environment == "production":
-        print("seed: refused in production", file=sys.stderr)
+    if settings.environment != "development":
+        print(
+            f"seed: refused with ENVIRONMENT={settings.environment!r}: the development advisors "
+            "are only for development (create real accounts with "
+            "`python -m platform_api.advisors.cli create`)",
+            file=sys.stderr,
+        )
         return 1
     password = settings.platform_dev_password
     if not password or password == PLACEHOLDER:

@@ -8,6 +8,7 @@ from platform_api.advisors.models import Advisor
 from platform_api.advisors.schemas import AdvisorCreate, AdvisorUpdate
 from platform_api.audit import service as audit
 from platform_api.auth import hash_password
+from platform_api.security import sessions
 from platform_api.whatsapp.models import WhatsAppNumber
 
 
@@ -91,13 +92,12 @@ def update(session: Session, advisor: Advisor, data: AdvisorUpdate, *, actor: st
     if password:
         advisor.password_hash = hash_password(password)
     action = "advisor.deactivated" if changes.get("is_active") is False else "advisor.updated"
-    audit.record(
-        session,
-        actor=actor,
-        action=action,
-        entity=advisor,
-        details={"fields": sorted([*changes, *(["password"] if password else [])])},
-    )
+    details: dict[str, object] = {"fields": sorted([*changes, *(["password"] if password else [])])}
+    # A new password or a deactivation signs the advisor out everywhere (a copied or stolen
+    # cookie stops working at once).
+    if password or changes.get("is_active") is False:
+        details["sessions_ended"] = sessions.end_all(session, advisor.id)
+    audit.record(session, actor=actor, action=action, entity=advisor, details=details)
     return advisor
 
 

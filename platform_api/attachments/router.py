@@ -41,6 +41,9 @@ def read_attachment(attachment: AttachmentDep) -> Attachment:
     return attachment
 
 
+INLINE_IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
+
+
 @router.get(
     "/attachments/{attachment_id}/content",
     response_class=FileResponse,
@@ -57,13 +60,17 @@ def attachment_content(attachment: AttachmentDep) -> FileResponse:
             detail=f"El archivo no está disponible ({attachment.status}: "
             f"{attachment.error or 'en descarga'})",
         )
+    mime_type = attachment.mime_type or "application/octet-stream"
+    # What customers send is untrusted: only raster images open in the browser; anything
+    # else downloads (an <audio>/<video> element still plays it), is never sniffed into
+    # another type, and would run sandboxed (no script, no origin) if opened anyway.
+    inline = attachment.kind == "image" and mime_type in INLINE_IMAGE_TYPES
     return FileResponse(
         path,
-        media_type=attachment.mime_type or "application/octet-stream",
+        media_type=mime_type,
         filename=attachment.filename or f"adjunto-{attachment.id}",
-        content_disposition_type="inline"
-        if attachment.kind in ("image", "audio", "video")
-        else "attachment",
+        content_disposition_type="inline" if inline else "attachment",
+        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"},
     )
 
 

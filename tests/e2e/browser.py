@@ -32,6 +32,11 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
+# Console errors of every context, by context: Chromium reports each Content Security Policy
+# violation there ("Refused to execute inline script because it violates ...").
+CONSOLE_ERRORS: dict[int, list[str]] = {}
+
+
 def new_context(browser: Browser, *, phone: bool = False) -> BrowserContext:
     """A fresh context (own cookies), Spanish (Colombia), desktop or phone width."""
     if phone:
@@ -41,7 +46,15 @@ def new_context(browser: Browser, *, phone: bool = False) -> BrowserContext:
     else:
         context = browser.new_context(viewport=DESKTOP, locale="es-CO")
     context.set_default_timeout(TIMEOUT_MS)
+    errors = CONSOLE_ERRORS.setdefault(id(context), [])
+    context.on("console", lambda message: errors.append(message.text))
     return context
+
+
+def csp_violations(context: BrowserContext) -> list[str]:
+    """The CSP violations the context's pages reported (none is the only right number)."""
+    errors = CONSOLE_ERRORS.pop(id(context), [])
+    return [e for e in errors if "Content Security Policy" in e or "Content-Security-Policy" in e]
 
 
 @contextmanager
@@ -53,6 +66,7 @@ def phone_context(browser: Browser) -> Iterator[BrowserContext]:
     context = new_context(browser, phone=True)
     try:
         yield context
+        assert csp_violations(context) == []
     finally:
         context.close()
 
@@ -86,7 +100,9 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
                 screenshot(opened, f"FAILED-{request.node.name}")
             except Exception as error:  # a crashed page must not hide the test's own failure
                 print(f"no failure screenshot for {request.node.nodeid}: {error}")
+        violations = csp_violations(context)
         context.close()
+    assert violations == [], f"Content Security Policy violations: {violations}"
 
 
 def sign_in(page: Page, stack: Stack, email: str) -> None:

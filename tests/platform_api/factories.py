@@ -1,6 +1,9 @@
 """Building blocks for platform tests: conversations through the real webhook endpoint,
 advisors and signed-in browsers through the real services."""
 
+import re
+
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -58,8 +61,23 @@ def make_advisor(
     return advisor
 
 
+def page_csrf_token(client: TestClient, path: str = "/login") -> str:
+    """The CSRF token a page gives its forms and scripts (<meta name="csrf-token">)."""
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', client.get(path).text)
+    assert match, f"no csrf-token meta on {path}"
+    return match.group(1)
+
+
+def post_login(client: TestClient, email: str, password: str, **kwargs: object) -> httpx.Response:
+    """Submits the sign-in form as a browser does: its page first (pre-session CSRF token)."""
+    client.headers.pop("X-CSRF-Token", None)  # a previous session's
+    data = {"email": email, "password": password, "csrf_token": page_csrf_token(client)}
+    return client.post("/login", data=data, **kwargs)  # type: ignore[arg-type]
+
+
 def sign_in(client: TestClient, advisor: Advisor) -> None:
-    response = client.post(
-        "/login", data={"email": advisor.email, "password": PASSWORD}, follow_redirects=False
-    )
+    """Signs in, and sends the session's CSRF token on every later request of this client
+    (forms and API calls alike), as the pages and their scripts do."""
+    response = post_login(client, advisor.email, PASSWORD, follow_redirects=False)
     assert response.status_code == 303, response.text
+    client.headers["X-CSRF-Token"] = page_csrf_token(client)

@@ -1,6 +1,12 @@
 import pytest
 
-from tests.platform_api.factories import make_advisor, seeded_advisors, sign_in
+from tests.platform_api.factories import (
+    PASSWORD,
+    make_advisor,
+    post_login,
+    seeded_advisors,
+    sign_in,
+)
 
 
 @pytest.fixture()
@@ -134,5 +140,5 @@ def test_deactivated_advisor_cannot_sign_in(client, session) -> None:
     advisor = make_advisor(session, "Pedro Páramo")
     advisor.is_active = False
     session.flush()
-    response = client.post("/login", data={"email": advisor.email, "password": "x" * 12})
+    response = post_login(client, advisor.email, PASSWORD)
     assert response.status_code == 401

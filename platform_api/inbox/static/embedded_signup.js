@@ -8,6 +8,8 @@
   var button = document.getElementById("es-launch");
   var result = document.getElementById("es-result");
   var sessionInfo = null;
+  // The platform refuses session POSTs without the page's CSRF token (X-CSRF-Token).
+  var csrfToken = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
 
   function show(text, ok) {
     result.textContent = text;
@@ -31,7 +33,7 @@
     return fetch("/api/whatsapp/signup", {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken },
       body: JSON.stringify(body),
     }).then(function (response) {
       return response.json().then(function (answer) {

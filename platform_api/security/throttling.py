@@ -1,0 +1,92 @@
+"""Sign-in throttling: after LOGIN_MAX_FAILURES_PER_ACCOUNT failures for one e-mail, or
+LOGIN_MAX_FAILURES_PER_ADDRESS from one client address, within LOGIN_WINDOW_SECONDS, further
+attempts are refused (429 with Retry-After) without checking the password, until the oldest
+failures leave the window. Failures are rows of `login_failure`, so every platform process
+(and both databases) sees the same counts. Functions take the caller's session, never commit."""
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from platform_api.config import settings
+from platform_api.database import utcnow
+from platform_api.security.models import LoginFailure
+
+
+@dataclass(frozen=True)
+class Throttle:
+    by: str  # "account" or "address"
+    retry_after_seconds: int
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()[:254]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _retry_after(
+    session: Session, column: object, value: str, limit: int, since: datetime, now: datetime
+) -> int | None:
+    count = session.scalar(
+        select(func.count()).where(column == value, LoginFailure.at >= since)  # type: ignore[operator]
+    )
+    if not count or count < limit:
+        return None
+    # Allowed again once all but limit - 1 of the failures in the window have left it.
+    freeing = session.scalar(
+        select(LoginFailure.at)
+        .where(column == value, LoginFailure.at >= since)  # type: ignore[operator]
+        .order_by(LoginFailure.at)
+        .offset(count - limit)
+        .limit(1)
+    )
+    if freeing is None:
+        return 1
+    window = timedelta(seconds=settings.login_window_seconds)
+    return max(1, math.ceil((_aware(freeing) + window - now).total_seconds()))
+
+
+def check(
+    session: Session, email: str, address: str, *, now: datetime | None = None
+) -> Throttle | None:
+    """Whether this attempt must be refused without looking at the password."""
+    now = now or utcnow()
+    since = now - timedelta(seconds=settings.login_window_seconds)
+    checks = (
+        (
+            "account",
+            LoginFailure.email,
+            normalise_email(email),
+            settings.login_max_failures_per_account,
+        ),
+        ("address", LoginFailure.address, address, settings.login_max_failures_per_address),
+    )
+    for by, column, value, limit in checks:
+        seconds = _retry_after(session, column, value, limit, since, now)
+        if seconds is not None:
+            return Throttle(by=by, retry_after_seconds=seconds)
+    return None
+
+
+def record_failure(
+    session: Session, email: str, address: str, *, now: datetime | None = None
+) -> None:
+    now = now or utcnow()
+    # Failures older than the window no longer count: they go as new ones arrive.
+    session.execute(
+        delete(LoginFailure).where(
+            LoginFailure.at < now - timedelta(seconds=settings.login_window_seconds)
+        )
+    )
+    session.add(LoginFailure(at=now, email=normalise_email(email), address=address[:64]))
+
+
+def clear_account(session: Session, email: str) -> None:
+    """A correct password ends the account's count (the address's stays)."""
+    session.execute(delete(LoginFailure).where(LoginFailure.email == normalise_email(email)))

@@ -7,6 +7,10 @@ an attachment and a notification; Jorge also has a linked WhatsApp Business numb
 personal chat on it, and there is an unassigned soporte case. Paola signs in and tries.
 """
 
+# First: it sets the test environment (settings are read when platform_api is imported).
+from tests.security.web_fixtures import *  # noqa: F403
+
+# isort: split
 from dataclasses import dataclass
 
 import pytest
@@ -21,8 +25,9 @@ from platform_api.conversations.models import Conversation
 from platform_api.whatsapp.models import WhatsAppNumber
 from platform_api.whatsapp.token_box import seal
 from tests.platform_api.events import text_event
-from tests.platform_api.factories import make_advisor, open_conversation, sign_in
+from tests.platform_api.factories import make_advisor, open_conversation
 from tests.platform_api.test_attachments import EVENTS, media_event
+from tests.security.web_fixtures import browser_sign_in
 
 JORGE_NUMBER = "100000000000777"
 
@@ -120,6 +125,11 @@ def scene(client: TestClient, auth: dict, session: Session, simulator) -> Scene:
         jorge_number=number.id,
         personal_chat=personal_chat,
     )
+
+
+def sign_in(client: TestClient, advisor: Advisor) -> None:
+    """A browser session that sends its CSRF token, so what refuses is the policy, not CSRF."""
+    client.headers["X-CSRF-Token"] = browser_sign_in(client, advisor.email)
 
 
 def _refused(response, expected: tuple[int, ...] = (404,)) -> None:

@@ -8,6 +8,10 @@ Role `admin` sees every conversation; role `advisor` sees those assigned to them
 """
 
 import hmac
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated
@@ -62,13 +66,35 @@ def _dummy_hash() -> str:
     return password_hasher.hash("contraseña de relleno para correos desconocidos")
 
 
-def password_matches_or_burn(password_hash: str | None, password: str) -> bool:
-    """`password_matches`, but an account without a hash (an unknown e-mail, no password yet)
-    costs the same argon2 work, so the answer time does not tell which accounts exist."""
+def _lower_priority() -> None:
+    # Linux keeps a niceness per thread, and argon2's lane threads inherit this one's.
+    with suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+# Sign-in verifications run here, LOGIN_CONCURRENT_VERIFICATIONS at a time, at a lower CPU
+# priority than request handling. argon2 (64 MiB, t=3, 4 lanes) keeps every core busy for
+# 0.1-0.3 s: a flood of 20 sign-ins/s on known accounts, unbounded and at normal priority,
+# stalled webhook stores (tests/security/login_flood_probe.py on 2 cores: acks p99 11 s,
+# 503s). Extra attempts wait their turn in their worker thread.
+_verifier = ThreadPoolExecutor(
+    max_workers=max(1, settings.login_concurrent_verifications),
+    thread_name_prefix="argon2",
+    initializer=_lower_priority,
+)
+
+
+def _verify_or_burn(password_hash: str | None, password: str) -> bool:
     if not password_hash:
         password_matches(_dummy_hash(), password)
         return False
     return password_matches(password_hash, password)
+
+
+def password_matches_or_burn(password_hash: str | None, password: str) -> bool:
+    """`password_matches`, but an account without a hash (an unknown e-mail, no password yet)
+    costs the same argon2 work, so the answer time does not tell which accounts exist."""
+    return _verifier.submit(_verify_or_burn, password_hash, password).result()
 
 
 def token_is_valid(candidate: str) -> bool:

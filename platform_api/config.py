@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     login_window_seconds: int = 15 * 60
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 20
+    # argon2 verifications running at once per platform process (see auth.py).
+    login_concurrent_verifications: int = 1
 
     # Request bodies: larger ones get 413 before anything reads them. The connector posts
     # batches of up to 100 webhooks (a few KB each) to the events endpoint.

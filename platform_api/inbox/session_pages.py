@@ -101,12 +101,12 @@ def login(
     advisor = advisors.get_by_email(session, email)
     advisor_id = advisor.id if advisor is not None else None
     password_hash = advisor.password_hash if advisor is not None and advisor.is_active else None
-    # Nothing is written yet: end the transaction (and SQLite's write lock) before argon2.
+    throttling.count_attempt(session, email, address)
+    # End the transaction (and SQLite's write lock) before argon2.
     session.commit()
     # Always argon2 (against a stand-in hash when there is no account): same time either way.
     password_ok = password_matches_or_burn(password_hash, password)
     if advisor_id is None or not password_ok:
-        throttling.record_failure(session, email, address)
         audit.record(
             session,
             actor="anonymous",

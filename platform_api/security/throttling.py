@@ -74,9 +74,13 @@ def check(
     return None
 
 
-def record_failure(
+def count_attempt(
     session: Session, email: str, address: str, *, now: datetime | None = None
-) -> None:
+) -> LoginFailure:
+    """Counts this attempt as a failure before its password is checked: attempts in flight
+    at once see each other (on SQLite the check and this insert share the write lock), so a
+    flood gets at most the allowed number of argon2 verifications. A correct password then
+    takes it back (`clear_account`)."""
     now = now or utcnow()
     # Failures older than the window no longer count: they go as new ones arrive.
     session.execute(
@@ -84,9 +88,13 @@ def record_failure(
             LoginFailure.at < now - timedelta(seconds=settings.login_window_seconds)
         )
     )
-    session.add(LoginFailure(at=now, email=normalise_email(email), address=address[:64]))
+    attempt = LoginFailure(at=now, email=normalise_email(email), address=address[:64])
+    session.add(attempt)
+    session.flush()
+    return attempt
 
 
 def clear_account(session: Session, email: str) -> None:
-    """A correct password ends the account's count (the address's stays)."""
+    """A correct password ends the account's count, this attempt included (the address keeps
+    its earlier failures)."""
     session.execute(delete(LoginFailure).where(LoginFailure.email == normalise_email(email)))

@@ -1,6 +1,7 @@
 """What the stack exposes where Meta (and anyone else) reaches it: on the scale-out profile
 nginx's public Rasa port forwards the WhatsApp webhook and nothing else (404), on the single
-profile Rasa's API refuses callers without its token; an oversize webhook is 413 on both."""
+profile Rasa's API refuses callers without its token; an oversize webhook is 413 on both.
+That nginx publishes nothing of the action servers: tests/security/test_process_nginx.py."""
 
 import os
 
@@ -21,8 +22,6 @@ SCALED = os.environ.get("E2E_PROFILE") == "scaled"
         ("POST", "/conversations/conversation-1/trigger_intent?output_channel=whatsapp"),
         ("PUT", "/model"),
         ("POST", "/webhooks/rest/webhook"),
-        ("POST", "/webhook"),
-        ("GET", "/actions"),
     ],
 )
 def test_public_rasa_port_refuses_everything_but_the_webhook(

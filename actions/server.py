@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=os.environ.get("BIND_HOST") or "127.0.0.1")
     args = parser.parse_args(argv)
 
-    refuse_to_start_if_unsafe("action server", ACTION_SERVER_SECRETS)
+    refuse_to_start_if_unsafe("action server", ACTION_SERVER_SECRETS, urls=("PLATFORM_URL",))
     secret = os.environ.get(SECRET_ENV, "")
     if not secret:
         print(

@@ -156,3 +156,11 @@ def test_oversize_platform_request_is_413_at_nginx(nginx: Profile) -> None:
     )
     assert response.status_code == 413
     assert Backend.seen == []
+
+
+def test_rasa_token_in_the_query_is_not_logged(nginx: Profile) -> None:
+    httpx.get(f"http://127.0.0.1:{nginx.rasa_internal_port}/status?token=never-logged-token")
+    httpx.get(f"{public_rasa(nginx)}/status?token=never-logged-token")
+    log = (nginx.state_dir / "nginx-access.log").read_text()
+    assert "/status" in log
+    assert "never-logged-token" not in log

@@ -6,7 +6,6 @@ Standard library and httpx only: both virtualenvs import it.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -178,12 +177,33 @@ def process_tree(pid: int) -> set[int]:
 
 
 def listening_addresses(pids: set[int]) -> set[str]:
-    """The TCP addresses ("host:port") these processes listen on, as `ss -ltnp` shows them."""
-    output = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=True).stdout
+    """The TCP addresses ("host:port") these processes listen on (what `ss -ltnp` shows),
+    read from /proc: the sockets among their open files, matched in /proc/net/tcp{,6}."""
+    inodes: set[str] = set()
+    for pid in pids:
+        try:
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                target = os.readlink(fd) if fd.is_symlink() else ""
+                if target.startswith("socket:["):
+                    inodes.add(target[len("socket:[") : -1])
+        except OSError:
+            continue
     found = set()
-    for line in output.splitlines():
-        columns = line.split()
-        owners = {int(pid) for pid in re.findall(r"pid=(\d+)", line)}
-        if len(columns) >= 4 and owners & pids:
-            found.add(columns[3])
+    for table, width in (("tcp", 8), ("tcp6", 32)):
+        lines = Path(f"/proc/net/{table}").read_text().splitlines()[1:]
+        for line in lines:
+            columns = line.split()
+            if columns[3] != "0A" or columns[9] not in inodes:  # 0A: LISTEN
+                continue
+            address, port = columns[1].split(":")
+            found.add(f"{hex_address(address, width)}:{int(port, 16)}")
     return found
+
+
+def hex_address(value: str, width: int) -> str:
+    """/proc/net/tcp's little-endian hex address as text ("0.0.0.0", "127.0.0.1", "::")."""
+    raw = bytes.fromhex(value)
+    if width == 8:
+        return socket.inet_ntop(socket.AF_INET, raw[::-1])
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+    return socket.inet_ntop(socket.AF_INET6, words)

@@ -15,6 +15,8 @@ help:
 	@echo "make setup  virtualenvs, .env with random secrets, database migrations (idempotent)"
 	@echo "make train  train the Rasa model if data/ or rasa_project/ changed"
 	@echo "make test-security  the security suite alone (real processes; part of make test)"
+	@echo "make advisor ARGS='create --name \"Ana Gómez\" --email ana@empresa.co --area comercial'"
+	@echo "           advisor accounts without the API (also reset-password, deactivate; --help)"
 
 setup:
 	@scripts/setup.sh
@@ -46,9 +48,12 @@ validate: setup
 	  --config rasa_project/config.yml
 
 # The platform suite runs twice: on SQLite, then on a PostgreSQL server the tests start.
+# The platform's own security tests (authorization, CSRF, sessions...) run on both databases
+# here; make test-security runs the whole security suite, processes included, on SQLite.
 test-platform: setup
 	$(PLATFORM_PY) -m pytest tests/platform_api tests/simulator
-	TEST_DATABASE=postgres $(PLATFORM_PY) -m pytest tests/platform_api
+	TEST_DATABASE=postgres $(PLATFORM_PY) -m pytest tests/platform_api \
+	  tests/security/test_web_*.py tests/security/test_cross_advisor.py
 
 test-rasa: setup
 	PYTHONPATH=. $(RASA_PY) -m pytest tests/connectors tests/actions
@@ -70,6 +75,12 @@ test-e2e: check-chromium train
 # production refusals), against the real processes.
 test-security: train
 	$(PLATFORM_PY) -m pytest tests/security
+
+# Advisor accounts without the API or a session (the only way in production, where no
+# development advisors are seeded): create, reset-password, deactivate; audited as `cli`.
+.PHONY: advisor
+advisor: setup
+	$(PLATFORM_PY) -m platform_api.advisors.cli $(ARGS)
 
 test: check-chromium lint validate test-platform test-rasa test-stories test-e2e test-security
 

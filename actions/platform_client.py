@@ -106,5 +106,5 @@ class PlatformClient:
         return await self._request(
             "POST",
             f"/api/conversations/{conversation_id}/hyperlink",
-            json={"advisor_id": advisor_id, "traceability_loss_confirmed": True, "sender": "bot"},
+            json={"advisor_id": advisor_id, "traceability_loss_confirmed": True},
         )

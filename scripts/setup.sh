@@ -15,7 +15,9 @@ scripts/make_venv.sh "$py3" .venv/platform requirements/platform.txt
 .venv/platform/bin/python scripts/write_env.py
 mkdir -p var
 .venv/platform/bin/alembic -c platform_api/alembic.ini upgrade head
-# Development advisors (only when there are none; refused when ENVIRONMENT=production).
-if ! grep -q '^ENVIRONMENT=production' .env; then
+# Development advisors (only when there are none), in development only: elsewhere accounts
+# come from `make advisor` (platform_api/advisors/cli.py). An environment variable wins over .env.
+environment="${ENVIRONMENT:-$(sed -n 's/^ENVIRONMENT=//p' .env | tail -1)}"
+if [[ "${environment:-development}" == development ]]; then
   .venv/platform/bin/python -m platform_api.seed
 fi

@@ -55,12 +55,11 @@ from simulator.config import SimulatorSettings
 from simulator.delivery import WebhookDispatcher
 from simulator.embedded_signup import GraphAccess, bearer, build_router
 from simulator.graph_validation import (
-    GraphRequestError,
     check_template_approved,
     template_parameters,
     validate_send_request,
 )
-from simulator.meta_errors import graph_error
+from simulator.meta_errors import GraphRequestError, graph_error
 from simulator.smb import SmbRegistry, graph_display_number
 from simulator.state import (
     FAULT_KINDS,

@@ -1,40 +1,30 @@
-"""Checks the Cloud API applies to POST /{phone-number-id}/messages, with Meta's error codes."""
+"""Checks the Cloud API applies to POST /{phone-number-id}/messages, with Meta's error codes.
+The limits and where Meta states them: simulator/meta_limits.py."""
 
 from typing import Any
 
-from connectors.cloud_api import (
+from simulator.meta_errors import GraphRequestError, invalid, missing
+from simulator.meta_limits import (
     MAX_BUTTON_BODY,
     MAX_BUTTON_ID,
     MAX_BUTTON_TITLE,
     MAX_BUTTONS,
+    MAX_FOOTER_TEXT,
+    MAX_HEADER_TEXT,
     MAX_LIST_BODY,
+    MAX_LIST_BUTTON,
     MAX_LIST_ROWS,
+    MAX_ROW_DESCRIPTION,
     MAX_ROW_ID,
     MAX_ROW_TITLE,
+    MAX_SECTION_TITLE,
+    MAX_SECTIONS,
+    MAX_TEMPLATE_LANGUAGE,
+    MAX_TEMPLATE_NAME,
     MAX_TEXT_BODY,
 )
 
-MAX_ROW_DESCRIPTION = 72
-MAX_LIST_BUTTON = 20
-MAX_SECTIONS = 10
 SUPPORTED_TYPES = ("text", "interactive", "template", "image", "document", "audio", "video")
-
-
-class GraphRequestError(ValueError):
-    def __init__(self, code: int, message: str, details: str, http_status: int = 400) -> None:
-        super().__init__(details)
-        self.code = code
-        self.message = message
-        self.details = details
-        self.http_status = http_status
-
-
-def invalid(details: str) -> GraphRequestError:
-    return GraphRequestError(131009, "(#131009) Parameter value is not valid", details)
-
-
-def missing(details: str) -> GraphRequestError:
-    return GraphRequestError(131008, "(#131008) Required parameter is missing", details)
 
 
 def _text_length(value: Any, field: str, maximum: int, minimum: int = 1) -> None:
@@ -42,6 +32,16 @@ def _text_length(value: Any, field: str, maximum: int, minimum: int = 1) -> None
         raise missing(f"Parameter '{field}' is required and must be a string.")
     if not minimum <= len(value) <= maximum:
         raise invalid(f"Param {field} must be between {minimum} and {maximum} characters long.")
+
+
+def _check_header_and_footer(interactive: dict[str, Any]) -> None:
+    """Both are optional; a text header and a footer have Meta's 60-character limit."""
+    header = interactive.get("header")
+    if isinstance(header, dict) and header.get("type", "text") == "text":
+        _text_length(header.get("text"), "interactive.header.text", MAX_HEADER_TEXT)
+    footer = interactive.get("footer")
+    if footer is not None:
+        _text_length((footer or {}).get("text"), "interactive.footer.text", MAX_FOOTER_TEXT)
 
 
 def _check_buttons(interactive: dict[str, Any]) -> None:
@@ -80,6 +80,9 @@ def _check_list(interactive: dict[str, Any]) -> None:
         )
     if len(sections) > 1 and not all(isinstance(s, dict) and s.get("title") for s in sections):
         raise missing("Section title is required when there is more than one section.")
+    for i, section in enumerate(sections):
+        if isinstance(section, dict) and section.get("title") is not None:
+            _text_length(section["title"], f"sections[{i}].title", MAX_SECTION_TITLE)
     rows = [row for s in sections if isinstance(s, dict) for row in (s.get("rows") or [])]
     if not 1 <= len(rows) <= MAX_LIST_ROWS:
         raise invalid(f"The list must have between 1 and {MAX_LIST_ROWS} rows in total.")
@@ -117,6 +120,7 @@ def validate_send_request(body: Any) -> None:
     if kind == "text":
         _text_length(content.get("body"), "text.body", MAX_TEXT_BODY)
     elif kind == "interactive":
+        _check_header_and_footer(content)
         if content.get("type") == "button":
             _check_buttons(content)
         elif content.get("type") == "list":
@@ -124,8 +128,12 @@ def validate_send_request(body: Any) -> None:
         else:
             raise invalid("Param interactive.type must be 'button' or 'list'.")
     elif kind == "template":
-        _text_length(content.get("name"), "template.name", 512)
-        _text_length((content.get("language") or {}).get("code"), "template.language.code", 15)
+        _text_length(content.get("name"), "template.name", MAX_TEMPLATE_NAME)
+        _text_length(
+            (content.get("language") or {}).get("code"),
+            "template.language.code",
+            MAX_TEMPLATE_LANGUAGE,
+        )
     elif not content.get("id") and not content.get("link"):
         raise missing(f"Parameter '{kind}.id' or '{kind}.link' is required.")
 

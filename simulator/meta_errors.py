@@ -30,6 +30,29 @@ def graph_error(
 
 
 # ---- Answered synchronously by POST /{phone-number-id}/messages ------------------------------
+# Error codes page: 100 "Invalid parameter", 131008 "Required parameter is missing", 131009
+# "Parameter value is not valid", 132001 "Template does not exist", 190 "Access token has
+# expired" (any invalid token), 131000 "Something went wrong", 2 "API Service", 130429 "Rate
+# limit hit" (HTTP 400 in Meta's table).
+
+
+class GraphRequestError(ValueError):
+    """A send request Graph refuses, raised by the checks and answered with graph_error."""
+
+    def __init__(self, code: int, message: str, details: str, http_status: int = 400) -> None:
+        super().__init__(details)
+        self.code = code
+        self.message = message
+        self.details = details
+        self.http_status = http_status
+
+
+def invalid(details: str) -> GraphRequestError:
+    return GraphRequestError(131009, "(#131009) Parameter value is not valid", details)
+
+
+def missing(details: str) -> GraphRequestError:
+    return GraphRequestError(131008, "(#131008) Required parameter is missing", details)
 
 
 def something_went_wrong() -> JSONResponse:

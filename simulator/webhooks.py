@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from connectors.cloud_api import SIGNATURE_HEADER, sign
+from simulator.meta_limits import SIGNATURE_HEADER, webhook_signature
 
 
 def _png(width: int = 16, height: int = 16, rgb: tuple[int, int, int] = (11, 79, 138)) -> bytes:
@@ -272,7 +272,10 @@ async def deliver(
 ) -> int:
     """POSTs the webhook signed as Meta does; returns the HTTP status (0 if unreachable)."""
     raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(raw, app_secret)}
+    headers = {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: webhook_signature(raw, app_secret),
+    }
     try:
         response = await client.post(url, content=raw, headers=headers)
     except httpx.HTTPError:

@@ -1,0 +1,76 @@
+"""Meta's limits on what POST /{phone-number-id}/messages accepts, and how Meta signs webhooks.
+
+The simulator's own copy of Meta's rules, taken from Meta's pages, never from our connector:
+the stand-in judges the connector, so it must not share its numbers. Each value names the page
+it comes from (all pages under `https://developers.facebook.com/documentation/business-messaging/
+whatsapp/messages/` unless a full URL is given). Read through stored copies (no live web here):
+the English parameter tables of the pages (updated Nov 3 2025), as mirrored by
+support.chatarchitect.com and whatsapp-docs.kap.so, and Meta's WhatsApp Node.js SDK reference
+(whatsapp.github.io/WhatsApp-Nodejs-SDK/api-reference/types/...).
+"""
+
+import hashlib
+import hmac
+
+TEXT_MESSAGES = "text-messages"
+REPLY_BUTTONS = "interactive-reply-buttons-messages"
+LIST_MESSAGES = "interactive-list-messages"
+
+# ---- Text messages ----------------------------------------------------------------------
+# Text messages: "<BODY_TEXT> ... Maximum 4096 characters."
+MAX_TEXT_BODY = 4096
+
+# ---- Interactive reply buttons messages ------------------------------------------------
+# Interactive reply buttons messages: "<BODY_TEXT> ... Maximum 1024 characters."
+MAX_BUTTON_BODY = 1024
+# "send up to three predefined replies"; "<BUTTON_ID> ... Supports up to 3 buttons."
+MAX_BUTTONS = 3
+# "<BUTTON_LABEL_TEXT> ... Must be unique if using multiple buttons. Maximum 20 characters."
+MAX_BUTTON_TITLE = 20
+# "<BUTTON_ID> ... A unique identifier for each button ... Maximum 256 characters."
+MAX_BUTTON_ID = 256
+
+# ---- Interactive list messages ----------------------------------------------------------
+# Interactive list messages: "<MESSAGE_BODY_TEXT> ... Supports URLs. Maximum 4096 characters."
+# (Meta's older Interactive object reference gave 1024 for every interactive body; the list
+# page now documents 4096, and reply buttons keep 1024.)
+MAX_LIST_BODY = 4096
+# "<BUTTON_TEXT> ... Button label text ... Maximum 20 characters."
+MAX_LIST_BUTTON = 20
+# "support up to 10 sections, with up to 10 rows for all sections combined"
+MAX_SECTIONS = 10
+MAX_LIST_ROWS = 10
+# "<ROW_TITLE_TEXT> ... Maximum 24 characters."
+MAX_ROW_TITLE = 24
+# "<ROW_ID> ... Maximum 200 characters."
+MAX_ROW_ID = 200
+# "<ROW_DESCRIPTION_TEXT> ... Row description. Maximum 72 characters."
+MAX_ROW_DESCRIPTION = 72
+# "<SECTION_TITLE_TEXT> ... Section title text" (Meta's table, cut in the copy we read);
+# 24 in every client library that encodes it (whatsapp-api-js ListSection, Botonic, Telepie).
+MAX_SECTION_TITLE = 24
+
+# ---- Both interactive kinds -------------------------------------------------------------
+# List page: "<MESSAGE_HEADER_TEXT> ... Maximum 60 characters."; Node.js SDK HeaderObject.
+MAX_HEADER_TEXT = 60
+# Both pages: "<FOOTER_TEXT>" / "<MESSAGE_FOOTER_TEXT> ... Maximum 60 characters."
+MAX_FOOTER_TEXT = 60
+
+# ---- Templates ----------------------------------------------------------------------------
+# Message templates (`.../templates/overview`): name up to 512 characters; language codes
+# such as "es" or "en_US" (15 leaves room for every code Meta lists).
+MAX_TEMPLATE_NAME = 512
+MAX_TEMPLATE_LANGUAGE = 15
+
+# ---- Webhook signatures -------------------------------------------------------------------
+# Webhooks, "Validate payloads" (https://developers.facebook.com/docs/graph-api/webhooks/
+# getting-started#validate-payloads): Meta signs every event notification with a SHA256
+# signature of the raw payload, keyed with the app secret, in the header below, prefixed
+# "sha256=".
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+
+
+def webhook_signature(raw_body: bytes, app_secret: str) -> str:
+    """The X-Hub-Signature-256 value Meta sends with this exact body."""
+    digest = hmac.new(app_secret.encode(), raw_body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"

@@ -1,0 +1,307 @@
+"""Numbers shared with the WhatsApp Business app ("coexistence"): Graph's smb_app_data
+(contacts and history, once each, within 24 h of onboarding) and register/deregister, and the
+control API of the advisors' Business app accounts (/_sim/smb, /_sim/numbers/{id}/echo)."""
+
+import json
+import re
+import secrets
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from simulator import meta_errors
+from simulator.context import Simulator, SimulatorDep
+from simulator.embedded_signup import SESSION_INFO_VERSION
+from simulator.meta_errors import graph_error
+from simulator.smb import DAY, SYNC_TYPES, SYNC_WINDOW_SECONDS, SmbAccount, history_phase
+from simulator.webhooks import (
+    history_declined_webhook,
+    history_webhook,
+    message_echo_webhook,
+    partner_removed_webhook,
+    state_sync_webhook,
+)
+
+router = APIRouter()
+AuthorizationHeader = Annotated[str | None, Header()]
+
+
+class OnboardIn(BaseModel):
+    share_history: bool = True
+
+
+class AgeIn(BaseModel):
+    onboarded_seconds_ago: int = Field(ge=0, le=365 * DAY)
+
+
+class DisconnectIn(BaseModel):
+    # Meta's values: ACCOUNT_DISCONNECTED, BUSINESS_DOWNGRADE, CHANGE_NUMBER,
+    # COMPANION_INACTIVITY, PRIMARY_INACTIVITY, USER_RE_REGISTERED.
+    reason: str = "ACCOUNT_DISCONNECTED"
+    initiated_by: str = Field(default="USER", pattern="^(USER|SYSTEM)$")
+
+
+class EchoIn(BaseModel):
+    to: str
+    text: str = Field(min_length=1, max_length=4096)
+
+
+# ---- Graph: the linked number ---------------------------------------------------------------
+
+
+async def json_body(request: Request) -> dict[str, Any] | None:
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except json.JSONDecodeError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def refuse_number_call(
+    sim: Simulator, phone_number_id: str, authorization: str | None
+) -> Response | None:
+    """A POST to a number we do not know, or without its token, as Graph answers it."""
+    if phone_number_id not in sim.numbers:
+        return meta_errors.unsupported_request("post", phone_number_id)
+    return sim.graph.authorize(authorization, phone_number_id, "post")
+
+
+def messaging_product_required() -> Response:
+    return graph_error(
+        100,
+        "(#100) The parameter messaging_product is required.",
+        "messaging_product must be 'whatsapp'.",
+        400,
+    )
+
+
+def invalid_parameter(details: str) -> Response:
+    return graph_error(100, "(#100) Invalid parameter", details, 400)
+
+
+def refuse_sync(body: dict[str, Any] | None, account: SmbAccount | None) -> Response | None:
+    """Graph's answer to a smb_app_data request it will not serve; None when it may."""
+    if body is None:
+        return invalid_parameter("The body is not JSON.")
+    if body.get("messaging_product") != "whatsapp":
+        return messaging_product_required()
+    sync_type = body.get("sync_type")
+    if sync_type not in SYNC_TYPES:
+        return invalid_parameter("Param sync_type must be one of {smb_app_state_sync, history}.")
+    if account is None or not account.onboarded:
+        return invalid_parameter(
+            "This phone number is not onboarded from the WhatsApp Business app."
+        )
+    if sync_type in account.syncs:
+        return graph_error(*meta_errors.SYNC_LIMIT_EXCEEDED, 400)
+    assert account.onboarded_at is not None
+    if time.time() - account.onboarded_at > SYNC_WINDOW_SECONDS:
+        return graph_error(*meta_errors.SYNC_WINDOW_CLOSED, 400)
+    return None
+
+
+@router.post("/{version}/{phone_number_id}/smb_app_data")
+async def sync_business_app_data(
+    version: str,
+    phone_number_id: str,
+    request: Request,
+    sim: SimulatorDep,
+    authorization: AuthorizationHeader = None,
+) -> Response:
+    refused = refuse_number_call(sim, phone_number_id, authorization)
+    if refused is not None:
+        return refused
+    body = await json_body(request)
+    account = sim.registry.by_number(phone_number_id)
+    refused = refuse_sync(body, account)
+    if refused is not None:
+        return refused
+    assert body is not None and account is not None
+    sync_type = body["sync_type"]
+    request_id = secrets.token_hex(12)
+    sent = sim.registry.webhooks_flow(phone_number_id)
+    account.syncs[sync_type] = {
+        "request_id": request_id,
+        "requested_at": int(time.time()),
+        "webhooks_sent": sent,
+    }
+    if sent:
+        sim.dispatcher.spawn(send_sync(sim, account, sync_type))
+    return JSONResponse({"messaging_product": "whatsapp", "request_id": request_id})
+
+
+async def send_sync(sim: Simulator, account: SmbAccount, sync_type: str) -> None:
+    for payload in sync_webhooks(sim, account, sync_type):
+        await sim.dispatcher.deliver(payload)
+
+
+def sync_webhooks(sim: Simulator, account: SmbAccount, sync_type: str) -> list[dict[str, Any]]:
+    number = {
+        "waba_id": account.waba_id,
+        "phone_number_id": account.phone_number_id,
+        "display_phone_number": account.setting.display_phone_number,
+    }
+    assert account.onboarded_at is not None
+    if sync_type == "smb_app_state_sync":
+        added = int(account.onboarded_at - 30 * DAY)
+        contacts = [
+            {"wa_id": c.wa_id, "full_name": c.full_name, "action": "add", "timestamp": added}
+            for c in account.contacts
+        ]
+        return [state_sync_webhook(**number, contacts=contacts)]
+    if not account.share_history:
+        return [history_declined_webhook(**number)]
+    by_phase: dict[int, list[dict[str, Any]]] = {}
+    for message in account.past_messages():
+        phase = history_phase(message["seconds_before"])
+        if phase is not None:
+            by_phase.setdefault(phase, []).append({**message, "wamid": sim.state.new_wamid()})
+    total = sum(len(batch) for batch in by_phase.values())
+    if total == 0:
+        return [history_webhook(**number, phase=0, chunk_order=1, progress=100, messages=[])]
+    payloads, done = [], 0
+    for phase in sorted(by_phase):
+        done += len(by_phase[phase])
+        payloads.append(
+            history_webhook(
+                **number,
+                phase=phase,
+                chunk_order=1,
+                progress=100 * done // total,
+                messages=by_phase[phase],
+            )
+        )
+    return payloads
+
+
+@router.post("/{version}/{phone_number_id}/register")
+@router.post("/{version}/{phone_number_id}/deregister")
+async def register_number(
+    version: str,
+    phone_number_id: str,
+    request: Request,
+    sim: SimulatorDep,
+    authorization: AuthorizationHeader = None,
+) -> Response:
+    refused = refuse_number_call(sim, phone_number_id, authorization)
+    if refused is not None:
+        return refused
+    body = await json_body(request)
+    if body is None or body.get("messaging_product") != "whatsapp":
+        return messaging_product_required()
+    if sim.registry.by_number(phone_number_id) is not None:
+        # Meta documents no error here (it says: skip this step); refusing keeps a test
+        # from "passing" with a call that would take the number off the advisor's phone.
+        return invalid_parameter(
+            "This phone number is in use with the WhatsApp Business app (coexistence) and "
+            "is already registered: do not register or deregister it."
+        )
+    if request.url.path.endswith("/register") and not re.fullmatch(
+        r"\d{6}", str(body.get("pin", ""))
+    ):
+        return graph_error(
+            100, "(#100) The parameter pin is required.", "pin must be six digits.", 400
+        )
+    return JSONResponse({"success": True})
+
+
+# ---- Control API: the advisors' Business app accounts ----------------------------------------
+
+
+def account_or_404(sim: Simulator, waba_id: str) -> SmbAccount:
+    account = sim.registry.by_waba(waba_id)
+    if account is None:
+        raise HTTPException(404, detail=f"Cuenta de WhatsApp Business desconocida: {waba_id}")
+    return account
+
+
+@router.get("/_sim/smb")
+def smb_accounts(sim: SimulatorDep) -> dict[str, Any]:
+    return {"accounts": [a.to_json() for a in sim.registry.accounts.values()]}
+
+
+@router.post("/_sim/smb/{waba_id}/onboard")
+def onboard_without_browser(
+    waba_id: str, sim: SimulatorDep, body: OnboardIn | None = None
+) -> dict[str, Any]:
+    """What the dialog's Continuar does, for tests without a browser."""
+    account = account_or_404(sim, waba_id)
+    code = sim.registry.onboard(waba_id, body.share_history if body else True)
+    return {
+        "code": code,
+        "waba_id": waba_id,
+        "phone_number_id": account.phone_number_id,
+        "event": {
+            "data": {"waba_id": waba_id},
+            "type": "WA_EMBEDDED_SIGNUP",
+            "event": "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING",
+            "version": SESSION_INFO_VERSION,
+        },
+    }
+
+
+@router.post("/_sim/smb/{waba_id}/onboarding")
+def age_onboarding(waba_id: str, body: AgeIn, sim: SimulatorDep) -> dict[str, Any]:
+    account = account_or_404(sim, waba_id)
+    if not account.onboarded:
+        raise HTTPException(409, detail="La cuenta no está conectada.")
+    account.onboarded_at = time.time() - body.onboarded_seconds_ago
+    return account.to_json()
+
+
+@router.post("/_sim/smb/{waba_id}/disconnect")
+async def advisor_disconnects(
+    waba_id: str, sim: SimulatorDep, body: DisconnectIn | None = None
+) -> dict[str, Any]:
+    account = account_or_404(sim, waba_id)
+    if not account.onboarded:
+        raise HTTPException(409, detail="La cuenta no está conectada.")
+    body = body or DisconnectIn()
+    was_subscribed = account.subscribed
+    now = time.time()
+    sim.registry.disconnect(account, now)
+    payload = partner_removed_webhook(
+        waba_id=waba_id,
+        phone_number=account.setting.display_phone_number,
+        reason=body.reason,
+        initiated_by=body.initiated_by,
+        at=int(now),
+    )
+    statuses = [await sim.dispatcher.deliver(payload)] if was_subscribed else []
+    return {**account.to_json(), "delivery_statuses": statuses}
+
+
+@router.post("/_sim/numbers/{phone_number_id}/echo")
+async def advisor_writes_from_app(
+    phone_number_id: str, body: EchoIn, sim: SimulatorDep
+) -> dict[str, Any]:
+    number = sim.number_or_404(phone_number_id)
+    wamid = sim.state.new_wamid()
+    payload = message_echo_webhook(
+        waba_id=number["waba_id"],
+        phone_number_id=phone_number_id,
+        display_phone_number=number["display_phone_number"],
+        to=body.to,
+        wamid=wamid,
+        text=body.text,
+    )
+    sim.state.deliver_to_inbox(
+        body.to,
+        {
+            "wamid": wamid,
+            "from_phone_number_id": phone_number_id,
+            "type": "text",
+            "text": body.text,
+            "buttons": [],
+            "rows": [],
+            "timestamp": int(time.time()),
+            "request": {"echo": True},
+        },
+    )
+    # Echoes reach the API only from a linked number whose WABA the app subscribed to.
+    webhook_sent = sim.registry.webhooks_flow(phone_number_id)
+    statuses = [await sim.dispatcher.deliver(payload)] if webhook_sent else []
+    return {"wamid": wamid, "webhook_sent": webhook_sent, "delivery_statuses": statuses}

@@ -1,0 +1,209 @@
+"""Graph's POST /{version}/{phone_number_id}/messages, checked as Meta checks it: bearer token,
+payload limits (simulator/meta_limits.py), approved templates (132001). An accepted message
+(200 + wamid) is then reported by signed status webhooks: `sent` and `delivered` at once,
+`read` when the customer opens the chat; or a single `failed` with 131047 (outside the
+24-hour window, non-template) or 131026 (undeliverable). A linked advisor number sends like
+the bot's (its business token; 20 messages/second at most)."""
+
+import asyncio
+import json
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse, Response
+
+from simulator import meta_errors
+from simulator.context import Simulator, SimulatorDep, bearer_matches
+from simulator.graph_access import bearer
+from simulator.graph_validation import (
+    check_template_approved,
+    template_parameters,
+    validate_send_request,
+)
+from simulator.meta_errors import GraphRequestError, graph_error
+from simulator.state import Fault, OutboundMessage
+
+router = APIRouter()
+# Templates are priced as utility (the only kind this project sends: follow-ups).
+TEMPLATE_CATEGORY = "utility"
+
+
+def faulted_answer(fault: Fault) -> Response:
+    if fault.kind == "http_503":
+        return meta_errors.service_unavailable()
+    if fault.kind == "http_429":
+        return meta_errors.rate_limit_hit(429)
+    if fault.kind == "rate_limit_400":
+        return meta_errors.rate_limit_hit(400)
+    return meta_errors.something_went_wrong()
+
+
+def pricing_for(kind: str, window_open: bool) -> dict[str, Any]:
+    """Per-message pricing (Meta, from July 2025): free inside the customer service window."""
+    category = TEMPLATE_CATEGORY if kind == "template" else "service"
+    if window_open:
+        return {
+            "billable": False,
+            "pricing_model": "PMP",
+            "type": "free_customer_service",
+            "category": category,
+        }
+    return {"billable": True, "pricing_model": "PMP", "type": "regular", "category": category}
+
+
+def refuse_sender(
+    sim: Simulator, phone_number_id: str, authorization: str | None
+) -> Response | None:
+    """Graph's answer when the number is unknown, the token is not its own, or a number on the
+    WhatsApp Business app is past its throughput; None when it may send."""
+    number = sim.numbers.get(phone_number_id)
+    if number is None:
+        return graph_error(
+            100,
+            "Unsupported post request.",
+            f"Object with ID '{phone_number_id}' does not exist or lacks permissions.",
+            400,
+            "GraphMethodException",
+        )
+    if not bearer_matches(authorization, number["token"]):
+        if bearer(authorization) in sim.registry.revoked_tokens:
+            return meta_errors.revoked_access_token(sim.settings.meta_app_id)
+        return graph_error(
+            190,
+            "Invalid OAuth access token - Cannot parse access token",
+            "Invalid OAuth access token.",
+            401,
+        )
+    # A number shared with the WhatsApp Business app has a fixed throughput.
+    if number["kind"] == "smb" and not sim.registry.take_send_slot(phone_number_id):
+        return meta_errors.rate_limit_hit(400)
+    return None
+
+
+def recipient(
+    sim: Simulator, number: dict[str, str], body: dict[str, Any]
+) -> tuple[str, dict[str, str]] | Response:
+    """The customer's phone and Graph's `contacts` item, by phone (`to`) or by user id."""
+    if body.get("to"):
+        wa_id = "".join(ch for ch in str(body["to"]) if ch.isdigit())
+        return wa_id, {"input": body["to"], "wa_id": wa_id}
+    wa_id = sim.state.user_ids.get((number["portfolio_id"], body["recipient"]), "")
+    if not wa_id:
+        return graph_error(
+            131026,
+            "(#131026) Message Undeliverable",
+            "Unable to deliver message: unknown recipient.",
+            400,
+        )
+    return wa_id, {"input": body["recipient"], "user_id": body["recipient"]}
+
+
+def accept(sim: Simulator, phone_number_id: str, wa_id: str, body: dict[str, Any]) -> str:
+    """Records an accepted send, puts it on the customer's phone and reports its statuses."""
+    state = sim.state
+    wamid = state.new_wamid()
+    now = int(time.time())
+    kind = body.get("type", "text")
+    window_open = state.window_open(wa_id, phone_number_id, now)
+    # Meta accepts both and reports them later, in a `failed` status webhook.
+    failure = None
+    undeliverable = wa_id in state.undeliverable
+    if undeliverable:
+        failure = meta_errors.MESSAGE_UNDELIVERABLE
+    elif kind != "template" and not window_open:
+        failure = meta_errors.REENGAGEMENT_MESSAGE
+    pricing = pricing_for(kind, window_open)
+    message = OutboundMessage(
+        wamid=wamid,
+        wa_id=wa_id,
+        phone_number_id=phone_number_id,
+        type=kind,
+        accepted_at=now,
+        failure=failure,
+        conversation=state.conversation_for(wa_id, phone_number_id, pricing["category"], now),
+        pricing=pricing,
+    )
+    # An undeliverable phone never shows it; a closed window keeps it, marked failed, so
+    # the phone page and the tests can see what was refused.
+    if not undeliverable:
+        message.inbox_entry = inbox_entry(body, wamid, phone_number_id, now, failure)
+        state.deliver_to_inbox(wa_id, message.inbox_entry)
+    with state.lock:
+        state.outbound[wamid] = message
+    sim.reporter.accepted(message)
+    return wamid
+
+
+@router.post("/{version}/{phone_number_id}/messages")
+async def send_message(
+    version: str,
+    phone_number_id: str,
+    request: Request,
+    sim: SimulatorDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    sim.state.stats.send_attempts += 1
+    fault = sim.state.take_fault()
+    if fault is not None:
+        if fault.kind == "timeout":
+            await asyncio.sleep(fault.delay_seconds)
+        return faulted_answer(fault)
+    refused = refuse_sender(sim, phone_number_id, authorization)
+    if refused is not None:
+        return refused
+    try:
+        body = json.loads(await request.body())
+        validate_send_request(body)
+        check_template_approved(body, sim.settings.approved_templates)
+    except json.JSONDecodeError:
+        return graph_error(100, "(#100) Invalid parameter", "The body is not JSON.", 400)
+    except GraphRequestError as error:
+        return graph_error(error.code, error.message, error.details, error.http_status)
+    found = recipient(sim, sim.numbers[phone_number_id], body)
+    if isinstance(found, Response):
+        return found
+    wa_id, contact = found
+    wamid = accept(sim, phone_number_id, wa_id, body)
+    return JSONResponse(
+        {"messaging_product": "whatsapp", "contacts": [contact], "messages": [{"id": wamid}]}
+    )
+
+
+def inbox_entry(
+    body: dict[str, Any],
+    wamid: str,
+    phone_number_id: str,
+    now: int,
+    failure: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """What the customer's phone shows for an accepted send request."""
+    kind = body.get("type", "text")
+    interactive = body.get("interactive") or {}
+    entry: dict[str, Any] = {
+        "wamid": wamid,
+        "from_phone_number_id": phone_number_id,
+        "type": kind,
+        "text": (body.get("text") or {}).get("body") or (interactive.get("body") or {}).get("text"),
+        "buttons": [
+            b["reply"]["title"] for b in (interactive.get("action") or {}).get("buttons", [])
+        ],
+        "rows": [
+            r["title"]
+            for s in (interactive.get("action") or {}).get("sections", [])
+            for r in s.get("rows", [])
+        ],
+        "timestamp": now,
+        "request": body,
+        "status": "failed" if failure else "accepted",
+    }
+    if kind == "template":
+        template = body["template"]
+        entry["template"] = {
+            "name": template["name"],
+            "language": template["language"]["code"],
+            "parameters": template_parameters(template),
+        }
+    if failure:
+        entry["error"] = {"code": failure["code"], "title": failure["title"]}
+    return entry

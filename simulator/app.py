@@ -46,11 +46,19 @@ state through the `SimulatorDep` dependency (simulator/context.py).
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
 
 from simulator.config import SimulatorSettings
 from simulator.context import Simulator
+from simulator.meta_errors import GraphRefusedError
 from simulator.routes import coexistence, control, customers, media, messages, phone, signup, waba
+
+
+async def graph_refusal(_: Request, refused: Exception) -> Response:
+    """Graph's answer to a call a route's dependency refused (simulator.meta_errors)."""
+    assert isinstance(refused, GraphRefusedError)
+    return refused.response
 
 
 def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
@@ -66,6 +74,7 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     app.state.sim = sim.state
     app.state.dispatcher = sim.dispatcher
     app.state.smb = sim.registry
+    app.add_exception_handler(GraphRefusedError, graph_refusal)
     for router in (phone, messages, media, customers, control, signup, waba, coexistence):
         app.include_router(router.router)
     # Last, so its two-segment pattern does not shadow the /_sim routes above.

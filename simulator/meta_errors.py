@@ -6,7 +6,7 @@ in the `errors` of a `failed` status webhook. Codes and titles from Meta's error
 import time
 from typing import Any
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 ERROR_CODES_URL = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
 
@@ -27,6 +27,14 @@ def graph_error(
             }
         },
     )
+
+
+class GraphRefusedError(Exception):
+    """Raised by a route's dependency to answer Graph's refusal at once (see create_app)."""
+
+    def __init__(self, response: JSONResponse | Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 # ---- Answered synchronously by POST /{phone-number-id}/messages ------------------------------

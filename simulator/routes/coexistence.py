@@ -8,14 +8,14 @@ import secrets
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from simulator import meta_errors
 from simulator.context import Simulator, SimulatorDep
 from simulator.embedded_signup import SESSION_INFO_VERSION
-from simulator.meta_errors import graph_error
+from simulator.meta_errors import GraphRefusedError, graph_error
 from simulator.smb import DAY, SYNC_TYPES, SYNC_WINDOW_SECONDS, SmbAccount, history_phase
 from simulator.webhooks import (
     history_declined_webhook,
@@ -26,7 +26,6 @@ from simulator.webhooks import (
 )
 
 router = APIRouter()
-AuthorizationHeader = Annotated[str | None, Header()]
 
 
 class OnboardIn(BaseModel):
@@ -60,13 +59,23 @@ async def json_body(request: Request) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
-def refuse_number_call(
-    sim: Simulator, phone_number_id: str, authorization: str | None
-) -> Response | None:
-    """A POST to a number we do not know, or without its token, as Graph answers it."""
+async def number_call_body(
+    phone_number_id: str,
+    request: Request,
+    sim: SimulatorDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> dict[str, Any] | None:
+    """The JSON body of a POST on a business number, once Graph knows the number and the token
+    may act on it (else Graph's refusal); None when the body is not a JSON object."""
     if phone_number_id not in sim.numbers:
-        return meta_errors.unsupported_request("post", phone_number_id)
-    return sim.graph.authorize(authorization, phone_number_id, "post")
+        raise GraphRefusedError(meta_errors.unsupported_request("post", phone_number_id))
+    refused = sim.graph.authorize(authorization, phone_number_id, "post")
+    if refused is not None:
+        raise GraphRefusedError(refused)
+    return await json_body(request)
+
+
+NumberCallBody = Annotated[dict[str, Any] | None, Depends(number_call_body)]
 
 
 def messaging_product_required() -> Response:
@@ -105,16 +114,8 @@ def refuse_sync(body: dict[str, Any] | None, account: SmbAccount | None) -> Resp
 
 @router.post("/{version}/{phone_number_id}/smb_app_data")
 async def sync_business_app_data(
-    version: str,
-    phone_number_id: str,
-    request: Request,
-    sim: SimulatorDep,
-    authorization: AuthorizationHeader = None,
+    phone_number_id: str, body: NumberCallBody, sim: SimulatorDep
 ) -> Response:
-    refused = refuse_number_call(sim, phone_number_id, authorization)
-    if refused is not None:
-        return refused
-    body = await json_body(request)
     account = sim.registry.by_number(phone_number_id)
     refused = refuse_sync(body, account)
     if refused is not None:
@@ -180,16 +181,8 @@ def sync_webhooks(sim: Simulator, account: SmbAccount, sync_type: str) -> list[d
 @router.post("/{version}/{phone_number_id}/register")
 @router.post("/{version}/{phone_number_id}/deregister")
 async def register_number(
-    version: str,
-    phone_number_id: str,
-    request: Request,
-    sim: SimulatorDep,
-    authorization: AuthorizationHeader = None,
+    phone_number_id: str, request: Request, body: NumberCallBody, sim: SimulatorDep
 ) -> Response:
-    refused = refuse_number_call(sim, phone_number_id, authorization)
-    if refused is not None:
-        return refused
-    body = await json_body(request)
     if body is None or body.get("messaging_product") != "whatsapp":
         return messaging_product_required()
     if sim.registry.by_number(phone_number_id) is not None:

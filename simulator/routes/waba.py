@@ -4,21 +4,32 @@ its phone numbers."""
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 
 from simulator.context import Simulator, SimulatorDep
+from simulator.meta_errors import GraphRefusedError
 
 router = APIRouter()
-AuthorizationHeader = Annotated[str | None, Header()]
 
 
-def set_subscription(
-    sim: Simulator, waba_id: str, authorization: str | None, method: str, subscribed: bool
-) -> Response:
-    refused = sim.graph.authorize(authorization, waba_id, method)
+def authorized_waba(
+    waba_id: str,
+    request: Request,
+    sim: SimulatorDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> str:
+    """The WABA id, once the token may act on it with this method (else Graph's refusal)."""
+    refused = sim.graph.authorize(authorization, waba_id, request.method.lower())
     if refused is not None:
-        return refused
+        raise GraphRefusedError(refused)
+    return waba_id
+
+
+AuthorizedWaba = Annotated[str, Depends(authorized_waba)]
+
+
+def set_subscription(sim: Simulator, waba_id: str, subscribed: bool) -> Response:
     account = sim.registry.by_waba(waba_id)
     if account is not None:
         account.subscribed = subscribed
@@ -26,19 +37,12 @@ def set_subscription(
 
 
 @router.post("/{version}/{waba_id}/subscribed_apps")
-def subscribe_app(
-    version: str, waba_id: str, sim: SimulatorDep, authorization: AuthorizationHeader = None
-) -> Response:
-    return set_subscription(sim, waba_id, authorization, "post", subscribed=True)
+def subscribe_app(waba_id: AuthorizedWaba, sim: SimulatorDep) -> Response:
+    return set_subscription(sim, waba_id, subscribed=True)
 
 
 @router.get("/{version}/{waba_id}/subscribed_apps")
-def subscribed_apps(
-    version: str, waba_id: str, sim: SimulatorDep, authorization: AuthorizationHeader = None
-) -> Response:
-    refused = sim.graph.authorize(authorization, waba_id, "get")
-    if refused is not None:
-        return refused
+def subscribed_apps(waba_id: AuthorizedWaba, sim: SimulatorDep) -> Response:
     account = sim.registry.by_waba(waba_id)
     subscribed = account.subscribed if account is not None else True
     app = {"whatsapp_business_api_data": {"id": sim.settings.meta_app_id, "name": "PROSUMINISTROS"}}
@@ -46,21 +50,15 @@ def subscribed_apps(
 
 
 @router.delete("/{version}/{waba_id}/subscribed_apps")
-def unsubscribe_app(
-    version: str, waba_id: str, sim: SimulatorDep, authorization: AuthorizationHeader = None
-) -> Response:
-    return set_subscription(sim, waba_id, authorization, "delete", subscribed=False)
+def unsubscribe_app(waba_id: AuthorizedWaba, sim: SimulatorDep) -> Response:
+    return set_subscription(sim, waba_id, subscribed=False)
 
 
 @router.get("/{version}/{waba_id}/phone_numbers")
 def waba_phone_numbers(
-    version: str,
-    waba_id: str,
-    sim: SimulatorDep,
-    fields: str | None = None,
-    authorization: AuthorizationHeader = None,
+    waba_id: AuthorizedWaba, sim: SimulatorDep, fields: str | None = None
 ) -> Response:
-    refused = sim.graph.authorize(authorization, waba_id, "get") or sim.graph.unknown_field(fields)
+    refused = sim.graph.unknown_field(fields)
     if refused is not None:
         return refused
     ids = [pid for pid, n in sim.numbers.items() if n["waba_id"] == waba_id]

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from connectors.cloud_api import choices_message as choices
 from connectors.cloud_api import (
-    choices_message,
     parse_webhook,
     signature_is_valid,
     text_message,
@@ -29,7 +29,7 @@ from connectors.cloud_api import (
 from tests.simulator.conftest import APP_SECRET, CUSTOMER, GRAPH_URL, Receiver, wait_for
 
 
-def buttons(count: int, title_length: int = 8, id_length: int | None = None) -> list[dict]:
+def buttons(count: int, title_length: int = 8, id_length: int = 0) -> list[dict]:
     """`count` Rasa buttons with distinct titles (and payloads) of the lengths asked for."""
     made = []
     for i in range(count):
@@ -62,122 +62,52 @@ def kind(message: dict[str, Any]) -> str:
     return message["interactive"]["type"] if message["type"] == "interactive" else "text"
 
 
-# (what grows, Meta's limit, the connector's message at the limit, past the limit,
-#  the kind it must be at the limit, the kind it must fall back to past it,
-#  how to push the accepted message one past Meta's limit for the simulator to refuse)
-def _longer(path: tuple[Any, ...]) -> Any:
-    def grow(message: dict[str, Any]) -> dict[str, Any]:
-        grown = copy.deepcopy(message)
-        holder = grown
-        for key in path[:-1]:
-            holder = holder[key]
-        holder[path[-1]] += "x"
-        return grown
-
-    return grow
-
-
-def _one_more(path: tuple[Any, ...]) -> Any:
-    def grow(message: dict[str, Any]) -> dict[str, Any]:
-        grown = copy.deepcopy(message)
-        items = grown
-        for key in path:
-            items = items[key]
-        extra = copy.deepcopy(items[-1])
-        reply = extra.get("reply", extra)
-        reply["id"] += "-more"
-        reply["title"] = reply["title"][:-1] + "z"
-        items.append(extra)
-        return grown
-
-    return grow
-
-
 BUTTON = ("interactive", "action", "buttons")
 ROWS = ("interactive", "action", "sections", 0, "rows")
-BOUNDARIES = [
-    (
-        "text body",
-        4096,
-        lambda n: text_message("x" * n),
-        "text",
-        "text",
-        _longer(("text", "body")),
-    ),
-    (
-        "reply buttons body",
-        1024,
-        lambda n: choices_message("x" * n, buttons(3)),
-        "button",
-        "list",
-        _longer(("interactive", "body", "text")),
-    ),
-    (
-        "reply buttons count",
-        3,
-        lambda n: choices_message("¿Qué necesitas?", buttons(n)),
-        "button",
-        "list",
-        _one_more(BUTTON),
-    ),
-    (
-        "button title",
-        20,
-        lambda n: choices_message("¿Qué necesitas?", buttons(3, title_length=n)),
-        "button",
-        "list",
-        _longer((*BUTTON, 0, "reply", "title")),
-    ),
-    (
-        "button id",
-        256,
-        lambda n: choices_message("¿Qué necesitas?", buttons(3, id_length=n)),
-        "button",
-        "text",
-        _longer((*BUTTON, 0, "reply", "id")),
-    ),
-    (
-        "list rows",
-        10,
-        lambda n: choices_message("¿Qué necesitas?", buttons(n)),
-        "list",
-        "text",
-        _one_more(ROWS),
-    ),
-    (
-        "row title",
-        24,
-        lambda n: choices_message("¿Qué necesitas?", buttons(4, title_length=n)),
-        "list",
-        "text",
-        _longer((*ROWS, 0, "title")),
-    ),
-    (
-        "row id",
-        200,
-        lambda n: choices_message("¿Qué necesitas?", buttons(4, id_length=n)),
-        "list",
-        "text",
-        _longer((*ROWS, 0, "id")),
-    ),
-    (
-        "list body",
-        4096,
-        lambda n: choices_message("x" * n, buttons(4)),
-        "list",
-        "text",
-        _longer(("interactive", "body", "text")),
-    ),
-]
+BODY = ("interactive", "body", "text")
+ASK = "¿Qué necesitas?"
+
+# what grows: (Meta's limit, the connector's message with that size, the kind it must be at the
+# limit, the kind it must fall back to one past it, how to push the message at the limit one
+# past Meta's line for the simulator to refuse)
+TITLE = (*BUTTON, 0, "reply", "title")
+BUTTON_ID = (*BUTTON, 0, "reply", "id")
+ROW_TITLE = (*ROWS, 0, "title")
+ROW_ID = (*ROWS, 0, "id")
+BOUNDARIES = {
+    "text body": (4096, lambda n: text_message("x" * n), "text", "text", ("text", "body")),
+    "reply buttons body": (1024, lambda n: choices("x" * n, buttons(3)), "button", "list", BODY),
+    "reply buttons count": (3, lambda n: choices(ASK, buttons(n)), "button", "list", BUTTON),
+    "button title": (20, lambda n: choices(ASK, buttons(3, n)), "button", "list", TITLE),
+    "button id": (256, lambda n: choices(ASK, buttons(3, 8, n)), "button", "text", BUTTON_ID),
+    "list rows": (10, lambda n: choices(ASK, buttons(n)), "list", "text", ROWS),
+    "row title": (24, lambda n: choices(ASK, buttons(4, n)), "list", "text", ROW_TITLE),
+    "row id": (200, lambda n: choices(ASK, buttons(4, 8, n)), "list", "text", ROW_ID),
+    "list body": (4096, lambda n: choices("x" * n, buttons(4)), "list", "text", BODY),
+}
 
 
-@pytest.mark.parametrize(
-    ("limit", "build", "at_kind", "past_kind", "push_past"),
-    [pytest.param(*case[1:], id=case[0]) for case in BOUNDARIES],
-)
-def test_connector_messages_at_and_past_each_limit_are_accepted(
-    sim, bot_auth, limit, build, at_kind, past_kind, push_past
-) -> None:
+def one_past(message: dict[str, Any], path: tuple[Any, ...]) -> dict[str, Any]:
+    """The message with the text at `path` one character longer, or the list at `path` (of
+    buttons or rows) one item longer."""
+    grown = copy.deepcopy(message)
+    holder = grown
+    for key in path[:-1]:
+        holder = holder[key]
+    if isinstance(holder[path[-1]], str):
+        holder[path[-1]] += "x"
+        return grown
+    extra = copy.deepcopy(holder[path[-1]][-1])
+    item = extra.get("reply", extra)
+    item["id"] += "-more"
+    item["title"] = item["title"][:-1] + "z"
+    holder[path[-1]].append(extra)
+    return grown
+
+
+@pytest.mark.parametrize("what", BOUNDARIES)
+def test_connector_messages_at_and_past_each_limit_are_accepted(sim, bot_auth, what) -> None:
+    limit, build, at_kind, past_kind, grown_part = BOUNDARIES[what]
     at_limit = build(limit)
     assert kind(at_limit) == at_kind, "the connector gives up a kind Meta allows"
     accepted(sim, bot_auth, at_limit)
@@ -185,13 +115,13 @@ def test_connector_messages_at_and_past_each_limit_are_accepted(
     assert kind(past_limit) == past_kind
     accepted(sim, bot_auth, past_limit)
     # The simulator, for its part, holds Meta's line: one past it is refused.
-    refused(sim, bot_auth, push_past(at_limit))
+    refused(sim, bot_auth, one_past(at_limit, grown_part))
 
 
 def test_list_button_text_is_held_to_meta_limit_by_the_simulator(sim, bot_auth) -> None:
-    at_limit = choices_message("¿Qué necesitas?", buttons(4), list_button="b" * 20)
+    at_limit = choices(ASK, buttons(4), list_button="b" * 20)
     accepted(sim, bot_auth, at_limit)
-    refused(sim, bot_auth, _longer(("interactive", "action", "button"))(at_limit))
+    refused(sim, bot_auth, one_past(at_limit, ("interactive", "action", "button")))
 
 
 @pytest.mark.xfail(
@@ -200,7 +130,7 @@ def test_list_button_text_is_held_to_meta_limit_by_the_simulator(sim, bot_auth) 
     "characters (only its default 'Ver opciones' is used today)",
 )
 def test_connector_keeps_a_long_list_button_within_meta_limit(sim, bot_auth) -> None:
-    accepted(sim, bot_auth, choices_message("¿Qué necesitas?", buttons(4), list_button="b" * 21))
+    accepted(sim, bot_auth, choices(ASK, buttons(4), list_button="b" * 21))
 
 
 # ---- Inbound: the simulator's webhooks, as the connector reads them ----------------------

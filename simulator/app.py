@@ -1,14 +1,15 @@
 """Local stand-in for Meta's WhatsApp Cloud API.
 
 Graph API, checked as Meta checks it:
-- POST /{version}/{phone_number_id}/messages: bearer token, payload limits, approved templates
-  (132001). An accepted message (200 + wamid) is then reported by signed status webhooks:
-  `sent` and `delivered` at once, `read` when the customer opens the chat; or a single
-  `failed` with 131047 (outside the 24-hour window, non-template) or 131026 (undeliverable).
+- POST /{version}/{phone_number_id}/messages: bearer token, payload limits (meta_limits.py),
+  approved templates (132001). An accepted message (200 + wamid) is then reported by signed
+  status webhooks: `sent` and `delivered` at once, `read` when the customer opens the chat;
+  or a single `failed` with 131047 (outside the 24-hour window, non-template) or 131026
+  (undeliverable).
 - GET /{version}/{media_id} and the media download URL; GET /{version}/{phone_number_id}.
 - Embedded Sign-Up with WhatsApp Business app onboarding (coexistence): the stand-in SDK
   (/sdk.js) and dialog, the code exchange, subscribed_apps, phone_numbers, smb_app_data, and
-  the advisors' linked numbers (simulator/embedded_signup.py, simulator/EMBEDDED_SIGNUP.md).
+  the advisors' linked numbers (simulator/EMBEDDED_SIGNUP.md).
   A linked number sends like the bot's (its business token; 20 messages/second at most).
 
 Webhooks the connector does not answer 200 are retried in the background like Meta does

@@ -8,7 +8,7 @@ from fastapi import Depends, HTTPException, Request
 
 from simulator.config import SimulatorSettings
 from simulator.delivery import WebhookDispatcher
-from simulator.graph_access import GraphAccess
+from simulator.graph_access import GraphAccess, bearer
 from simulator.smb import SmbRegistry
 from simulator.state import SERVICE_WINDOW_SECONDS, SimulatorState
 from simulator.statuses import StatusReporter
@@ -68,7 +68,7 @@ def wa_id_or_422(wa_id: str) -> str:
 
 
 def bearer_matches(authorization: str | None, token: str) -> bool:
-    supplied = (authorization or "").removeprefix("Bearer ").strip()
+    supplied = bearer(authorization)
     return bool(supplied) and hmac.compare_digest(supplied.encode(), token.encode())
 
 

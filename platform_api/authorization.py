@@ -32,7 +32,7 @@ from platform_api.contacts.models import Contact
 from platform_api.conversations.models import Conversation, Message
 from platform_api.leads.models import Lead
 from platform_api.notifications.models import Notification
-from platform_api.whatsapp.models import KIND_ADVISOR, WhatsAppNumber
+from platform_api.numbers.models import KIND_ADVISOR, WhatsAppNumber
 
 Row = TypeVar("Row")
 

@@ -8,8 +8,8 @@ from platform_api.advisors.models import Advisor
 from platform_api.advisors.schemas import AdvisorCreate, AdvisorUpdate
 from platform_api.audit import service as audit
 from platform_api.auth import hash_password
+from platform_api.numbers.models import WhatsAppNumber
 from platform_api.security import sessions
-from platform_api.whatsapp.models import WhatsAppNumber
 
 
 class DuplicateEmailError(ValueError):

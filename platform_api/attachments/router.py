@@ -10,8 +10,8 @@ from platform_api.attachments.schemas import AttachmentRead
 from platform_api.auth import CurrentPrincipal
 from platform_api.conversations.dependencies import ConversationDep
 from platform_api.database import SessionDep
+from platform_api.graph.client import GraphClient, get_graph_client
 from platform_api.validation import DbId
-from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
 
 router = APIRouter(tags=["attachments"])
 

@@ -15,8 +15,8 @@ from platform_api.conversations.schemas import (
     MessageRead,
 )
 from platform_api.database import SessionDep
+from platform_api.graph.client import GraphClient, get_graph_client
 from platform_api.validation import DB_INT_MAX, ApiInput, DbId, unprocessable
-from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 

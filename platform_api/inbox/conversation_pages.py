@@ -18,13 +18,13 @@ from platform_api.conversations import assignment, hyperlink, replies
 from platform_api.conversations import service as conversations
 from platform_api.conversations.models import MODE_BOT, Conversation
 from platform_api.database import SessionDep
+from platform_api.graph.client import GraphClient, get_graph_client
 from platform_api.inbox import queries
 from platform_api.inbox.render import see_other, templates
 from platform_api.inbox.session_pages import PrincipalDep
 from platform_api.leads import service as leads
 from platform_api.leads.schemas import LeadFromConversation
 from platform_api.validation import DbId
-from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
 
 router = APIRouter(include_in_schema=False)
 GraphDep = Annotated[GraphClient, Depends(get_graph_client)]

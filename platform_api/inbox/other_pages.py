@@ -11,14 +11,14 @@ from platform_api import authorization
 from platform_api.audit import service as audit
 from platform_api.config import settings
 from platform_api.database import SessionDep
+from platform_api.graph.client import GraphClient, get_graph_client
 from platform_api.inbox.render import BOGOTA, see_other, templates
 from platform_api.inbox.session_pages import PrincipalDep
 from platform_api.notifications import service as notifications
+from platform_api.numbers import onboarding
+from platform_api.numbers.models import WhatsAppNumber
+from platform_api.numbers.onboarding import EMBEDDED_SIGNUP_EXTRAS
 from platform_api.validation import DbId
-from platform_api.whatsapp import onboarding
-from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
-from platform_api.whatsapp.models import WhatsAppNumber
-from platform_api.whatsapp.onboarding import EMBEDDED_SIGNUP_EXTRAS
 
 router = APIRouter(include_in_schema=False)
 

@@ -13,11 +13,12 @@ from platform_api.auth import ServicePrincipal
 from platform_api.conversations import service as conversations
 from platform_api.conversations.models import Message
 from platform_api.database import Base, SessionDep, SessionFactoryDep
-from platform_api.validation import unprocessable
-from platform_api.whatsapp import sending, turns
-from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
-from platform_api.whatsapp.ingestion import UnknownNumberError, ingest_events
-from platform_api.whatsapp.schemas import (
+from platform_api.graph import sending
+from platform_api.graph.client import GraphClient, get_graph_client
+from platform_api.graph.sending import send_reengagement_template
+from platform_api.inbound import turns
+from platform_api.inbound.ingestion import UnknownNumberError, ingest_events
+from platform_api.inbound.schemas import (
     ClaimIn,
     ClaimOut,
     EventOutcome,
@@ -29,7 +30,7 @@ from platform_api.whatsapp.schemas import (
     TurnFailedIn,
     TurnOut,
 )
-from platform_api.whatsapp.sending import send_reengagement_template
+from platform_api.validation import unprocessable
 
 router = APIRouter(prefix="/internal/whatsapp", tags=["whatsapp"])
 

@@ -18,14 +18,14 @@ from platform_api.advisors.models import Advisor
 from platform_api.audit import service as audit
 from platform_api.config import settings
 from platform_api.database import utcnow
-from platform_api.whatsapp.graph_client import GraphClient, GraphError
-from platform_api.whatsapp.models import (
+from platform_api.graph.client import GraphClient, GraphError
+from platform_api.numbers.models import (
     KIND_ADVISOR,
     STATUS_LINKED,
     STATUS_UNLINKED,
     WhatsAppNumber,
 )
-from platform_api.whatsapp.token_box import open_sealed, seal
+from platform_api.numbers.token_box import open_sealed, seal
 
 # FB.login's `extras`: Embedded Sign-Up v4, WhatsApp Business app onboarding (coexistence).
 EMBEDDED_SIGNUP_EXTRAS = {

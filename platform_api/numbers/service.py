@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from platform_api.config import settings
-from platform_api.whatsapp.models import STATUS_LINKED, WhatsAppNumber
-from platform_api.whatsapp.token_box import open_sealed
+from platform_api.numbers.models import STATUS_LINKED, WhatsAppNumber
+from platform_api.numbers.token_box import open_sealed
 
 
 @dataclass(frozen=True)

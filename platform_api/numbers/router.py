@@ -10,10 +10,10 @@ from platform_api import authorization
 from platform_api.advisors.models import Advisor
 from platform_api.auth import CurrentPrincipal
 from platform_api.database import SessionDep
+from platform_api.graph.client import GraphClient, get_graph_client
+from platform_api.numbers import onboarding
+from platform_api.numbers.models import WhatsAppNumber
 from platform_api.validation import ApiInput, DbId, UtcDatetime
-from platform_api.whatsapp import onboarding
-from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
-from platform_api.whatsapp.models import WhatsAppNumber
 
 router = APIRouter(prefix="/whatsapp", tags=["whatsapp numbers"])
 GraphDep = Annotated[GraphClient, Depends(get_graph_client)]

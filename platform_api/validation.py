@@ -2,11 +2,13 @@
 one is a 422, never a database error), and text without NUL characters, which PostgreSQL
 cannot store."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import HTTPException, Request, status
 from pydantic import AfterValidator, BaseModel, Field, model_validator
+
+from platform_api.database import as_utc
 
 DB_INT_MAX = 2_147_483_647
 
@@ -70,9 +72,5 @@ def unprocessable(message: str, *loc: str) -> HTTPException:
     )
 
 
-def _as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-# Every stored time is UTC; SQLite hands them back without the zone, so responses add it.
-UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+# Every time a response gives is UTC, with its zone (see database.UtcDateTime).
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]

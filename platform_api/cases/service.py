@@ -1,7 +1,7 @@
 """Cases: numbering, creation with the conversation's evidence, duplicates, updates."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -55,10 +55,6 @@ def get_by_number(session: Session, number: str) -> Case | None:
     return session.scalar(select(Case).where(Case.number == number.upper()))
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def find_open_duplicate(
     session: Session, *, contact_id: int, type: str, now: datetime | None = None
 ) -> Case | None:
@@ -69,7 +65,7 @@ def find_open_duplicate(
         .order_by(Case.created_at.desc())
         .limit(1)
     )
-    if candidate is not None and _aware(candidate.created_at) >= since:
+    if candidate is not None and candidate.created_at >= since:
         return candidate
     return None
 

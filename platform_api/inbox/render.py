@@ -1,6 +1,6 @@
 """Templates of the advisor pages and the Spanish words they show."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from fastapi import status
@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 
 from platform_api.cases.flows import TYPE_LABELS
 from platform_api.conversations.assignment import RULE_LABELS
+from platform_api.database import as_utc
 
 # Colombia keeps UTC-5 all year (no daylight saving), so no tz database is needed.
 BOGOTA = timezone(timedelta(hours=-5), "COT")
@@ -50,8 +51,7 @@ def local_time(moment: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     """Colombian time, as the advisors read it."""
     if moment is None:
         return ""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(BOGOTA).strftime(fmt)
+    return as_utc(moment).astimezone(BOGOTA).strftime(fmt)
 
 
 templates.env.globals.update(

@@ -9,7 +9,7 @@ happened and what to do.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -232,16 +232,12 @@ def record_failure(
     )
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def request_sync(session: Session, graph: GraphClient, number: WhatsAppNumber) -> list[str]:
     """Contacts, then history: each asked for once, within 24 hours of onboarding. Returns
     the kinds requested now; a refusal is kept on the number (last_error) and audited."""
     if not number.coexistence or number.status != STATUS_LINKED or number.linked_at is None:
         return []
-    if utcnow() - _aware(number.linked_at) > SYNC_WINDOW:
+    if utcnow() - number.linked_at > SYNC_WINDOW:
         return []
     requested = []
     token = open_sealed(number.encrypted_token or "")

@@ -47,18 +47,6 @@ def record_pending(
     return attachment
 
 
-def pending_for_messages(session: Session, message_ids: list[int]) -> list[int]:
-    if not message_ids:
-        return []
-    return list(
-        session.scalars(
-            select(Attachment.id).where(
-                Attachment.message_id.in_(message_ids), Attachment.status == STATUS_PENDING
-            )
-        ).all()
-    )
-
-
 def storage_path_for(sha256: str) -> Path:
     return settings.media_path / sha256[:2] / sha256
 

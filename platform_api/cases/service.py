@@ -236,6 +236,20 @@ def list_cases(
     return list(rows), total
 
 
+def recent_for_contact(
+    session: Session, principal: Principal, contact_id: int, limit: int = 10
+) -> list[Case]:
+    """The contact's latest cases that the principal may see."""
+    return list(
+        session.scalars(
+            select(Case)
+            .where(Case.contact_id == contact_id, authorization.case_condition(principal))
+            .order_by(Case.id.desc())
+            .limit(limit)
+        ).all()
+    )
+
+
 def attachments_of(session: Session, case: Case) -> list[Attachment]:
     return list(
         session.scalars(

@@ -1,22 +1,16 @@
 """Internal endpoints the connector and the bot's output channel call."""
 
-from collections.abc import Callable
-from typing import Annotated, Any
-
-from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, status
+from fastapi import APIRouter, BackgroundTasks, HTTPException, status
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from platform_api.attachments import service as attachments
-from platform_api.attachments.models import STATUS_PENDING, Attachment
+from platform_api.attachments.models import Attachment
 from platform_api.auth import ServicePrincipal
 from platform_api.conversations import service as conversations
 from platform_api.conversations.models import Message
-from platform_api.database import Base, SessionDep, SessionFactoryDep
+from platform_api.database import SessionDep, SessionFactoryDep
 from platform_api.graph import sending
-from platform_api.graph.client import GraphClient, get_graph_client
-from platform_api.graph.sending import send_reengagement_template
-from platform_api.inbound import turns
+from platform_api.graph.client import GraphDep
+from platform_api.inbound import background_work, turns
 from platform_api.inbound.ingestion import UnknownNumberError, ingest_events
 from platform_api.inbound.schemas import (
     ClaimIn,
@@ -35,45 +29,13 @@ from platform_api.validation import unprocessable
 router = APIRouter(prefix="/internal/whatsapp", tags=["whatsapp"])
 
 
-def each_in_its_own_transaction(
-    model: type[Base],
-    row_ids: list[int],
-    work: Callable[[Session, Any], None],
-    new_session: Callable[[], Session],
-) -> None:
-    """Work after the webhook is acknowledged (Graph calls): one row, one commit."""
-    for row_id in row_ids:
-        with new_session() as session:
-            row = session.get(model, row_id)
-            if row is not None:
-                work(session, row)
-                session.commit()
-
-
-def fetch_attachment(graph: GraphClient) -> Callable[[Session, Attachment], None]:
-    def fetch(session: Session, attachment: Attachment) -> None:
-        if attachment.status == STATUS_PENDING:
-            attachments.fetch_and_store(session, graph, attachment)
-
-    return fetch
-
-
-def send_template_instead(graph: GraphClient) -> Callable[[Session, Message], None]:
-    """After a 131047 status: the approved template goes instead (see sending.py)."""
-
-    def send(session: Session, refused: Message) -> None:
-        send_reengagement_template(session, graph, refused)
-
-    return send
-
-
 @router.post("/events", response_model=EventsOut)
 def store_webhook_events(
     body: EventsIn,
     session: SessionDep,
     _: ServicePrincipal,
     background: BackgroundTasks,
-    graph: Annotated[GraphClient, Depends(get_graph_client)],
+    graph: GraphDep,
     new_session: SessionFactoryDep,
 ) -> EventsOut:
     """Idempotent on wamid: a redelivered message is counted as a duplicate, not stored again."""
@@ -93,17 +55,17 @@ def store_webhook_events(
             if attempt == 1:
                 raise
     background.add_task(
-        each_in_its_own_transaction,
+        background_work.each_in_its_own_transaction,
         Attachment,
         result.pending_attachment_ids,
-        fetch_attachment(graph),
+        background_work.fetch_attachment(graph),
         new_session,
     )
     background.add_task(
-        each_in_its_own_transaction,
+        background_work.each_in_its_own_transaction,
         Message,
         result.reengagement_message_ids,
-        send_template_instead(graph),
+        background_work.send_template_instead(graph),
         new_session,
     )
     return EventsOut(
@@ -120,7 +82,7 @@ def send_message(
     body: SendIn,
     session: SessionDep,
     _: ServicePrincipal,
-    graph: Annotated[GraphClient, Depends(get_graph_client)],
+    graph: GraphDep,
 ) -> SendOut:
     """Stores the message (committed) before calling Graph, so the database is free while
     Graph is retried, and the message is on record even if the platform dies meanwhile."""

@@ -13,7 +13,6 @@ from platform_api.database import as_utc
 DB_INT_MAX = 2_147_483_647
 
 DbId = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
-Offset = Annotated[int, Field(ge=0, le=DB_INT_MAX)]
 
 
 def _has_nul(value: Any) -> bool:

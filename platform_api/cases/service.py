@@ -51,10 +51,6 @@ def next_number(session: Session, now: datetime | None = None) -> str:
     return f"PS-{year}-{value:05d}"
 
 
-def get_by_number(session: Session, number: str) -> Case | None:
-    return session.scalar(select(Case).where(Case.number == number.upper()))
-
-
 def find_open_duplicate(
     session: Session, *, contact_id: int, type: str, now: datetime | None = None
 ) -> Case | None:

@@ -58,9 +58,9 @@ def inbox_context(
         "conversations": rows,
         "latest": conversations.last_messages(session, [c.id for c in rows]),
         "unread": queries.unread_counts(session, rows),
-        "scopes": queries.SCOPES,
-        "modes": queries.MODES,
-        "statuses": queries.STATUSES,
+        "scopes": texts.SCOPE_FILTERS,
+        "modes": texts.MODE_LABELS,
+        "statuses": texts.STATUS_FILTERS,
     }
 
 

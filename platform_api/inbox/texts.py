@@ -31,6 +31,10 @@ AREA_LABELS = {
 }
 
 
+# The inbox's filters.
+SCOPE_FILTERS = {"mine": "Mías", "unassigned": "Sin asignar", "all": "Todas"}
+STATUS_FILTERS = {"open": "Abiertas", "closed": "Cerradas"}
+
 AUDIT_ENTITIES = {
     "": "Todas",
     "conversation": "Conversación",

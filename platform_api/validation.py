@@ -63,6 +63,18 @@ def refuse_nul_in_url(request: Request) -> None:
         raise unprocessable("La dirección contiene caracteres nulos, que no se admiten", "query")
 
 
+def refused_by_graph(message: Any) -> HTTPException:
+    """The 502 a send gets when Meta refused the message (stored, with Meta's error)."""
+    return HTTPException(
+        status.HTTP_502_BAD_GATEWAY,
+        detail={
+            "message_id": message.id,
+            "error_code": message.error_code,
+            "error_detail": message.error_detail,
+        },
+    )
+
+
 def unprocessable(message: str, *loc: str) -> HTTPException:
     """A 422 shaped like FastAPI's own validation errors, as the OpenAPI document says."""
     return HTTPException(

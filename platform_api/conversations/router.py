@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 
 from platform_api.advisors import service as advisors
 from platform_api.advisors.dependencies import require_active_advisor
@@ -21,7 +21,7 @@ from platform_api.conversations.schemas import (
 )
 from platform_api.database import SessionDep
 from platform_api.graph.client import GraphDep
-from platform_api.validation import DB_INT_MAX, unprocessable
+from platform_api.validation import DB_INT_MAX, refused_by_graph, unprocessable
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 
@@ -107,14 +107,7 @@ def send_hyperlink(
         ) from error
     session.commit()
     if message.status == "failed":
-        raise HTTPException(
-            status.HTTP_502_BAD_GATEWAY,
-            detail={
-                "message_id": message.id,
-                "error_code": message.error_code,
-                "error_detail": message.error_detail,
-            },
-        )
+        raise refused_by_graph(message)
     return message
 
 

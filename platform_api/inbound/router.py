@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, status
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from platform_api.attachments.models import Attachment
 from platform_api.auth import ServicePrincipal
@@ -24,7 +25,7 @@ from platform_api.inbound.schemas import (
     TurnFailedIn,
     TurnOut,
 )
-from platform_api.validation import unprocessable
+from platform_api.validation import refused_by_graph, unprocessable
 
 router = APIRouter(prefix="/internal/whatsapp", tags=["whatsapp"])
 
@@ -101,14 +102,7 @@ def send_message(
     )
     message = result.message
     if message.status == "failed":
-        raise HTTPException(
-            status.HTTP_502_BAD_GATEWAY,
-            detail={
-                "message_id": message.id,
-                "error_code": message.error_code,
-                "error_detail": message.error_detail,
-            },
-        )
+        raise refused_by_graph(message)
     return SendOut(
         message_id=message.id,
         wamid=message.wamid,
@@ -126,19 +120,21 @@ def claim_turns(body: ClaimIn, session: SessionDep, _: ServicePrincipal) -> Clai
     return ClaimOut(bot_turns=claimed)
 
 
-@router.post("/turns/done", response_model=TurnOut)
-def turn_done(body: TurnDoneIn, session: SessionDep, _: ServicePrincipal) -> TurnOut:
-    outcome = turns.mark_done(session, body.wamid, awaiting_reply=body.awaiting_reply)
+def turn_out(session: Session, wamid: str, outcome: turns.TurnOutcome) -> TurnOut:
+    """Commits the turn's new state, or 404 for a wamid that is not a pending turn."""
     if not outcome.found:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Mensaje no encontrado")
     session.commit()
-    return TurnOut(wamid=body.wamid, bot_status=outcome.status or "")
+    return TurnOut(wamid=wamid, bot_status=outcome.status or "")
+
+
+@router.post("/turns/done", response_model=TurnOut)
+def turn_done(body: TurnDoneIn, session: SessionDep, _: ServicePrincipal) -> TurnOut:
+    outcome = turns.mark_done(session, body.wamid, awaiting_reply=body.awaiting_reply)
+    return turn_out(session, body.wamid, outcome)
 
 
 @router.post("/turns/failed", response_model=TurnOut)
 def turn_failed(body: TurnFailedIn, session: SessionDep, _: ServicePrincipal) -> TurnOut:
     outcome = turns.release(session, body.wamid, error=body.error)
-    if not outcome.found:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Mensaje no encontrado")
-    session.commit()
-    return TurnOut(wamid=body.wamid, bot_status=outcome.status or "")
+    return turn_out(session, body.wamid, outcome)

@@ -17,6 +17,7 @@ from platform_api.inbox.render import BOGOTA, see_other, templates
 from platform_api.notifications import service as notifications
 from platform_api.numbers import onboarding
 from platform_api.numbers import service as linked_numbers
+from platform_api.numbers.dependencies import get_own_number
 from platform_api.numbers.onboarding import EMBEDDED_SIGNUP_EXTRAS
 from platform_api.validation import DbId
 
@@ -85,12 +86,8 @@ def unlink_number(
     principal: PrincipalDep,
     graph: GraphDep,
 ) -> Response:
-    number = authorization.found(
-        authorization.own_number(session, principal, number_id), "Número no encontrado"
-    )
-    onboarding.unlink(
-        session, graph, number, actor=principal.actor, reason="desvinculado en la plataforma"
-    )
+    number = get_own_number(number_id, session, principal)
+    onboarding.unlink_on_platform(session, graph, number, actor=principal.actor)
     session.commit()
     return see_other("/whatsapp")
 

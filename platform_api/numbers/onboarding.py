@@ -300,3 +300,10 @@ def unlink(
         entity=number,
         details={"reason": reason, "advisor_id": number.advisor_id},
     )
+
+
+def unlink_on_platform(
+    session: Session, graph: GraphClient, number: WhatsAppNumber, *, actor: str
+) -> None:
+    """From the platform (its page or its API), by the advisor or an admin."""
+    unlink(session, graph, number, actor=actor, reason="desvinculado en la plataforma")

@@ -2,15 +2,13 @@
 
 from fastapi import APIRouter
 
-from platform_api import authorization
 from platform_api.auth import CurrentPrincipal
 from platform_api.database import SessionDep
 from platform_api.graph.client import GraphDep
 from platform_api.numbers import onboarding, service, texts
-from platform_api.numbers.dependencies import SigningAdvisor
+from platform_api.numbers.dependencies import NUMBER_NOT_FOUND, OwnNumberDep, SigningAdvisor
 from platform_api.numbers.models import WhatsAppNumber
 from platform_api.numbers.schemas import NumberRead, SignupIn, SignupOut
-from platform_api.validation import DbId
 
 router = APIRouter(prefix="/whatsapp", tags=["whatsapp numbers"])
 
@@ -59,16 +57,11 @@ def list_numbers(session: SessionDep, principal: CurrentPrincipal) -> list[Whats
 @router.post(
     "/numbers/{number_id}/unlink",
     response_model=NumberRead,
-    responses={404: {"description": "Número no encontrado"}},
+    responses={404: {"description": NUMBER_NOT_FOUND}},
 )
 def unlink_number(
-    number_id: DbId, session: SessionDep, principal: CurrentPrincipal, graph: GraphDep
+    number: OwnNumberDep, session: SessionDep, principal: CurrentPrincipal, graph: GraphDep
 ) -> WhatsAppNumber:
-    number = authorization.found(
-        authorization.own_number(session, principal, number_id), "Número no encontrado"
-    )
-    onboarding.unlink(
-        session, graph, number, actor=principal.actor, reason="desvinculado en la plataforma"
-    )
+    onboarding.unlink_on_platform(session, graph, number, actor=principal.actor)
     session.commit()
     return number

@@ -10,11 +10,11 @@ from platform_api.cases.router import router as cases_router
 from platform_api.contacts.router import router as contacts_router
 from platform_api.conversations.router import router as conversations_router
 from platform_api.database import SessionDep
+from platform_api.inbound.router import router as inbound_router
 from platform_api.leads.router import router as leads_router
 from platform_api.notifications.router import router as notifications_router
+from platform_api.numbers.router import router as numbers_router
 from platform_api.validation import refuse_nul_in_url
-from platform_api.whatsapp.router import router as whatsapp_router
-from platform_api.whatsapp.signup_router import router as signup_router
 
 api_router = APIRouter(prefix="/api", dependencies=[Depends(refuse_nul_in_url)])
 
@@ -39,7 +39,7 @@ for domain_router in (
     advisors_router,
     notifications_router,
     audit_router,
-    whatsapp_router,
-    signup_router,
+    inbound_router,
+    numbers_router,
 ):
     api_router.include_router(domain_router)

@@ -29,10 +29,10 @@ from platform_api.attachments.models import Attachment
 from platform_api.auth import Principal
 from platform_api.cases.models import Case
 from platform_api.contacts.models import Contact
-from platform_api.conversations.models import Conversation, Message
+from platform_api.conversations.models import Conversation
 from platform_api.leads.models import Lead
 from platform_api.notifications.models import Notification
-from platform_api.whatsapp.models import KIND_ADVISOR, WhatsAppNumber
+from platform_api.numbers.models import KIND_ADVISOR, WhatsAppNumber
 
 Row = TypeVar("Row")
 
@@ -174,15 +174,6 @@ def visible_attachment(
     if visible_conversation(session, principal, attachment.conversation_id) is None:
         return None
     return attachment
-
-
-def visible_message(session: Session, principal: Principal, message_id: int) -> Message | None:
-    message = session.get(Message, message_id)
-    if message is None:
-        return None
-    if visible_conversation(session, principal, message.conversation_id) is None:
-        return None
-    return message
 
 
 def own_notification(

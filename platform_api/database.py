@@ -9,8 +9,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
 from platform_api.config import settings
 
@@ -23,9 +24,28 @@ NAMING_CONVENTION = {
 }
 
 
+def as_utc(moment: datetime) -> datetime:
+    """Every time we store is UTC: a naive one is read as UTC, an aware one converted."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp with time zone that always comes back aware and in UTC: PostgreSQL keeps
+    the zone, SQLite hands back naive datetimes (stored as UTC by the bind below)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: DateTime(timezone=True)}  # noqa: RUF012
+    type_annotation_map = {datetime: UtcDateTime()}  # noqa: RUF012
 
 
 def utcnow() -> datetime:

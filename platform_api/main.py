@@ -12,9 +12,9 @@ from platform_api.config import settings
 from platform_api.database import SessionLocal
 from platform_api.inactivity.rasa_events import trigger_intent
 from platform_api.inactivity.worker import InactivityWorker
+from platform_api.inbox.dependencies import SignInRequiredError, redirect_to_login
 from platform_api.inbox.router import router as inbox_router
 from platform_api.inbox.router import static_files
-from platform_api.inbox.session_pages import SignInRequiredError, redirect_to_login
 from platform_api.security.body_limit import BodyLimitMiddleware
 from platform_api.security.csrf import CSRFMiddleware
 from platform_api.security.headers import SecurityHeadersMiddleware

@@ -10,8 +10,8 @@ from platform_api.database import Base
 from platform_api.idempotency.models import IdempotentResponse
 from platform_api.leads.models import Lead
 from platform_api.notifications.models import Notification
+from platform_api.numbers.models import WhatsAppNumber
 from platform_api.security.models import AdvisorSession, LoginFailure
-from platform_api.whatsapp.models import WhatsAppNumber
 
 __all__ = [
     "Advisor",

@@ -2,16 +2,17 @@
 one is a 422, never a database error), and text without NUL characters, which PostgreSQL
 cannot store."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import HTTPException, Request, status
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
+from platform_api.database import as_utc
+
 DB_INT_MAX = 2_147_483_647
 
 DbId = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
-Offset = Annotated[int, Field(ge=0, le=DB_INT_MAX)]
 
 
 def _has_nul(value: Any) -> bool:
@@ -62,6 +63,18 @@ def refuse_nul_in_url(request: Request) -> None:
         raise unprocessable("La dirección contiene caracteres nulos, que no se admiten", "query")
 
 
+def refused_by_graph(message: Any) -> HTTPException:
+    """The 502 a send gets when Meta refused the message (stored, with Meta's error)."""
+    return HTTPException(
+        status.HTTP_502_BAD_GATEWAY,
+        detail={
+            "message_id": message.id,
+            "error_code": message.error_code,
+            "error_detail": message.error_detail,
+        },
+    )
+
+
 def unprocessable(message: str, *loc: str) -> HTTPException:
     """A 422 shaped like FastAPI's own validation errors, as the OpenAPI document says."""
     return HTTPException(
@@ -70,9 +83,5 @@ def unprocessable(message: str, *loc: str) -> HTTPException:
     )
 
 
-def _as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-# Every stored time is UTC; SQLite hands them back without the zone, so responses add it.
-UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+# Every time a response gives is UTC, with its zone (see database.UtcDateTime).
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]

@@ -8,12 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from platform_api.database import Base, utcnow
 
 AREAS = ("comercial", "soporte", "documental", "financiera")
-AREA_LABELS = {
-    "comercial": "Comercial",
-    "soporte": "Soporte técnico",
-    "documental": "Documental",
-    "financiera": "Financiera",
-}
 ROLE_ADMIN = "admin"
 ROLE_ADVISOR = "advisor"
 

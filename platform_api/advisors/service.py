@@ -8,8 +8,8 @@ from platform_api.advisors.models import Advisor
 from platform_api.advisors.schemas import AdvisorCreate, AdvisorUpdate
 from platform_api.audit import service as audit
 from platform_api.auth import hash_password
+from platform_api.numbers.models import WhatsAppNumber
 from platform_api.security import sessions
-from platform_api.whatsapp.models import WhatsAppNumber
 
 
 class DuplicateEmailError(ValueError):
@@ -18,6 +18,20 @@ class DuplicateEmailError(ValueError):
 
 def get(session: Session, advisor_id: int) -> Advisor | None:
     return session.get(Advisor, advisor_id)
+
+
+def get_active(session: Session, advisor_id: int | None) -> Advisor | None:
+    """The advisor, if it exists and is active."""
+    advisor = session.get(Advisor, advisor_id) if advisor_id else None
+    return advisor if advisor is not None and advisor.is_active else None
+
+
+def active_by_name(session: Session) -> list[Advisor]:
+    return list(
+        session.scalars(
+            select(Advisor).where(Advisor.is_active.is_(True)).order_by(Advisor.name)
+        ).all()
+    )
 
 
 def get_by_email(session: Session, email: str) -> Advisor | None:

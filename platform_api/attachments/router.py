@@ -10,8 +10,8 @@ from platform_api.attachments.schemas import AttachmentRead
 from platform_api.auth import CurrentPrincipal
 from platform_api.conversations.dependencies import ConversationDep
 from platform_api.database import SessionDep
+from platform_api.graph.client import GraphDep
 from platform_api.validation import DbId
-from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
 
 router = APIRouter(tags=["attachments"])
 
@@ -78,7 +78,7 @@ def attachment_content(attachment: AttachmentDep) -> FileResponse:
 def retry_fetch(
     attachment: AttachmentDep,
     session: SessionDep,
-    graph: Annotated[GraphClient, Depends(get_graph_client)],
+    graph: GraphDep,
 ) -> Attachment:
     """Downloads again from the Graph API an attachment that failed (Meta keeps media 30 days)."""
     if attachment.status != STATUS_STORED:

@@ -20,8 +20,8 @@ from platform_api.audit import service as audit
 from platform_api.config import settings
 from platform_api.conversations.models import Conversation, Message
 from platform_api.database import utcnow
-from platform_api.whatsapp.graph_client import GraphClient, GraphError, MediaTooLargeError
-from platform_api.whatsapp.numbers import get_business_number
+from platform_api.graph.client import GraphClient, GraphError, MediaTooLargeError
+from platform_api.numbers.service import get_business_number
 
 
 def record_pending(
@@ -45,18 +45,6 @@ def record_pending(
     session.add(attachment)
     session.flush()
     return attachment
-
-
-def pending_for_messages(session: Session, message_ids: list[int]) -> list[int]:
-    if not message_ids:
-        return []
-    return list(
-        session.scalars(
-            select(Attachment.id).where(
-                Attachment.message_id.in_(message_ids), Attachment.status == STATUS_PENDING
-            )
-        ).all()
-    )
 
 
 def storage_path_for(sha256: str) -> Path:

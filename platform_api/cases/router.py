@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from platform_api.advisors.models import Advisor
+from platform_api.advisors.dependencies import active_advisor_if_named
 from platform_api.attachments.schemas import AttachmentRead
 from platform_api.auth import CurrentPrincipal
 from platform_api.cases import flows, service
@@ -20,7 +20,7 @@ from platform_api.conversations.dependencies import get_visible_conversation
 from platform_api.database import SessionDep
 from platform_api.idempotency import service as idempotency
 from platform_api.idempotency.service import IdempotencyKey
-from platform_api.validation import DB_INT_MAX, DbId, unprocessable
+from platform_api.validation import DB_INT_MAX, DbId
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -31,15 +31,6 @@ def detail(session: SessionDep, case: Case) -> CaseDetail:
         AttachmentRead.model_validate(a) for a in service.attachments_of(session, case)
     ]
     return read
-
-
-def active_advisor(session: SessionDep, advisor_id: int | None) -> Advisor | None:
-    if advisor_id is None:
-        return None
-    advisor = session.get(Advisor, advisor_id)
-    if advisor is None or not advisor.is_active:
-        raise unprocessable(f"Asesor {advisor_id} no existe o está inactivo", "body", "advisor_id")
-    return advisor
 
 
 @router.post("", response_model=CaseCreated, status_code=status.HTTP_201_CREATED)
@@ -56,7 +47,7 @@ def create_case(
     if replay is not None:
         return CaseCreated.model_validate(replay)
     conversation = get_visible_conversation(body.conversation_id, session, principal)
-    advisor = active_advisor(session, body.advisor_id)
+    advisor = active_advisor_if_named(session, body.advisor_id)
     actor = "bot" if principal.kind == "service" else principal.actor
     result = flows.open_case(
         session,
@@ -114,7 +105,7 @@ def update_case(
         case,
         actor=principal.actor,
         status=body.status,
-        advisor=active_advisor(session, body.advisor_id),
+        advisor=active_advisor_if_named(session, body.advisor_id),
         description=body.description,
     )
     session.commit()

@@ -1,7 +1,7 @@
 """Cases: numbering, creation with the conversation's evidence, duplicates, updates."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -51,14 +51,6 @@ def next_number(session: Session, now: datetime | None = None) -> str:
     return f"PS-{year}-{value:05d}"
 
 
-def get_by_number(session: Session, number: str) -> Case | None:
-    return session.scalar(select(Case).where(Case.number == number.upper()))
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def find_open_duplicate(
     session: Session, *, contact_id: int, type: str, now: datetime | None = None
 ) -> Case | None:
@@ -69,7 +61,7 @@ def find_open_duplicate(
         .order_by(Case.created_at.desc())
         .limit(1)
     )
-    if candidate is not None and _aware(candidate.created_at) >= since:
+    if candidate is not None and candidate.created_at >= since:
         return candidate
     return None
 
@@ -238,6 +230,20 @@ def list_cases(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Case.id.desc()).limit(limit).offset(offset)).all()
     return list(rows), total
+
+
+def recent_for_contact(
+    session: Session, principal: Principal, contact_id: int, limit: int = 10
+) -> list[Case]:
+    """The contact's latest cases that the principal may see."""
+    return list(
+        session.scalars(
+            select(Case)
+            .where(Case.contact_id == contact_id, authorization.case_condition(principal))
+            .order_by(Case.id.desc())
+            .limit(limit)
+        ).all()
+    )
 
 
 def attachments_of(session: Session, case: Case) -> list[Attachment]:

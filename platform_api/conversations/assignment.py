@@ -4,6 +4,7 @@ round robin among the area's active advisors (the one with fewest open conversat
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from platform_api.advisors import service as advisors
 from platform_api.advisors.models import Advisor
 from platform_api.audit import service as audit
 from platform_api.conversations.models import STATUS_OPEN, Conversation
@@ -35,8 +36,7 @@ def contact_owner(session: Session, conversation: Conversation) -> Advisor | Non
         .order_by(Conversation.id.desc())
         .limit(1)
     )
-    advisor = session.get(Advisor, advisor_id) if advisor_id else None
-    return advisor if advisor is not None and advisor.is_active else None
+    return advisors.get_active(session, advisor_id)
 
 
 def next_in_area(session: Session, area: str) -> Advisor | None:

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from platform_api.advisors.models import Advisor
 from platform_api.audit import service as audit
 from platform_api.conversations.models import Conversation, Message
-from platform_api.whatsapp.graph_client import GraphClient
-from platform_api.whatsapp.sending import send_to_conversation
+from platform_api.graph.client import GraphClient
+from platform_api.graph.sending import send_to_conversation
 
 
 class NoPersonalPhoneError(ValueError):

@@ -7,8 +7,8 @@ from platform_api.advisors.models import Advisor
 from platform_api.conversations import assignment
 from platform_api.conversations import service as conversations
 from platform_api.conversations.models import MODE_HUMAN, Conversation
-from platform_api.whatsapp.graph_client import GraphClient
-from platform_api.whatsapp.sending import SendResult, send_now
+from platform_api.graph.client import GraphClient
+from platform_api.graph.sending import SendResult, send_now
 
 MAX_REPLY_CHARS = 4096  # Meta's limit for a text body
 

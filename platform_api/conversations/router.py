@@ -1,22 +1,27 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
-from pydantic import Field
+from fastapi import APIRouter, Query
 
+from platform_api.advisors import service as advisors
+from platform_api.advisors.dependencies import require_active_advisor
 from platform_api.advisors.models import Advisor
 from platform_api.auth import CurrentPrincipal
 from platform_api.conversations import assignment, hyperlink, service
 from platform_api.conversations.dependencies import ConversationDep
 from platform_api.conversations.models import Conversation, Message
 from platform_api.conversations.schemas import (
+    AssignIn,
+    CloseIn,
     ConversationList,
     ConversationRead,
+    HyperlinkIn,
     MessageList,
     MessageRead,
+    ModeIn,
 )
 from platform_api.database import SessionDep
-from platform_api.validation import DB_INT_MAX, ApiInput, DbId, unprocessable
-from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
+from platform_api.graph.client import GraphDep
+from platform_api.validation import DB_INT_MAX, refused_by_graph, unprocessable
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 
@@ -50,37 +55,23 @@ def list_messages(conversation: ConversationDep, session: SessionDep) -> Message
     return MessageList(items=[MessageRead.model_validate(m) for m in messages])
 
 
-class AssignIn(ApiInput):
-    """An advisor to assign by hand, or an area for the automatic rule."""
-
-    advisor_id: DbId | None = None
-    area: str | None = Field(default=None, pattern="^(comercial|soporte|documental|financiera)$")
-    named_advisor_id: DbId | None = None
-
-
 @router.post("/{conversation_id}/assign", response_model=ConversationRead)
 def assign_conversation(
     body: AssignIn, conversation: ConversationDep, session: SessionDep, principal: CurrentPrincipal
 ) -> Conversation:
     if body.advisor_id is not None:
-        advisor = session.get(Advisor, body.advisor_id)
+        advisor: Advisor | None = require_active_advisor(session, body.advisor_id)
         rule = assignment.RULE_MANUAL
     else:
-        named = session.get(Advisor, body.named_advisor_id) if body.named_advisor_id else None
+        named = advisors.get_active(session, body.named_advisor_id)
         advisor, rule = assignment.choose_advisor(
             session, conversation, area=body.area or "comercial", named=named
         )
-    if advisor is None or not advisor.is_active:
+    if advisor is None:
         raise unprocessable("No hay un asesor activo para asignar", "body", "advisor_id")
     assignment.assign(session, conversation, advisor, rule=rule, actor=principal.actor)
     session.commit()
     return conversation
-
-
-class HyperlinkIn(ApiInput):
-    advisor_id: DbId
-    # Plantilla K: the customer (or the advisor) accepted that traceability is lost.
-    traceability_loss_confirmed: bool
 
 
 @router.post("/{conversation_id}/hyperlink", response_model=MessageRead)
@@ -89,7 +80,7 @@ def send_hyperlink(
     conversation: ConversationDep,
     session: SessionDep,
     principal: CurrentPrincipal,
-    graph: Annotated[GraphClient, Depends(get_graph_client)],
+    graph: GraphDep,
 ) -> Message:
     """Sends a wa.me link to the advisor's personal phone; audited as traceability lost."""
     if not body.traceability_loss_confirmed:
@@ -98,9 +89,7 @@ def send_hyperlink(
             "body",
             "traceability_loss_confirmed",
         )
-    advisor = session.get(Advisor, body.advisor_id)
-    if advisor is None or not advisor.is_active:
-        raise unprocessable("Asesor no encontrado o inactivo", "body", "advisor_id")
+    advisor = require_active_advisor(session, body.advisor_id)
     # Who sends comes from the credentials: the service token is the bot, a session an advisor.
     sender, actor = ("bot", "bot") if principal.kind == "service" else ("advisor", principal.actor)
     try:
@@ -118,19 +107,8 @@ def send_hyperlink(
         ) from error
     session.commit()
     if message.status == "failed":
-        raise HTTPException(
-            status.HTTP_502_BAD_GATEWAY,
-            detail={
-                "message_id": message.id,
-                "error_code": message.error_code,
-                "error_detail": message.error_detail,
-            },
-        )
+        raise refused_by_graph(message)
     return message
-
-
-class CloseIn(ApiInput):
-    reason: str = Field(default="cerrada por un asesor", max_length=200)
 
 
 @router.post("/{conversation_id}/close", response_model=ConversationRead)
@@ -143,10 +121,6 @@ def close_conversation(
     service.close(session, conversation, actor=principal.actor, reason=(body or CloseIn()).reason)
     session.commit()
     return conversation
-
-
-class ModeIn(ApiInput):
-    mode: str = Field(pattern="^(bot|human)$")
 
 
 @router.post("/{conversation_id}/mode", response_model=ConversationRead)

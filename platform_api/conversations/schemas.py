@@ -1,8 +1,9 @@
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from platform_api.validation import UtcDatetime
+from platform_api.advisors.models import AREAS
+from platform_api.validation import ApiInput, DbId, UtcDatetime
 
 
 class ContactRead(BaseModel):
@@ -65,3 +66,25 @@ class ConversationList(BaseModel):
 
 class MessageList(BaseModel):
     items: list[MessageRead]
+
+
+class AssignIn(ApiInput):
+    """An advisor to assign by hand, or an area for the automatic rule."""
+
+    advisor_id: DbId | None = None
+    area: str | None = Field(default=None, pattern=f"^({'|'.join(AREAS)})$")
+    named_advisor_id: DbId | None = None
+
+
+class HyperlinkIn(ApiInput):
+    advisor_id: DbId
+    # Plantilla K: the customer (or the advisor) accepted that traceability is lost.
+    traceability_loss_confirmed: bool
+
+
+class CloseIn(ApiInput):
+    reason: str = Field(default="cerrada por un asesor", max_length=200)
+
+
+class ModeIn(ApiInput):
+    mode: str = Field(pattern="^(bot|human)$")

@@ -1,6 +1,6 @@
 """Conversations and their messages."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -77,14 +77,9 @@ def add_message(
         error_detail=error_detail,
     )
     session.add(message)
-    conversation.last_message_at = max(_aware(conversation.last_message_at), message.sent_at)
+    conversation.last_message_at = max(conversation.last_message_at, message.sent_at)
     session.flush()
     return message
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def list_conversations(

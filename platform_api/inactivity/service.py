@@ -4,7 +4,7 @@ so timers survive restarts; every step is claimed with a conditional update, so 
 platform workers never take the same one."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -34,13 +34,9 @@ class DueStep:
     step: int
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def step_due(since: datetime, now: datetime, period_seconds: float) -> int:
     """0 before one period, then 1, 2 and 3 (closing) at most."""
-    elapsed = (_aware(now) - _aware(since)).total_seconds()
+    elapsed = (now - since).total_seconds()
     return min(int(elapsed // period_seconds), CLOSING) if elapsed >= 0 else 0
 
 
@@ -104,7 +100,7 @@ def record_step(session: Session, due: DueStep, *, now: datetime | None = None) 
     conversation = session.get(Conversation, due.conversation_id)
     if conversation is None:
         return
-    waited = int((_aware(now or utcnow()) - _aware(due.since)).total_seconds())
+    waited = int(((now or utcnow()) - due.since).total_seconds())
     if due.step < CLOSING:
         audit.record(
             session,

@@ -10,7 +10,7 @@ from platform_api.config import settings
 from platform_api.database import utcnow
 from platform_api.inactivity import service
 from platform_api.inactivity.rasa_events import RasaUnavailableError, TriggerIntent
-from platform_api.whatsapp.turns import sender_id_for
+from platform_api.inbound.turns import sender_id_for
 
 logger = logging.getLogger(__name__)
 

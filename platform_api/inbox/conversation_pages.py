@@ -6,37 +6,26 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from platform_api import authorization
-from platform_api.advisors.models import Advisor
+from platform_api.advisors import service as advisors
 from platform_api.attachments import service as attachments
-from platform_api.auth import Principal
-from platform_api.cases.models import Case
+from platform_api.cases import service as cases
 from platform_api.conversations import assignment, hyperlink, replies
 from platform_api.conversations import service as conversations
+from platform_api.conversations.dependencies import get_visible_conversation
 from platform_api.conversations.models import MODE_BOT, Conversation
 from platform_api.database import SessionDep
-from platform_api.inbox import queries
+from platform_api.graph.client import GraphDep
+from platform_api.inbox import queries, texts
+from platform_api.inbox.dependencies import PrincipalDep
 from platform_api.inbox.render import see_other, templates
-from platform_api.inbox.session_pages import PrincipalDep
 from platform_api.leads import service as leads
 from platform_api.leads.schemas import LeadFromConversation
 from platform_api.validation import DbId
-from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
 
 router = APIRouter(include_in_schema=False)
-GraphDep = Annotated[GraphClient, Depends(get_graph_client)]
-
-
-def visible_conversation(
-    session: Session, principal: Principal, conversation_id: int
-) -> Conversation:
-    return authorization.found(
-        authorization.visible_conversation(session, principal, conversation_id),
-        "Conversación no encontrada",
-    )
 
 
 def back_to(conversation_id: int, notice: str = "", error: str = "") -> Response:
@@ -69,9 +58,9 @@ def inbox_context(
         "conversations": rows,
         "latest": conversations.last_messages(session, [c.id for c in rows]),
         "unread": queries.unread_counts(session, rows),
-        "scopes": queries.SCOPES,
-        "modes": queries.MODES,
-        "statuses": queries.STATUSES,
+        "scopes": texts.SCOPE_FILTERS,
+        "modes": texts.MODE_LABELS,
+        "statuses": texts.STATUS_FILTERS,
     }
 
 
@@ -112,7 +101,7 @@ def conversation_page(
     aviso: Annotated[str, Query(max_length=300)] = "",
     error: Annotated[str, Query(max_length=300)] = "",
 ) -> Response:
-    conversation = visible_conversation(session, principal, conversation_id)
+    conversation = get_visible_conversation(conversation_id, session, principal)
     queries.mark_read(session, conversation)
     session.commit()
     contact = conversation.contact
@@ -120,16 +109,9 @@ def conversation_page(
         **history_context(session, conversation),
         "principal": principal,
         "contact": contact,
-        "cases": session.scalars(
-            select(Case)
-            .where(Case.contact_id == contact.id, authorization.case_condition(principal))
-            .order_by(Case.id.desc())
-            .limit(10)
-        ).all(),
+        "cases": cases.recent_for_contact(session, principal, contact.id),
         "lead": leads.for_contact(session, contact.id),
-        "advisors": session.scalars(
-            select(Advisor).where(Advisor.is_active.is_(True)).order_by(Advisor.name)
-        ).all(),
+        "advisors": advisors.active_by_name(session),
         "notice": aviso,
         "error": error,
     }
@@ -141,7 +123,7 @@ def conversation_history(
     request: Request, conversation_id: DbId, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     """Polled every second by the open conversation page."""
-    conversation = visible_conversation(session, principal, conversation_id)
+    conversation = get_visible_conversation(conversation_id, session, principal)
     queries.mark_read(session, conversation)
     session.commit()
     return templates.TemplateResponse(
@@ -157,28 +139,29 @@ def reply(
     graph: GraphDep,
     text: Annotated[str, Form(max_length=replies.MAX_REPLY_CHARS)] = "",
 ) -> Response:
-    conversation = visible_conversation(session, principal, conversation_id)
+    conversation = get_visible_conversation(conversation_id, session, principal)
     if not text.strip():
-        return back_to(conversation_id, error="Escribe un mensaje antes de enviar.")
-    advisor = session.get(Advisor, principal.advisor_id)
+        return back_to(conversation_id, error=texts.EMPTY_REPLY)
+    advisor = advisors.get(session, principal.advisor_id)
     result = replies.reply_as_advisor(session, graph, conversation, advisor, text.strip())
     if result.message.status == "failed":
         return back_to(
             conversation_id,
-            error=f"WhatsApp no aceptó el mensaje ({result.message.error_code}): "
-            f"{result.message.error_detail}",
+            error=texts.REPLY_REFUSED.format(
+                code=result.message.error_code, detail=result.message.error_detail
+            ),
         )
-    return back_to(conversation_id, notice="Mensaje enviado. El bot queda en pausa.")
+    return back_to(conversation_id, notice=texts.REPLY_SENT)
 
 
 @router.post("/conversations/{conversation_id}/bot")
 def hand_back_to_bot(
     conversation_id: DbId, session: SessionDep, principal: PrincipalDep
 ) -> Response:
-    conversation = visible_conversation(session, principal, conversation_id)
+    conversation = get_visible_conversation(conversation_id, session, principal)
     conversations.set_mode(session, conversation, MODE_BOT, actor=principal.actor)
     session.commit()
-    return back_to(conversation_id, notice="La conversación volvió al bot.")
+    return back_to(conversation_id, notice=texts.BACK_TO_BOT)
 
 
 @router.post("/conversations/{conversation_id}/assign")
@@ -188,24 +171,25 @@ def assign(
     principal: PrincipalDep,
     advisor_id: Annotated[int, Form(ge=1)],
 ) -> Response:
-    conversation = visible_conversation(session, principal, conversation_id)
-    advisor = session.get(Advisor, advisor_id)
-    if advisor is None or not advisor.is_active:
-        return back_to(conversation_id, error="Ese asesor no existe o está inactivo.")
+    conversation = get_visible_conversation(conversation_id, session, principal)
+    advisor = advisors.get_active(session, advisor_id)
+    if advisor is None:
+        return back_to(conversation_id, error=texts.NO_ACTIVE_ADVISOR)
     assignment.assign(
         session, conversation, advisor, rule=assignment.RULE_MANUAL, actor=principal.actor
     )
     session.commit()
+    notice = texts.ASSIGNED.format(name=advisor.name)
     if authorization.visible_conversation(session, principal, conversation_id) is None:
-        return see_other(f"/?{urlencode({'aviso': f'Conversación asignada a {advisor.name}.'})}")
-    return back_to(conversation_id, notice=f"Conversación asignada a {advisor.name}.")
+        return see_other(f"/?{urlencode({'aviso': notice})}")
+    return back_to(conversation_id, notice=notice)
 
 
 @router.post("/conversations/{conversation_id}/lead")
 def create_lead(conversation_id: DbId, session: SessionDep, principal: PrincipalDep) -> Response:
     """ "Crear Lead" / "Actualizar Lead": the contact's lead with this conversation's
     messages and attachments."""
-    conversation = visible_conversation(session, principal, conversation_id)
+    conversation = get_visible_conversation(conversation_id, session, principal)
     lead, action = leads.create_or_update_from_conversation(
         session,
         conversation,
@@ -230,15 +214,15 @@ def send_hyperlink(
 ) -> Response:
     """Plantilla K from the platform: only with the explicit confirmation that the
     conversation leaves the platform's record."""
-    conversation = visible_conversation(session, principal, conversation_id)
+    conversation = get_visible_conversation(conversation_id, session, principal)
     if confirm != "si":
         return back_to(
             conversation_id,
-            error="Confirma que entiendes que se pierde la trazabilidad antes de enviar el enlace.",
+            error=texts.CONFIRM_TRACEABILITY_LOSS,
         )
-    advisor = session.get(Advisor, advisor_id)
-    if advisor is None or not advisor.is_active:
-        return back_to(conversation_id, error="Ese asesor no existe o está inactivo.")
+    advisor = advisors.get_active(session, advisor_id)
+    if advisor is None:
+        return back_to(conversation_id, error=texts.NO_ACTIVE_ADVISOR)
     try:
         message = hyperlink.send_hyperlink(
             session,
@@ -249,12 +233,8 @@ def send_hyperlink(
             sender="advisor",
         )
     except hyperlink.NoPersonalPhoneError:
-        return back_to(
-            conversation_id, error=f"{advisor.name} no tiene teléfono personal registrado."
-        )
+        return back_to(conversation_id, error=texts.NO_PERSONAL_PHONE.format(name=advisor.name))
     session.commit()
     if message.status == "failed":
-        return back_to(
-            conversation_id, error=f"WhatsApp no aceptó el enlace ({message.error_code})."
-        )
-    return back_to(conversation_id, notice=f"Enlace al WhatsApp de {advisor.name} enviado.")
+        return back_to(conversation_id, error=texts.LINK_REFUSED.format(code=message.error_code))
+    return back_to(conversation_id, notice=texts.LINK_SENT.format(name=advisor.name))

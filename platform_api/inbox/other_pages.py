@@ -3,36 +3,25 @@
 from datetime import datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
 from platform_api import authorization
 from platform_api.audit import service as audit
 from platform_api.config import settings
 from platform_api.database import SessionDep
+from platform_api.graph.client import GraphDep
+from platform_api.inbox import texts
+from platform_api.inbox.dependencies import PrincipalDep
 from platform_api.inbox.render import BOGOTA, see_other, templates
-from platform_api.inbox.session_pages import PrincipalDep
 from platform_api.notifications import service as notifications
+from platform_api.numbers import onboarding
+from platform_api.numbers import service as linked_numbers
+from platform_api.numbers.dependencies import get_own_number
+from platform_api.numbers.onboarding import EMBEDDED_SIGNUP_EXTRAS
 from platform_api.validation import DbId
-from platform_api.whatsapp import onboarding
-from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
-from platform_api.whatsapp.models import WhatsAppNumber
-from platform_api.whatsapp.onboarding import EMBEDDED_SIGNUP_EXTRAS
 
 router = APIRouter(include_in_schema=False)
-
-AUDIT_ENTITIES = {
-    "": "Todas",
-    "conversation": "Conversación",
-    "message": "Mensaje",
-    "case": "Caso",
-    "lead": "Lead",
-    "contact": "Contacto",
-    "advisor": "Asesor",
-    "notification": "Notificación",
-    "attachment": "Adjunto",
-}
 
 
 @router.get("/notifications", response_class=HTMLResponse)
@@ -82,11 +71,7 @@ def embedded_signup_config() -> dict:
 
 @router.get("/whatsapp", response_class=HTMLResponse)
 def whatsapp_link_page(request: Request, session: SessionDep, principal: PrincipalDep) -> Response:
-    numbers = session.scalars(
-        select(WhatsAppNumber)
-        .where(WhatsAppNumber.advisor_id == principal.advisor_id)
-        .order_by(WhatsAppNumber.id.desc())
-    ).all()
+    numbers = linked_numbers.numbers_of_advisor(session, principal.advisor_id)
     return templates.TemplateResponse(
         request,
         "whatsapp_link.html",
@@ -99,14 +84,10 @@ def unlink_number(
     number_id: DbId,
     session: SessionDep,
     principal: PrincipalDep,
-    graph: Annotated[GraphClient, Depends(get_graph_client)],
+    graph: GraphDep,
 ) -> Response:
-    number = authorization.found(
-        authorization.own_number(session, principal, number_id), "Número no encontrado"
-    )
-    onboarding.unlink(
-        session, graph, number, actor=principal.actor, reason="desvinculado en la plataforma"
-    )
+    number = get_own_number(number_id, session, principal)
+    onboarding.unlink_on_platform(session, graph, number, actor=principal.actor)
     session.commit()
     return see_other("/whatsapp")
 
@@ -173,7 +154,7 @@ def audit_page(
             "total": total,
             "page": pagina,
             "pages": max(1, -(-total // page_size)),
-            "entities": AUDIT_ENTITIES,
+            "entities": texts.AUDIT_ENTITIES,
             "filters": {
                 "entidad": entidad,
                 "accion": accion,

@@ -10,10 +10,7 @@ from platform_api.auth import Principal
 from platform_api.cases.models import Case
 from platform_api.contacts.models import Contact
 from platform_api.conversations.models import DIRECTION_IN, Conversation, Message
-
-SCOPES = {"mine": "Mías", "unassigned": "Sin asignar", "all": "Todas"}
-MODES = {"bot": "Bot", "human": "Asesor"}
-STATUSES = {"open": "Abiertas", "closed": "Cerradas"}
+from platform_api.inbox.texts import MODE_LABELS, SCOPE_FILTERS, STATUS_FILTERS
 
 
 @dataclass
@@ -26,9 +23,9 @@ class InboxFilter:
     @classmethod
     def from_query(cls, scope: str, mode: str, status: str, q: str) -> "InboxFilter":
         return cls(
-            scope=scope if scope in SCOPES else "all",
-            mode=mode if mode in MODES else "",
-            status=status if status in STATUSES else "",
+            scope=scope if scope in SCOPE_FILTERS else "all",
+            mode=mode if mode in MODE_LABELS else "",
+            status=status if status in STATUS_FILTERS else "",
             q=q.strip()[:100],
         )
 

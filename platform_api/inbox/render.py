@@ -1,6 +1,6 @@
-"""Templates of the advisor pages and the Spanish words they show."""
+"""Templates of the advisor pages, with the words (texts.py) and filters they use."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from fastapi import status
@@ -9,49 +9,27 @@ from fastapi.templating import Jinja2Templates
 
 from platform_api.cases.flows import TYPE_LABELS
 from platform_api.conversations.assignment import RULE_LABELS
+from platform_api.database import as_utc
+from platform_api.inbox.texts import (
+    AREA_LABELS,
+    CASE_STATUS_LABELS,
+    CONVERSATION_STATUS_LABELS,
+    MODE_LABELS,
+    SENDER_LABELS,
+    STATUS_LABELS,
+)
 
 # Colombia keeps UTC-5 all year (no daylight saving), so no tz database is needed.
 BOGOTA = timezone(timedelta(hours=-5), "COT")
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
-SENDER_LABELS = {
-    "customer": "Cliente",
-    "bot": "Bot",
-    "advisor": "Asesor (plataforma)",
-    "advisor_app": "Asesor (WhatsApp Business)",
-}
-STATUS_LABELS = {
-    "pending": "Enviando…",
-    "sent": "Enviado ✓",
-    "delivered": "Entregado ✓✓",
-    "read": "Leído ✓✓",
-    "played": "Escuchado ✓✓",
-    "failed": "No entregado",
-    "received": "Recibido",
-}
-MODE_LABELS = {"bot": "Bot", "human": "Asesor"}
-CONVERSATION_STATUS_LABELS = {"open": "Abierta", "closed": "Cerrada"}
-CASE_STATUS_LABELS = {
-    "abierto": "Abierto",
-    "en_proceso": "En proceso",
-    "cerrado": "Cerrado",
-    "incompleto": "Incompleto",
-}
-AREA_LABELS = {
-    "comercial": "Comercial",
-    "soporte": "Soporte técnico",
-    "documental": "Documentación",
-    "financiera": "Financiera",
-}
-
 
 def local_time(moment: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     """Colombian time, as the advisors read it."""
     if moment is None:
         return ""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(BOGOTA).strftime(fmt)
+    return as_utc(moment).astimezone(BOGOTA).strftime(fmt)
 
 
 templates.env.globals.update(

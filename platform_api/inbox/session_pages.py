@@ -7,49 +7,25 @@ then writes the session or the failure in a second short transaction."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, status
+from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, Response
 
 from platform_api.advisors import service as advisors
 from platform_api.audit import service as audit
 from platform_api.auth import (
     SESSION_COOKIE,
-    Principal,
     password_matches_or_burn,
     principal_from_request,
     session_token,
 )
 from platform_api.database import SessionDep
+from platform_api.inbox import texts
 from platform_api.inbox.render import see_other, templates
 from platform_api.security import csrf, sessions, throttling
 from platform_api.security.origins import client_address, served_over_https
 
 router = APIRouter(include_in_schema=False)
 csrf.install(templates.env)
-
-WRONG_CREDENTIALS = "Correo o contraseña incorrectos."
-THROTTLED = (
-    "Demasiados intentos fallidos de ingreso. Por seguridad, espera {minutes} antes de "
-    "volver a intentarlo."
-)
-
-
-class SignInRequiredError(Exception):
-    """A page asked for by nobody signed in: answered with a redirect to /login."""
-
-
-def signed_in(request: Request, session: SessionDep) -> Principal:
-    principal = principal_from_request(request, session)
-    if principal is None:
-        raise SignInRequiredError
-    return principal
-
-
-PrincipalDep = Annotated[Principal, Depends(signed_in)]
-
-
-def redirect_to_login(_: Request, __: Exception) -> Response:
-    return see_other("/login")
 
 
 def login_form(request: Request, status_code: int = 200, **context: object) -> Response:
@@ -58,11 +34,6 @@ def login_form(request: Request, status_code: int = 200, **context: object) -> R
     )
     csrf.keep_login_nonce(request, response)
     return response
-
-
-def _minutes(seconds: int) -> str:
-    minutes = max(1, -(-seconds // 60))
-    return "1 minuto" if minutes == 1 else f"{minutes} minutos"
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -93,7 +64,7 @@ def login(
         response = login_form(
             request,
             status.HTTP_429_TOO_MANY_REQUESTS,
-            error=THROTTLED.format(minutes=_minutes(throttle.retry_after_seconds)),
+            error=texts.THROTTLED.format(minutes=texts.minutes(throttle.retry_after_seconds)),
             email=email,
         )
         response.headers["Retry-After"] = str(throttle.retry_after_seconds)
@@ -117,7 +88,7 @@ def login(
         )
         session.commit()
         return login_form(
-            request, status.HTTP_401_UNAUTHORIZED, error=WRONG_CREDENTIALS, email=email
+            request, status.HTTP_401_UNAUTHORIZED, error=texts.WRONG_CREDENTIALS, email=email
         )
     throttling.clear_account(session, email)
     token = sessions.start(session, advisor_id)

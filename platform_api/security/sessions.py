@@ -5,7 +5,7 @@ Functions take the caller's database session and never commit."""
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -18,10 +18,6 @@ SESSION_SECONDS = 12 * 3600
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def start(session: Session, advisor_id: int, *, now: datetime | None = None) -> str:
@@ -55,7 +51,7 @@ def find(session: Session, token: str | None, *, now: datetime | None = None) ->
             AdvisorSession.token_hash == token_hash(token)
         )
     ).first()
-    if row is None or _aware(row.expires_at) <= (now or utcnow()):
+    if row is None or row.expires_at <= (now or utcnow()):
         return None
     return row.advisor_id
 

@@ -6,7 +6,7 @@ failures leave the window. Failures are rows of `login_failure`, so every platfo
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -24,10 +24,6 @@ class Throttle:
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()[:254]
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _retry_after(
@@ -49,7 +45,7 @@ def _retry_after(
     if freeing is None:
         return 1
     window = timedelta(seconds=settings.login_window_seconds)
-    return max(1, math.ceil((_aware(freeing) + window - now).total_seconds()))
+    return max(1, math.ceil((freeing + window - now).total_seconds()))
 
 
 def check(

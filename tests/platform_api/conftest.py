@@ -66,8 +66,8 @@ from sqlalchemy.orm import Session  # noqa: E402
 from platform_api.config import REPO_ROOT, settings  # noqa: E402
 from platform_api.database import engine as app_engine  # noqa: E402
 from platform_api.database import get_session, get_session_factory, make_engine  # noqa: E402
+from platform_api.graph.client import GraphClient, get_graph_client  # noqa: E402
 from platform_api.main import app  # noqa: E402
-from platform_api.whatsapp.graph_client import GraphClient, get_graph_client  # noqa: E402
 from simulator.app import create_app as create_simulator  # noqa: E402
 from simulator.config import SimulatorSettings  # noqa: E402
 from tests.support.processes import free_port  # noqa: E402

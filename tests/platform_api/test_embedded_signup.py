@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from platform_api.audit.models import AuditEvent
-from platform_api.whatsapp import onboarding
-from platform_api.whatsapp.graph_client import GraphClient, GraphError
-from platform_api.whatsapp.models import WhatsAppNumber
-from platform_api.whatsapp.onboarding import graph_failure
+from platform_api.graph.client import GraphClient, GraphError
+from platform_api.numbers import onboarding
+from platform_api.numbers.models import WhatsAppNumber
+from platform_api.numbers.onboarding import graph_failure
 from tests.platform_api.factories import make_advisor, sign_in
 
 SIGNUP = "/api/whatsapp/signup"

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from platform_api.audit.models import AuditEvent
 from platform_api.database import utcnow
-from platform_api.whatsapp.models import WhatsAppNumber
-from platform_api.whatsapp.token_box import seal
+from platform_api.numbers.models import WhatsAppNumber
+from platform_api.numbers.token_box import seal
 from tests.platform_api.events import text_event
 from tests.platform_api.factories import make_advisor
 

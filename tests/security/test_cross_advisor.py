@@ -22,8 +22,8 @@ from platform_api.advisors.models import Advisor
 from platform_api.audit.models import AuditEvent
 from platform_api.contacts.models import Contact
 from platform_api.conversations.models import Conversation
-from platform_api.whatsapp.models import WhatsAppNumber
-from platform_api.whatsapp.token_box import seal
+from platform_api.numbers.models import WhatsAppNumber
+from platform_api.numbers.token_box import seal
 from tests.platform_api.events import text_event
 from tests.platform_api.factories import make_advisor, open_conversation
 from tests.platform_api.test_attachments import EVENTS, media_event

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from platform_api.conversations.models import Conversation
-from platform_api.whatsapp.models import WhatsAppNumber
+from platform_api.numbers.models import WhatsAppNumber
 from tests.platform_api.factories import make_advisor, open_conversation
 from tests.security.web_fixtures import audit_count, browser_sign_in, csrf_of, login_attempt
 

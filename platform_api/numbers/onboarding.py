@@ -9,7 +9,7 @@ happened and what to do.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -18,14 +18,14 @@ from platform_api.advisors.models import Advisor
 from platform_api.audit import service as audit
 from platform_api.config import settings
 from platform_api.database import utcnow
-from platform_api.whatsapp.graph_client import GraphClient, GraphError
-from platform_api.whatsapp.models import (
+from platform_api.graph.client import GraphClient, GraphError
+from platform_api.numbers.models import (
     KIND_ADVISOR,
     STATUS_LINKED,
     STATUS_UNLINKED,
     WhatsAppNumber,
 )
-from platform_api.whatsapp.token_box import open_sealed, seal
+from platform_api.numbers.token_box import open_sealed, seal
 
 # FB.login's `extras`: Embedded Sign-Up v4, WhatsApp Business app onboarding (coexistence).
 EMBEDDED_SIGNUP_EXTRAS = {
@@ -232,16 +232,12 @@ def record_failure(
     )
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def request_sync(session: Session, graph: GraphClient, number: WhatsAppNumber) -> list[str]:
     """Contacts, then history: each asked for once, within 24 hours of onboarding. Returns
     the kinds requested now; a refusal is kept on the number (last_error) and audited."""
     if not number.coexistence or number.status != STATUS_LINKED or number.linked_at is None:
         return []
-    if utcnow() - _aware(number.linked_at) > SYNC_WINDOW:
+    if utcnow() - number.linked_at > SYNC_WINDOW:
         return []
     requested = []
     token = open_sealed(number.encrypted_token or "")
@@ -304,3 +300,10 @@ def unlink(
         entity=number,
         details={"reason": reason, "advisor_id": number.advisor_id},
     )
+
+
+def unlink_on_platform(
+    session: Session, graph: GraphClient, number: WhatsAppNumber, *, actor: str
+) -> None:
+    """From the platform (its page or its API), by the advisor or an admin."""
+    unlink(session, graph, number, actor=actor, reason="desvinculado en la plataforma")

@@ -12,8 +12,8 @@ from platform_api.config import settings
 from platform_api.contacts import service as contacts
 from platform_api.conversations import service as conversations
 from platform_api.conversations.models import DIRECTION_OUT, Conversation, Message
-from platform_api.whatsapp.graph_client import GraphClient, GraphError, SentMessage
-from platform_api.whatsapp.numbers import get_business_number
+from platform_api.graph.client import GraphClient, GraphError, SentMessage
+from platform_api.numbers.service import get_business_number
 
 # Meta: more than 24 hours since the customer last wrote; only a template may be sent.
 OUTSIDE_WINDOW = 131047

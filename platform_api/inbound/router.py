@@ -1,23 +1,19 @@
 """Internal endpoints the connector and the bot's output channel call."""
 
-from collections.abc import Callable
-from typing import Annotated, Any
-
-from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, status
+from fastapi import APIRouter, BackgroundTasks, HTTPException, status
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from platform_api.attachments import service as attachments
-from platform_api.attachments.models import STATUS_PENDING, Attachment
+from platform_api.attachments.models import Attachment
 from platform_api.auth import ServicePrincipal
 from platform_api.conversations import service as conversations
 from platform_api.conversations.models import Message
-from platform_api.database import Base, SessionDep, SessionFactoryDep
-from platform_api.validation import unprocessable
-from platform_api.whatsapp import sending, turns
-from platform_api.whatsapp.graph_client import GraphClient, get_graph_client
-from platform_api.whatsapp.ingestion import UnknownNumberError, ingest_events
-from platform_api.whatsapp.schemas import (
+from platform_api.database import SessionDep, SessionFactoryDep
+from platform_api.graph import sending
+from platform_api.graph.client import GraphDep
+from platform_api.inbound import background_work, turns
+from platform_api.inbound.ingestion import UnknownNumberError, ingest_events
+from platform_api.inbound.schemas import (
     ClaimIn,
     ClaimOut,
     EventOutcome,
@@ -29,41 +25,9 @@ from platform_api.whatsapp.schemas import (
     TurnFailedIn,
     TurnOut,
 )
-from platform_api.whatsapp.sending import send_reengagement_template
+from platform_api.validation import refused_by_graph, unprocessable
 
 router = APIRouter(prefix="/internal/whatsapp", tags=["whatsapp"])
-
-
-def each_in_its_own_transaction(
-    model: type[Base],
-    row_ids: list[int],
-    work: Callable[[Session, Any], None],
-    new_session: Callable[[], Session],
-) -> None:
-    """Work after the webhook is acknowledged (Graph calls): one row, one commit."""
-    for row_id in row_ids:
-        with new_session() as session:
-            row = session.get(model, row_id)
-            if row is not None:
-                work(session, row)
-                session.commit()
-
-
-def fetch_attachment(graph: GraphClient) -> Callable[[Session, Attachment], None]:
-    def fetch(session: Session, attachment: Attachment) -> None:
-        if attachment.status == STATUS_PENDING:
-            attachments.fetch_and_store(session, graph, attachment)
-
-    return fetch
-
-
-def send_template_instead(graph: GraphClient) -> Callable[[Session, Message], None]:
-    """After a 131047 status: the approved template goes instead (see sending.py)."""
-
-    def send(session: Session, refused: Message) -> None:
-        send_reengagement_template(session, graph, refused)
-
-    return send
 
 
 @router.post("/events", response_model=EventsOut)
@@ -72,7 +36,7 @@ def store_webhook_events(
     session: SessionDep,
     _: ServicePrincipal,
     background: BackgroundTasks,
-    graph: Annotated[GraphClient, Depends(get_graph_client)],
+    graph: GraphDep,
     new_session: SessionFactoryDep,
 ) -> EventsOut:
     """Idempotent on wamid: a redelivered message is counted as a duplicate, not stored again."""
@@ -92,17 +56,17 @@ def store_webhook_events(
             if attempt == 1:
                 raise
     background.add_task(
-        each_in_its_own_transaction,
+        background_work.each_in_its_own_transaction,
         Attachment,
         result.pending_attachment_ids,
-        fetch_attachment(graph),
+        background_work.fetch_attachment(graph),
         new_session,
     )
     background.add_task(
-        each_in_its_own_transaction,
+        background_work.each_in_its_own_transaction,
         Message,
         result.reengagement_message_ids,
-        send_template_instead(graph),
+        background_work.send_template_instead(graph),
         new_session,
     )
     return EventsOut(
@@ -119,7 +83,7 @@ def send_message(
     body: SendIn,
     session: SessionDep,
     _: ServicePrincipal,
-    graph: Annotated[GraphClient, Depends(get_graph_client)],
+    graph: GraphDep,
 ) -> SendOut:
     """Stores the message (committed) before calling Graph, so the database is free while
     Graph is retried, and the message is on record even if the platform dies meanwhile."""
@@ -138,14 +102,7 @@ def send_message(
     )
     message = result.message
     if message.status == "failed":
-        raise HTTPException(
-            status.HTTP_502_BAD_GATEWAY,
-            detail={
-                "message_id": message.id,
-                "error_code": message.error_code,
-                "error_detail": message.error_detail,
-            },
-        )
+        raise refused_by_graph(message)
     return SendOut(
         message_id=message.id,
         wamid=message.wamid,
@@ -163,19 +120,21 @@ def claim_turns(body: ClaimIn, session: SessionDep, _: ServicePrincipal) -> Clai
     return ClaimOut(bot_turns=claimed)
 
 
-@router.post("/turns/done", response_model=TurnOut)
-def turn_done(body: TurnDoneIn, session: SessionDep, _: ServicePrincipal) -> TurnOut:
-    outcome = turns.mark_done(session, body.wamid, awaiting_reply=body.awaiting_reply)
+def turn_out(session: Session, wamid: str, outcome: turns.TurnOutcome) -> TurnOut:
+    """Commits the turn's new state, or 404 for a wamid that is not a pending turn."""
     if not outcome.found:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Mensaje no encontrado")
     session.commit()
-    return TurnOut(wamid=body.wamid, bot_status=outcome.status or "")
+    return TurnOut(wamid=wamid, bot_status=outcome.status or "")
+
+
+@router.post("/turns/done", response_model=TurnOut)
+def turn_done(body: TurnDoneIn, session: SessionDep, _: ServicePrincipal) -> TurnOut:
+    outcome = turns.mark_done(session, body.wamid, awaiting_reply=body.awaiting_reply)
+    return turn_out(session, body.wamid, outcome)
 
 
 @router.post("/turns/failed", response_model=TurnOut)
 def turn_failed(body: TurnFailedIn, session: SessionDep, _: ServicePrincipal) -> TurnOut:
     outcome = turns.release(session, body.wamid, error=body.error)
-    if not outcome.found:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Mensaje no encontrado")
-    session.commit()
-    return TurnOut(wamid=body.wamid, bot_status=outcome.status or "")
+    return turn_out(session, body.wamid, outcome)

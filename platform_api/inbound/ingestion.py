@@ -23,10 +23,9 @@ from platform_api.conversations.models import (
     Conversation,
     Message,
 )
-from platform_api.whatsapp import onboarding, turns
-from platform_api.whatsapp.models import STATUS_LINKED, WhatsAppNumber
-from platform_api.whatsapp.numbers import BusinessNumber, UnknownNumberError, get_business_number
-from platform_api.whatsapp.schemas import (
+from platform_api.graph.sending import needs_reengagement
+from platform_api.inbound import turns
+from platform_api.inbound.schemas import (
     AccountUpdateEvent,
     BotTurn,
     ContactSyncEvent,
@@ -35,7 +34,9 @@ from platform_api.whatsapp.schemas import (
     InboundMessageEvent,
     StatusEvent,
 )
-from platform_api.whatsapp.sending import needs_reengagement
+from platform_api.numbers import onboarding
+from platform_api.numbers.models import STATUS_LINKED, WhatsAppNumber
+from platform_api.numbers.service import BusinessNumber, UnknownNumberError, get_business_number
 
 # A later status never moves a message back (Meta may deliver "delivered" after "read").
 STATUS_RANK = {

@@ -21,8 +21,8 @@ from platform_api.conversations.models import (
     Message,
 )
 from platform_api.database import utcnow
+from platform_api.inbound.schemas import BotTurn
 from platform_api.notifications import service as notifications
-from platform_api.whatsapp.schemas import BotTurn
 
 # Waits before retrying a failed turn: 2, 4, 8... seconds, at most
 # settings.bot_turn_retry_max_seconds.

@@ -6,21 +6,6 @@ from pydantic import BaseModel, Field, model_validator
 
 from platform_api.validation import ApiInput, CustomerInput, DbId
 
-INBOUND_TYPES = (
-    "text",
-    "interactive",
-    "button",
-    "image",
-    "document",
-    "audio",
-    "video",
-    "sticker",
-    "location",
-    "contacts",
-    "reaction",
-    "unsupported",
-)
-
 
 class MediaRef(BaseModel):
     id: str

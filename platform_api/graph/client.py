@@ -3,9 +3,10 @@
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
+from fastapi import Depends
 
 from platform_api.config import settings
 
@@ -185,6 +186,9 @@ def get_graph_client() -> GraphClient:
     if _shared_client is None:
         _shared_client = GraphClient()
     return _shared_client
+
+
+GraphDep = Annotated[GraphClient, Depends(get_graph_client)]
 
 
 class MediaTooLargeError(Exception):

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from platform_api import authorization
+from platform_api.auth import Principal
 from platform_api.config import settings
-from platform_api.whatsapp.models import STATUS_LINKED, WhatsAppNumber
-from platform_api.whatsapp.token_box import open_sealed
+from platform_api.numbers.models import STATUS_LINKED, WhatsAppNumber
+from platform_api.numbers.token_box import open_sealed
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,22 @@ def linked_number(session: Session, phone_number_id: str) -> WhatsAppNumber | No
             WhatsAppNumber.phone_number_id == phone_number_id,
             WhatsAppNumber.status == STATUS_LINKED,
         )
+    )
+
+
+def visible_numbers(session: Session, principal: Principal) -> list[WhatsAppNumber]:
+    query = select(WhatsAppNumber).where(authorization.number_condition(principal))
+    return list(session.scalars(query.order_by(WhatsAppNumber.id)).all())
+
+
+def numbers_of_advisor(session: Session, advisor_id: int | None) -> list[WhatsAppNumber]:
+    """Newest first, linked or not: the advisor's sign-up page."""
+    return list(
+        session.scalars(
+            select(WhatsAppNumber)
+            .where(WhatsAppNumber.advisor_id == advisor_id)
+            .order_by(WhatsAppNumber.id.desc())
+        ).all()
     )
 
 

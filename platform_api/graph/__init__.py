@@ -1,0 +1,1 @@
+"""Talking to Meta: the Graph API client and sending a conversation's messages through it."""

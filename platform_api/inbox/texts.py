@@ -1,0 +1,75 @@
+"""The Spanish words the advisor pages show: labels, notices and errors."""
+
+SENDER_LABELS = {
+    "customer": "Cliente",
+    "bot": "Bot",
+    "advisor": "Asesor (plataforma)",
+    "advisor_app": "Asesor (WhatsApp Business)",
+}
+STATUS_LABELS = {
+    "pending": "Enviando…",
+    "sent": "Enviado ✓",
+    "delivered": "Entregado ✓✓",
+    "read": "Leído ✓✓",
+    "played": "Escuchado ✓✓",
+    "failed": "No entregado",
+    "received": "Recibido",
+}
+MODE_LABELS = {"bot": "Bot", "human": "Asesor"}
+CONVERSATION_STATUS_LABELS = {"open": "Abierta", "closed": "Cerrada"}
+CASE_STATUS_LABELS = {
+    "abierto": "Abierto",
+    "en_proceso": "En proceso",
+    "cerrado": "Cerrado",
+    "incompleto": "Incompleto",
+}
+AREA_LABELS = {
+    "comercial": "Comercial",
+    "soporte": "Soporte técnico",
+    "documental": "Documentación",
+    "financiera": "Financiera",
+}
+
+
+# The inbox's filters.
+SCOPE_FILTERS = {"mine": "Mías", "unassigned": "Sin asignar", "all": "Todas"}
+STATUS_FILTERS = {"open": "Abiertas", "closed": "Cerradas"}
+
+AUDIT_ENTITIES = {
+    "": "Todas",
+    "conversation": "Conversación",
+    "message": "Mensaje",
+    "case": "Caso",
+    "lead": "Lead",
+    "contact": "Contacto",
+    "advisor": "Asesor",
+    "notification": "Notificación",
+    "attachment": "Adjunto",
+}
+
+# Signing in.
+WRONG_CREDENTIALS = "Correo o contraseña incorrectos."
+THROTTLED = (
+    "Demasiados intentos fallidos de ingreso. Por seguridad, espera {minutes} antes de "
+    "volver a intentarlo."
+)
+
+
+def minutes(seconds: int) -> str:
+    count = max(1, -(-seconds // 60))
+    return "1 minuto" if count == 1 else f"{count} minutos"
+
+
+# One conversation.
+EMPTY_REPLY = "Escribe un mensaje antes de enviar."
+REPLY_SENT = "Mensaje enviado. El bot queda en pausa."
+REPLY_REFUSED = "WhatsApp no aceptó el mensaje ({code}): {detail}"
+BACK_TO_BOT = "La conversación volvió al bot."
+NO_ACTIVE_ADVISOR = "Ese asesor no existe o está inactivo."
+ASSIGNED = "Conversación asignada a {name}."
+CONFIRM_TRACEABILITY_LOSS = (
+    "Confirma que entiendes que se pierde la trazabilidad antes de enviar el enlace."
+)
+NO_PERSONAL_PHONE = "{name} no tiene teléfono personal registrado."
+LINK_REFUSED = "WhatsApp no aceptó el enlace ({code})."
+LINK_SENT = "Enlace al WhatsApp de {name} enviado."

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import (
+from devstack.processes import (
     ARTIFACTS,
     RASA_PYTHON,
     ManagedProcess,

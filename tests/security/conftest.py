@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import (
+from devstack.processes import (
     ARTIFACTS,
     REPO_ROOT,
     ManagedProcess,

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,6 +95,36 @@ def base_env(**overrides: str) -> dict[str, str]:
     )
     env.update(overrides)
     return env
+
+
+@dataclass(frozen=True)
+class StackSecrets:
+    """What the platform, the simulator and the channel of one local stack share."""
+
+    service_token: str
+    app_secret: str
+    verify_token: str
+    bot_token: str
+    session_secret: str
+
+
+def wired_env(
+    database_url: str, ports: Mapping[str, int], secrets: StackSecrets, **settings: str
+) -> dict[str, str]:
+    """base_env() with the platform, the simulator (its Graph API) and the WhatsApp channel
+    (in Rasa, on ports["rasa"]) pointed at each other; `settings` add more."""
+    return base_env(
+        DATABASE_URL=database_url,
+        PLATFORM_SERVICE_TOKEN=secrets.service_token,
+        PLATFORM_SESSION_SECRET=secrets.session_secret,
+        PLATFORM_URL=f"http://127.0.0.1:{ports['platform']}",
+        WHATSAPP_APP_SECRET=secrets.app_secret,
+        WHATSAPP_VERIFY_TOKEN=secrets.verify_token,
+        WHATSAPP_BOT_TOKEN=secrets.bot_token,
+        GRAPH_API_BASE_URL=f"http://127.0.0.1:{ports['simulator']}",
+        SIMULATOR_WEBHOOK_URL=f"http://127.0.0.1:{ports['rasa']}/webhooks/whatsapp/webhook",
+        **settings,
+    )
 
 
 def migrate(database_url: str, env: dict[str, str]) -> None:

@@ -15,14 +15,15 @@ from devstack.processes import (
     ARTIFACTS,
     REPO_ROOT,
     ManagedProcess,
+    StackSecrets,
     actions_argv,
-    base_env,
     free_port,
     migrate_and_seed,
     rasa_argv,
     rasa_status_path,
     uvicorn_argv,
     wait_until_ready,
+    wired_env,
 )
 
 MODEL = REPO_ROOT / "models" / "prosuministros.tar.gz"
@@ -34,6 +35,9 @@ APP_SECRET = "e2e-app-secret"
 RASA_TOKEN = "e2e-rasa-token"
 ACTION_SERVER_SECRET = "e2e-action-server-secret"
 BOT_NUMBER = "100000000000001"
+SECRETS = StackSecrets(
+    SERVICE_TOKEN, APP_SECRET, "e2e-verify-token", "e2e-bot-token", "e2e-session-secret"
+)
 
 
 @dataclass
@@ -146,17 +150,11 @@ def plan_stack(name: str, **settings: str) -> StackPlan:
     tmp = Path(tempfile.mkdtemp(prefix=f"{name}-"))
     ports = {name: free_port() for name in ("platform", "rasa", "actions", "simulator")}
     database_url = f"sqlite:///{tmp / 'platform.db'}"
-    env = base_env(
-        DATABASE_URL=database_url,
-        PLATFORM_SERVICE_TOKEN=SERVICE_TOKEN,
-        PLATFORM_SESSION_SECRET="e2e-session-secret",
-        PLATFORM_URL=f"http://127.0.0.1:{ports['platform']}",
-        WHATSAPP_APP_SECRET=APP_SECRET,
-        WHATSAPP_VERIFY_TOKEN="e2e-verify-token",
-        WHATSAPP_BOT_TOKEN="e2e-bot-token",
+    env = wired_env(
+        database_url,
+        ports,
+        SECRETS,
         WHATSAPP_BOT_PHONE_NUMBER_ID=BOT_NUMBER,
-        GRAPH_API_BASE_URL=f"http://127.0.0.1:{ports['simulator']}",
-        SIMULATOR_WEBHOOK_URL=f"http://127.0.0.1:{ports['rasa']}/webhooks/whatsapp/webhook",
         SIMULATOR_PUBLIC_URL=f"http://127.0.0.1:{ports['simulator']}",
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{ports['actions']}/webhook",
         RASA_TRACKER_DB=str(tmp / "rasa_tracker.db"),

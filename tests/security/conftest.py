@@ -20,10 +20,10 @@ from devstack.processes import (
     base_env,
     free_port,
     migrate_and_seed,
-    process_tree,
     rasa_status_path,
     wait_until_ready,
 )
+from tests.support.processes import process_tree
 
 MODEL = REPO_ROOT / "models" / "prosuministros.tar.gz"
 BOT_NUMBER = "100000000000001"

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from bench import report
+from bench import latency_plot, report
 from bench.figures import PhaseWindow, PlatformRecord
 from bench.http import KeepAliveClient
 from bench.profiles import summarise
@@ -429,7 +429,7 @@ class Bench:
             f"checks through the platform API and the simulator took "
             f"{time.perf_counter() - checked_started:.1f} s"
         )
-        report.plot(
+        latency_plot.plot(
             args.out / "latency.png",
             self.windows,
             self.deliveries,

@@ -1,5 +1,5 @@
-"""The stack under test and what it costs: the four processes of the end-to-end tests, their
-CPU and memory sampled with psutil, and py-spy profiles of a phase."""
+"""The stack under test and what it costs: the four processes as devstack starts them for the
+end-to-end tests, their CPU and memory sampled with psutil, and py-spy profiles of a phase."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psutil
 
-from tests.e2e.conftest import APP_SECRET, BOT_NUMBER, MODEL, SERVICE_TOKEN, Stack, running_stack
+from devstack.stack import APP_SECRET, BOT_NUMBER, MODEL, SERVICE_TOKEN, Stack, running_stack
 
 PROCESS_NAMES = ("platform", "rasa", "actions", "simulator")
 BUSY_FIELDS = ("user", "nice", "system", "irq", "softirq")

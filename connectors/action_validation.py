@@ -2,7 +2,7 @@
 the schema itself against its meta-schema and builds a new validator, on every action call:
 about 21 ms of CPU each on this machine, a third of Rasa's CPU per turn under load (make
 bench). The same check with the validator built once costs about 1.4 ms. Same schema, same
-errors, same message; installed when the channel is loaded into the Rasa process."""
+errors, same message; installed when the channel starts in the Rasa process (its blueprint)."""
 
 from __future__ import annotations
 

@@ -48,7 +48,14 @@ class _TurnErrorCollector(logging.Handler):
 
 
 _collector = _TurnErrorCollector()
-logging.getLogger("rasa.core.processor").addHandler(_collector)
+
+
+def install_error_collector() -> None:
+    """Listens to Rasa's processor log; once per process however often the channel starts."""
+    processor_log = logging.getLogger("rasa.core.processor")
+    if _collector not in processor_log.handlers:
+        processor_log.addHandler(_collector)
+
 
 OutputFactory = Callable[[dict[str, Any]], Any]
 

@@ -6,7 +6,6 @@ every webhook and every bot reply is one request here, on the loop where Rasa ru
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any
 
 import aiohttp
@@ -27,13 +26,6 @@ class PlatformClient:
         self.token = token
         self.timeout = timeout
         self._client: aiohttp.ClientSession | None = None
-
-    @classmethod
-    def from_env(cls) -> PlatformClient:
-        return cls(
-            base_url=os.environ.get("PLATFORM_URL", "http://127.0.0.1:8000"),
-            token=os.environ.get("PLATFORM_SERVICE_TOKEN", ""),
-        )
 
     def _http(self) -> aiohttp.ClientSession:
         # Created on first use, inside the server's event loop.

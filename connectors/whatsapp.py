@@ -20,8 +20,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors import action_validation
-from connectors.bot_turns import TurnRunner, turn_has_failed
+from connectors.bot_turns import TurnRunner, install_error_collector, turn_has_failed
 from connectors.cloud_api import (
+    LIST_BUTTON_TEXT,
     SIGNATURE_HEADER,
     choices_message,
     parse_webhook,
@@ -37,7 +38,6 @@ from connectors.webhook_body import DEFAULT_MAX_BYTES, BodyTooLargeError, read_b
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "whatsapp"
-action_validation.install()
 DEFAULT_RECOVERY_SECONDS = 5.0
 
 
@@ -90,7 +90,7 @@ class WhatsAppCloudOutput(OutputChannel):
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         await self._send(
-            choices_message(text, buttons, kwargs.get("list_button") or "Ver opciones"),
+            choices_message(text, buttons, kwargs.get("list_button") or LIST_BUTTON_TEXT),
             recipient_id,
         )
 
@@ -194,6 +194,9 @@ class WhatsAppCloudInput(InputChannel):
         return WhatsAppCloudOutput(self.platform)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # Where the channel starts in the Rasa process (not on import): both are idempotent.
+        action_validation.install()
+        install_error_collector()
         webhook = Blueprint("whatsapp_cloud_webhook", __name__)
 
         @webhook.listener("after_server_start")

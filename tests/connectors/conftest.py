@@ -8,15 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import (
+from devstack.processes import (
     ARTIFACTS,
     RASA_PYTHON,
     ManagedProcess,
-    base_env,
+    StackSecrets,
     free_port,
     migrate,
     uvicorn_argv,
     wait_until_ready,
+    wired_env,
 )
 
 APP_SECRET = "connector-test-app-secret"
@@ -54,18 +55,16 @@ def start_harness(env: dict[str, str], name: str) -> tuple[ManagedProcess, int]:
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     tmp = Path(tempfile.mkdtemp(prefix="connector-tests-"))
-    platform_port, simulator_port, channel_port = free_port(), free_port(), free_port()
+    # The harness plays Rasa: the channel listens where Rasa would.
+    ports = {"platform": free_port(), "simulator": free_port(), "rasa": free_port()}
+    platform_port, simulator_port, channel_port = (
+        ports[k] for k in ("platform", "simulator", "rasa")
+    )
     database_url = f"sqlite:///{tmp / 'platform.db'}"
-    env = base_env(
-        DATABASE_URL=database_url,
-        PLATFORM_SERVICE_TOKEN=SERVICE_TOKEN,
-        PLATFORM_SESSION_SECRET="s",
-        PLATFORM_URL=f"http://127.0.0.1:{platform_port}",
-        WHATSAPP_APP_SECRET=APP_SECRET,
-        WHATSAPP_VERIFY_TOKEN=VERIFY_TOKEN,
-        WHATSAPP_BOT_TOKEN=BOT_TOKEN,
-        GRAPH_API_BASE_URL=f"http://127.0.0.1:{simulator_port}",
-        SIMULATOR_WEBHOOK_URL=f"http://127.0.0.1:{channel_port}/webhooks/whatsapp/webhook",
+    env = wired_env(
+        database_url,
+        ports,
+        StackSecrets(SERVICE_TOKEN, APP_SECRET, VERIFY_TOKEN, BOT_TOKEN, session_secret="s"),
         HARNESS_RECORD=str(tmp / "record.jsonl"),
         INACTIVITY_TIMERS_ENABLED="false",
         BOT_RECOVERY_SECONDS="0.5",

@@ -1,11 +1,21 @@
 """The action server's answers are still checked against Rasa's schema, with the validator
 built once (connectors/action_validation.py)."""
 
+import logging
+import subprocess
+import sys
+
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
-import connectors.whatsapp  # noqa: F401  (loading the channel installs the check)
+from connectors import action_validation
+from connectors.whatsapp import WhatsAppCloudInput
+
+
+@pytest.fixture(autouse=True)
+def _installed() -> None:
+    action_validation.install()
 
 
 def remote_action() -> RemoteAction:
@@ -38,3 +48,34 @@ def test_responses_must_be_objects() -> None:
 
 def test_rasa_calls_the_installed_check() -> None:
     assert RemoteAction._validate_action_result.__module__ == "connectors.action_validation"
+
+
+def rasas_own_check(*_: object) -> bool:
+    return True
+
+
+def test_importing_the_channel_changes_nothing_in_rasa() -> None:
+    probe = (
+        "import logging, connectors.whatsapp\n"
+        "from rasa.core.actions.action import RemoteAction\n"
+        "print(RemoteAction._validate_action_result.__module__,"
+        " len(logging.getLogger('rasa.core.processor').handlers))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert found.stdout.split() == ["rasa.core.actions.action", "0"]
+
+
+def test_the_channel_installs_its_hooks_once_when_it_starts(monkeypatch) -> None:
+    processor_log = logging.getLogger("rasa.core.processor")
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", rasas_own_check)
+    monkeypatch.setattr(processor_log, "handlers", [])
+    channel = WhatsAppCloudInput("secret", "verify", platform=None)  # type: ignore[arg-type]
+    assert RemoteAction._validate_action_result is rasas_own_check and not processor_log.handlers
+
+    channel.blueprint(on_new_message=None)  # type: ignore[arg-type]
+    channel.blueprint(on_new_message=None)  # type: ignore[arg-type]
+
+    assert RemoteAction._validate_action_result is action_validation.validate_action_result
+    assert [type(h).__name__ for h in processor_log.handlers] == ["_TurnErrorCollector"]

@@ -6,6 +6,7 @@ import time
 import httpx
 
 from connectors.cloud_api import SIGNATURE_HEADER, sign
+from devstack.processes import free_port
 from tests.connectors.conftest import (
     APP_SECRET,
     SERVICE_TOKEN,
@@ -13,7 +14,6 @@ from tests.connectors.conftest import (
     Stack,
     start_harness,
 )
-from tests.support.processes import free_port
 
 BOT_NUMBER = "100000000000001"
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import ADVISOR_PASSWORD, Stack
+from devstack.processes import ARTIFACTS
+from devstack.stack import ADVISOR_PASSWORD, Stack
 from tests.support.chromium import CHROMIUM, headless_chromium
-from tests.support.processes import ARTIFACTS
 
 SCREENSHOTS = ARTIFACTS / "browser"
 TIMEOUT_MS = 10_000

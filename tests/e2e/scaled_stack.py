@@ -20,9 +20,7 @@ from pathlib import Path
 import pytest
 
 from deploy.scaled import Profile, commands, internal_urls, nginx_conf, prepare_state_dir
-from tests.e2e.conftest import RASA_TOKEN, Stack
-from tests.support.postgres import PostgresServer
-from tests.support.processes import (
+from devstack.processes import (
     ARTIFACTS,
     ManagedProcess,
     free_port,
@@ -30,6 +28,8 @@ from tests.support.processes import (
     rasa_status_path,
     wait_until_ready,
 )
+from devstack.stack import RASA_TOKEN, Stack
+from tests.support.postgres import PostgresServer
 
 PROCESSES_PER_SERVICE = 2
 TRACKER_DB = "rasa_tracker"

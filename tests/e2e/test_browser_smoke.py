@@ -5,8 +5,8 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import Page, expect
 
+from devstack.stack import ADVISOR_PASSWORD, Stack
 from tests.e2e.browser import screenshot
-from tests.e2e.conftest import ADVISOR_PASSWORD, Stack
 
 ADVISOR_EMAIL = "laura.martinez@prosuministros.com.co"
 

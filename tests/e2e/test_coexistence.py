@@ -8,8 +8,8 @@ import re
 import httpx
 from playwright.sync_api import Page, expect
 
+from devstack.stack import Stack
 from tests.e2e.browser import screenshot, sign_in
-from tests.e2e.conftest import Stack
 from tests.e2e.test_first_contact import wait_for
 
 CARLOS = "carlos.ramirez@prosuministros.com.co"

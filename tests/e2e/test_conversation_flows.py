@@ -5,8 +5,15 @@ from urllib.parse import unquote
 
 import httpx
 
-from tests.e2e.conftest import BOT_NUMBER, Stack
-from tests.e2e.test_first_contact import ASK_ID, ASK_NAME, GREETING, MENU, wait_for
+from devstack.stack import BOT_NUMBER, Stack
+from tests.e2e.test_first_contact import (
+    ASK_ID,
+    ASK_NAME,
+    GREETING,
+    MENU,
+    inbound_message,
+    wait_for,
+)
 
 # Plantillas, verbatim (HU-0012).
 KNOWN = (
@@ -267,8 +274,10 @@ def test_asking_for_a_person_hands_over_and_the_bot_goes_quiet(stack) -> None:
     nora.says(2, "hola")
     [handoff] = nora.texts(1, "quiero hablar con un asesor")
     assert handoff.startswith("Listo, te comunico con ")
-    stack.write(nora.wa_id, type="text", text="hola?")
-    time.sleep(3)
+    sent = stack.write(nora.wa_id, type="text", text="hola?")
+    # Stored for the advisor with no turn for the bot: nothing will answer it.
+    stored = wait_for(lambda: inbound_message(stack, nora.wa_id, sent["wamid"]))
+    assert stored and stored["bot_status"] is None
     assert len(stack.inbox(nora.wa_id)) == nora.seen
     conversation = next(c for c in stack.conversations() if c["contact"]["wa_id"] == nora.wa_id)
     assert conversation["mode"] == "human" and conversation["assigned_advisor_id"]

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from connectors.cloud_api import SIGNATURE_HEADER, sign
-from tests.e2e.conftest import APP_SECRET, Stack
+from devstack.stack import APP_SECRET, Stack
 
 SCALED = os.environ.get("E2E_PROFILE") == "scaled"
 

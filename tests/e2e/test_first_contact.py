@@ -9,8 +9,8 @@ from typing import TypeVar
 import httpx
 
 from connectors.cloud_api import SIGNATURE_HEADER, sign
-from tests.e2e.conftest import RASA_TOKEN, Stack
-from tests.support.processes import ARTIFACTS
+from devstack.processes import ARTIFACTS
+from devstack.stack import RASA_TOKEN, Stack
 
 T = TypeVar("T")
 
@@ -41,6 +41,26 @@ def wait_for(predicate: Callable[[], T], timeout: float = 20.0) -> T:
 def texts_when(stack: Stack, wa_id: str, count: int, timeout: float = 20.0) -> list[str]:
     inbox = wait_for(lambda: len(stack.inbox(wa_id)) >= count and stack.inbox(wa_id), timeout)
     return [m["text"] for m in (inbox or stack.inbox(wa_id))]
+
+
+def inbound_message(stack: Stack, wa_id: str, wamid: str) -> dict | None:
+    """The customer's message as the platform stored it (its `bot_status` is the bot's turn:
+    pending, answered or failed; None when the bot has no turn, e.g. an advisor's chat)."""
+    for conversation in stack.conversations():
+        if conversation["contact"]["wa_id"] == wa_id:
+            for message in stack.messages(conversation["id"]):
+                if message["direction"] == "in" and message["wamid"] == wamid:
+                    return message
+    return None
+
+
+def wait_until_answered(stack: Stack, wa_id: str, wamid: str, timeout: float = 20.0) -> None:
+    """Until the bot's turn for this message is done: every reply it makes has been sent."""
+    answered = wait_for(
+        lambda: (inbound_message(stack, wa_id, wamid) or {}).get("bot_status") == "answered",
+        timeout,
+    )
+    assert answered, f"the bot's turn for {wamid} did not finish in {timeout}s"
 
 
 def record_latency(name: str, seconds: float) -> None:
@@ -98,7 +118,7 @@ def test_redelivered_webhook_is_stored_once_and_answered_once(stack: Stack) -> N
     assert sent["delivery_statuses"] == [200, 200]
 
     assert texts_when(stack, wa_id, 2) == [GREETING, ASK_NAME]
-    time.sleep(2)  # time enough for a second answer, if one were coming
+    wait_until_answered(stack, wa_id, sent["wamid"])
     assert len(stack.inbox(wa_id)) == 2
     [conversation] = [c for c in stack.conversations() if c["contact"]["wa_id"] == wa_id]
     inbound = [m for m in stack.messages(conversation["id"]) if m["direction"] == "in"]

@@ -8,8 +8,8 @@ import time
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
+from devstack.stack import ADVISOR_PASSWORD, Stack
 from tests.e2e.browser import phone_context, screenshot, sign_in
-from tests.e2e.conftest import ADVISOR_PASSWORD, Stack
 from tests.e2e.test_conversation_flows import Customer
 from tests.e2e.test_first_contact import record_latency, wait_for
 

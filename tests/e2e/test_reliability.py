@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.e2e.conftest import Stack, running_stack
+from devstack.stack import Stack
+from tests.e2e.conftest import running_stack
 from tests.e2e.test_first_contact import ASK_ID, ASK_NAME, GREETING, MENU, texts_when, wait_for
 
 PERIOD = 8  # INACTIVITY_SECONDS
@@ -79,7 +80,7 @@ def test_action_server_killed_mid_flow_the_answer_comes_once_it_is_back(
     assert texts_when(reliable, wa_id, 3, timeout=40)[2] == ASK_ID
     reliable.write(wa_id, type="text", text="1020304050")
     assert texts_when(reliable, wa_id, 4)[3] == MENU
-    time.sleep(2)
+    assert wait_for(lambda: inbound_status(reliable, wa_id, "1020304050") == "answered")
     texts = [m["text"] for m in reliable.inbox(wa_id)]
     assert texts == [GREETING, ASK_NAME, ASK_ID, MENU]
     assert inbound_status(reliable, wa_id, "Juan Pérez") == "answered"
@@ -106,7 +107,7 @@ def test_rasa_killed_in_the_middle_of_a_turn_answers_it_once_after_restart(
     assert texts_when(reliable, wa_id, 3, timeout=40)[2] == ASK_ID
     reliable.write(wa_id, type="text", text="52123456")
     assert texts_when(reliable, wa_id, 4)[3] == MENU
-    time.sleep(2)
+    assert wait_for(lambda: inbound_status(reliable, wa_id, "52123456") == "answered")
     assert [m["text"] for m in reliable.inbox(wa_id)] == [GREETING, ASK_NAME, ASK_ID, MENU]
 
 

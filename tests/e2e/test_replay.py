@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 
 from connectors.cloud_api import SIGNATURE_HEADER, sign
+from devstack.processes import ARTIFACTS
+from devstack.stack import APP_SECRET, BOT_NUMBER, Stack
 from simulator.webhooks import inbound_message_webhook
-from tests.e2e.conftest import APP_SECRET, BOT_NUMBER, Stack
-from tests.support.processes import ARTIFACTS
 
 CUSTOMERS = 50
 DUPLICATED = 0.30

@@ -13,17 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import (
+from devstack.processes import (
     ARTIFACTS,
     REPO_ROOT,
     ManagedProcess,
     base_env,
     free_port,
     migrate_and_seed,
-    process_tree,
     rasa_status_path,
     wait_until_ready,
 )
+from tests.support.processes import process_tree
 
 MODEL = REPO_ROOT / "models" / "prosuministros.tar.gz"
 BOT_NUMBER = "100000000000001"

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from deploy.scaled import Profile, nginx_command, nginx_conf, prepare_state_dir
-from tests.support.processes import ARTIFACTS, ManagedProcess, base_env, free_port
+from devstack.processes import ARTIFACTS, ManagedProcess, base_env, free_port
 
 PUBLIC = "127.0.0.2"
 

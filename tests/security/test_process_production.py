@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
+from devstack.processes import ARTIFACTS, RASA_PYTHON, REPO_ROOT, base_env, free_port
 from tests.security.conftest import procfile_commands, setup_env
-from tests.support.processes import ARTIFACTS, RASA_PYTHON, REPO_ROOT, base_env, free_port
 
 CHANNEL_CHECK = """
 import sys

@@ -1,0 +1,73 @@
+"""Escenario 8: the wa.me link is offered with Plantilla K and sent by the platform on "sí"."""
+
+from actions import hyperlink
+from actions.hyperlink import ActionHyperlinkDeclined, ActionOfferHyperlink, ActionSendHyperlink
+from tests.actions.fake_platform import platform_for, responses, run, tracker
+
+BEST = {"id": 5, "name": "Carlos Ruiz"}
+
+
+def test_a_clear_advisor_in_the_words_is_offered_with_the_meta_warning(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, hyperlink)
+    platform.match = {"unambiguous": True, "best": BEST, "candidates": []}
+    events, messages = run(ActionOfferHyperlink(), tracker("el numero de carlos"))
+    assert platform.calls() == ["GET /api/advisors/match"]
+    assert platform.requests[0].url.params["q"] == "el numero de carlos"
+    assert responses(messages) == ["utter_meta_limitation", "utter_confirm_hyperlink"]
+    assert messages[1]["advisor_name"] == "Carlos Ruiz"
+    assert events == {
+        "active_loop": None,
+        "requested_slot": None,
+        "hyperlink_pending": True,
+        "hyperlink_advisor_id": "5",
+        "hyperlink_advisor_name": "Carlos Ruiz",
+    }
+
+
+def test_the_advisor_already_known_is_offered_when_the_words_name_nobody(monkeypatch) -> None:
+    platform_for(monkeypatch, hyperlink)
+    events, messages = run(
+        ActionOfferHyperlink(), tracker("me pasas su numero", advisor_id="2", advisor_name="Ana")
+    )
+    assert messages[1]["advisor_name"] == "Ana"
+    assert events["hyperlink_advisor_id"] == "2"
+
+
+def test_without_an_advisor_the_customer_is_asked_which_one(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, hyperlink)
+    platform.down = True
+    events, messages = run(ActionOfferHyperlink(), tracker("dame el whatsapp del asesor"))
+    assert responses(messages) == ["utter_which_advisor_for_link"]
+    assert events == {"active_loop": None, "requested_slot": None, "hyperlink_pending": False}
+
+
+def test_yes_sends_the_link_through_the_platform_with_traceability_confirmed(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, hyperlink)
+    events, messages = run(ActionSendHyperlink(), tracker("sí", hyperlink_advisor_id="5"))
+    assert platform.body("POST /api/conversations/12/hyperlink") == {
+        "advisor_id": 5,
+        "traceability_loss_confirmed": True,
+    }
+    assert messages == []
+    assert events == {"hyperlink_pending": False}
+
+
+def test_a_link_the_platform_refuses_tells_the_customer(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, hyperlink)
+    platform.fail["POST /api/conversations/12/hyperlink"] = 502
+    events, messages = run(ActionSendHyperlink(), tracker("sí", hyperlink_advisor_id="5"))
+    assert responses(messages) == ["utter_hyperlink_failed"]
+    assert events == {"hyperlink_pending": False}
+
+
+def test_no_advisor_to_link_fails_without_calling_the_platform(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, hyperlink)
+    _, messages = run(ActionSendHyperlink(), tracker("sí"))
+    assert platform.calls() == []
+    assert responses(messages) == ["utter_hyperlink_failed"]
+
+
+def test_no_is_acknowledged_and_nothing_is_sent() -> None:
+    events, messages = run(ActionHyperlinkDeclined(), tracker("no"))
+    assert responses(messages) == ["utter_hyperlink_declined"]
+    assert events == {"hyperlink_pending": False}

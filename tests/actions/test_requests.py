@@ -1,0 +1,161 @@
+"""Starting a request (greeting, who the customer is, what their first words say) and closing it
+with a case in the platform and the story's confirmation."""
+
+from actions import requests
+from actions.requests import ActionOpenCase, ActionRegisterIncomplete, ActionStartRequest
+from tests.actions.fake_platform import platform_for, responses, run, tracker
+
+KNOWN = {"id": 7, "name": "Ana Pérez", "id_number": "52123456", "id_type": "CC"}
+
+
+# --- starting a request -------------------------------------------------------------------
+
+
+def test_first_hello_from_a_known_number_greets_and_recognises_the_customer(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    platform.contact = dict(KNOWN)
+    events, messages = run(ActionStartRequest(), tracker("hola", intent="greet"))
+    assert platform.calls() == ["GET /api/conversations/12"]
+    assert responses(messages) == ["utter_greet", "utter_known_customer"]
+    assert events["greeted"] is True and events["known_customer"] is True
+    assert (events["customer_name"], events["customer_id_number"]) == ("Ana Pérez", "52123456")
+    assert events["customer_id_type"] == "CC"
+
+
+def test_a_new_number_is_greeted_and_only_its_name_kept(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    platform.contact["name"] = "Ana"
+    events, messages = run(ActionStartRequest(), tracker("hola", intent="greet"))
+    assert responses(messages) == ["utter_greet"]
+    assert events["customer_name"] == "Ana"
+    assert "customer_id_number" not in events and "known_customer" not in events
+
+
+def test_the_greeting_goes_on_when_the_platform_is_down(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    platform.down = True
+    events, messages = run(ActionStartRequest(), tracker("hola", intent="greet"))
+    assert responses(messages) == ["utter_greet"]
+    assert events["greeted"] is True and "customer_name" not in events
+
+
+def test_a_greeted_customer_is_not_greeted_or_looked_up_again(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    events, messages = run(ActionStartRequest(), tracker("hola", intent="greet", greeted=True))
+    assert platform.calls() == [] and messages == []
+    assert events["request_type"] is None and events["topic_notes"] is None
+
+
+def test_a_menu_number_chooses_the_option(monkeypatch) -> None:
+    platform_for(monkeypatch, requests)
+    events, _ = run(ActionStartRequest(), tracker("2", intent="choose_option", greeted=True))
+    assert (events["menu_option"], events["request_group"]) == ("2", "order")
+    assert events["request_type"] == "pedido"
+
+
+def test_a_file_first_is_remembered(monkeypatch) -> None:
+    platform_for(monkeypatch, requests)
+    events, _ = run(ActionStartRequest(), tracker("", intent="share_attachment", greeted=True))
+    assert events["attachment_first"] is True
+
+
+def test_a_need_in_the_first_words_is_classified_and_kept(monkeypatch) -> None:
+    platform_for(monkeypatch, requests)
+    text = "el equipo no enciende"
+    events, _ = run(ActionStartRequest(), tracker(text, intent="request_support", greeted=True))
+    assert (events["request_type"], events["request_group"]) == ("soporte", "other")
+    assert events["from_free_text"] is True and events["topic_notes"] == text
+
+
+def test_long_unordered_first_words_ask_for_one_sentence(monkeypatch) -> None:
+    platform_for(monkeypatch, requests)
+    text = (
+        "buenas les cuento que hace tiempo compre unos equipos y luego hubo un tema con "
+        "el envio y despues otra cosa con el tecnico que fue, en fin son varias cosas"
+    )
+    events, _ = run(ActionStartRequest(), tracker(text, intent="nlu_fallback", greeted=True))
+    assert events["needs_summary"] is True and events["topic_notes"] == text
+
+
+# --- closing it with a case ---------------------------------------------------------------
+
+
+def test_a_case_is_opened_once_per_completing_message_and_confirmed(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    slots = {"request_type": "soporte", "request_group": "other", "advisor_id": "3"}
+    slots |= {"topic_notes": "no prende", "process": "no prende"}
+    events, messages = run(ActionOpenCase(), tracker("listo", message_id="wamid.A", **slots))
+    request = platform.requests[0]
+    assert platform.calls() == ["POST /api/cases"]
+    assert request.headers["Idempotency-Key"] == "case:12:wamid.A"
+    assert platform.body("POST /api/cases") == {
+        "conversation_id": 12,
+        "type": "soporte",
+        "description": "Lo que escribió el cliente: no prende",
+        "advisor_id": 3,
+        "status": "abierto",
+    }
+    assert responses(messages) == ["utter_case_confirmed"]
+    assert messages[0]["case_number"] == "CASO-000042"
+    assert events == {"case_number": "CASO-000042"}
+
+
+def test_the_confirmation_follows_the_story(monkeypatch) -> None:
+    platform_for(monkeypatch, requests)
+    order = {"request_type": "pedido", "request_group": "order", "advisor_name": "Laura"}
+    _, said = run(ActionOpenCase(), tracker(**order))
+    assert responses(said) == ["utter_advisor_notified", "utter_case_confirmed"]
+    assert said[0]["advisor_name"] == "Laura"
+    _, said = run(ActionOpenCase(), tracker(request_group="quote", known_customer=True))
+    assert responses(said) == ["utter_case_confirmed_known"]
+    _, said = run(ActionOpenCase(), tracker(request_group="quote"))
+    assert responses(said) == ["utter_quote_registered"]
+    _, said = run(ActionOpenCase(), tracker(request_group="other", from_free_text=True))
+    assert responses(said) == ["utter_case_registered"]
+
+
+def test_a_duplicate_case_is_reported_as_such(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    platform.duplicate = True
+    events, messages = run(ActionOpenCase(), tracker(request_type="soporte"))
+    assert responses(messages) == ["utter_duplicate_case", "utter_duplicate_more_details"]
+    assert events == {"case_number": "CASO-000042"}
+
+
+def test_a_case_the_platform_refuses_tells_the_customer(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    platform.fail["POST /api/cases"] = 500
+    events, messages = run(ActionOpenCase(), tracker(request_type="soporte"))
+    assert responses(messages) == ["utter_case_failed"] and events == {}
+
+
+def test_no_conversation_no_case(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    events, messages = run(ActionOpenCase(), tracker(sender_id="rasa-shell"))
+    assert platform.calls() == [] and events == {}
+    assert responses(messages) == ["utter_case_failed"]
+
+
+def test_a_request_left_half_way_is_registered_as_incomplete(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    slots = {"request_type": "financiero", "topic_notes": "la factura"}
+    events, messages = run(ActionRegisterIncomplete(), tracker(**slots))
+    assert platform.requests[0].headers["Idempotency-Key"] == "incomplete:12"
+    body = platform.body("POST /api/cases")
+    assert (body["status"], body["type"], body["advisor_id"]) == ("incompleto", "financiero", None)
+    assert body["description"] == (
+        "Lo que escribió el cliente: la factura\n(El cliente dejó de responder.)"
+    )
+    assert messages == [] and events == {"case_number": "CASO-000042"}
+
+
+def test_nothing_is_registered_before_the_kind_of_request_is_known(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    assert run(ActionRegisterIncomplete(), tracker()) == ({}, [])
+    assert platform.calls() == []
+
+
+def test_an_incomplete_case_the_platform_refuses_is_only_logged(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    platform.fail["POST /api/cases"] = 503
+    assert run(ActionRegisterIncomplete(), tracker(request_type="soporte")) == ({}, [])

@@ -32,6 +32,9 @@ def reliable() -> Iterator[Stack]:
         BOT_RECOVERY_SECONDS="1",
         BOT_TURN_RETRY_MAX_SECONDS="2",
         SIMULATOR_WEBHOOK_RETRY_SECONDS="1,1,2",
+        # Meta retries for days: the simulator must outlast a Rasa restart on a slow machine
+        # (50 attempts at 2 s gave up after about 100 s, which a loaded CI machine can exceed).
+        SIMULATOR_WEBHOOK_RETRY_LIMIT="1000",
     ) as stack:
         yield stack
 

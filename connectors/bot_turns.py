@@ -72,9 +72,11 @@ class TurnRunner:
         self.recovery_seconds = recovery_seconds
         self.agent: Any = None
         self.on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
-        # Conversations with a turn running in this process, so recovery does not start a
-        # second runner for them; Rasa's lock store keeps their turns in order anyway.
+        # Conversations with a turn running (or waiting) in this process, so recovery does not
+        # start a second runner for them; Rasa's lock store keeps their turns in order anyway.
+        # An entry lives while someone holds or waits for its lock, then goes (no growth).
         self._busy: dict[int, asyncio.Lock] = {}
+        self._users: dict[int, int] = {}
         self._recovery: asyncio.Task[None] | None = None
 
     def bind(self, agent: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
@@ -89,14 +91,21 @@ class TurnRunner:
         await asyncio.gather(*(self._run_conversation(ts) for ts in by_conversation.values()))
 
     async def _run_conversation(self, turns: list[dict[str, Any]]) -> None:
-        lock = self._busy.setdefault(turns[0]["conversation_id"], asyncio.Lock())
-        async with lock:
-            for index, turn in enumerate(turns):
-                if not await self._run_one(turn):
-                    # Later messages wait for the failed one, to keep the customer's order.
-                    for later in turns[index + 1 :]:
-                        await self._report_failed(later, "un mensaje anterior sigue pendiente")
-                    return
+        conversation_id = turns[0]["conversation_id"]
+        lock = self._busy.setdefault(conversation_id, asyncio.Lock())
+        self._users[conversation_id] = self._users.get(conversation_id, 0) + 1
+        try:
+            async with lock:
+                for index, turn in enumerate(turns):
+                    if not await self._run_one(turn):
+                        # Later messages wait for the failed one, to keep the customer's order.
+                        for later in turns[index + 1 :]:
+                            await self._report_failed(later, "un mensaje anterior sigue pendiente")
+                        return
+        finally:
+            self._users[conversation_id] -= 1
+            if not self._users[conversation_id]:
+                del self._users[conversation_id], self._busy[conversation_id]
 
     async def _run_one(self, turn: dict[str, Any]) -> bool:
         sender_id = turn["sender_id"]

@@ -39,7 +39,10 @@ def sign(raw_body: bytes, app_secret: str) -> str:
 def signature_is_valid(raw_body: bytes, header_value: str | None, app_secret: str) -> bool:
     if not header_value or not header_value.startswith("sha256=") or not app_secret:
         return False
-    return hmac.compare_digest(header_value.strip().lower(), sign(raw_body, app_secret))
+    # As bytes: compare_digest refuses str with non-ASCII characters (a forged header would
+    # otherwise be a 500, not a 403).
+    given = header_value.strip().lower().encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(given, sign(raw_body, app_secret).encode())
 
 
 def verification_challenge(params: dict[str, str], verify_token: str) -> str | None:

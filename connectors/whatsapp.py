@@ -239,8 +239,9 @@ class WhatsAppCloudInput(InputChannel):
                 return response.json({"error": "invalid signature"}, status=403)
             try:
                 events = parse_webhook(json.loads(raw_body))
-            except (ValueError, TypeError, AttributeError) as error:
-                # MalformedWebhookError and JSON decoding errors are both ValueErrors.
+            except (ValueError, TypeError, AttributeError, RecursionError) as error:
+                # MalformedWebhookError and JSON decoding errors are both ValueErrors; a body
+                # nested deeper than the parser's recursion limit is malformed too.
                 logger.warning("malformed webhook: %s", error)
                 return response.json({"error": f"malformed webhook: {error}"}, status=400)
             if not events:

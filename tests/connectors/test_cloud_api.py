@@ -389,3 +389,8 @@ def test_app_contacts_and_partner_removed() -> None:
             "event": "PARTNER_REMOVED",
         }
     ]
+
+
+def test_a_signature_header_with_non_ascii_characters_is_invalid_not_an_error() -> None:
+    assert not signature_is_valid(BODY, "sha256=ñ" + "0" * 63, SECRET)
+    assert not signature_is_valid(BODY, "sha256=\udcff", SECRET)

@@ -59,7 +59,7 @@ def open_window(stack: Stack, body: bytes) -> None:
     try:
         value = json.loads(body)["entry"][0]["changes"][0]["value"]
         wa_ids = {message["from"] for message in value["messages"]}
-    except (ValueError, KeyError, IndexError, TypeError):
+    except (ValueError, KeyError, IndexError, TypeError, RecursionError):
         return
     for wa_id in wa_ids:
         httpx.post(
@@ -130,8 +130,15 @@ def test_forged_webhooks_are_403_and_nothing_is_stored(stack: Stack) -> None:
         post_signed(stack, body, signature="sha256=" + "0" * 64),
         post_signed(stack, body, signature=sign(body, "not-the-app-secret")),
         post_signed(stack, tampered_body, signature=tampered_signature),
+        # Not ASCII: Sanic hands it over as Latin-1 text; once a 500, now a refusal.
+        httpx.post(
+            stack.channel_url,
+            content=body,
+            headers={SIGNATURE_HEADER: ("sha256=" + "ñ" * 64).encode("latin-1")},
+            timeout=10,
+        ),
     ]
-    assert [r.status_code for r in attempts] == [403, 403, 403, 403]
+    assert [r.status_code for r in attempts] == [403, 403, 403, 403, 403]
     assert not any(m["wamid"] == "wamid.FORGED1" for m in stored_messages(stack))
 
 
@@ -168,6 +175,8 @@ def test_malformed_signed_bodies_are_400(stack: Stack) -> None:
         b"{not json",
         b"[]",
         b'{"object": "page"}',
+        # Deeper than the JSON parser's recursion limit: once a 500.
+        b'{"object": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
         json.dumps(
             {
                 "object": "whatsapp_business_account",

@@ -1,0 +1,53 @@
+"""The turn runner keeps a conversation's turns in order in this process, and forgets the
+conversation once nothing runs or waits for it (a busy day must not grow its memory)."""
+
+import asyncio
+from typing import Any
+
+from connectors.bot_turns import TurnRunner
+
+
+class RecordingPlatform:
+    def __init__(self) -> None:
+        self.done: list[str] = []
+
+    async def turn_done(self, wamid: str, *, awaiting_reply: bool) -> None:
+        self.done.append(wamid)
+
+    async def turn_failed(self, wamid: str, error: str) -> None:
+        raise AssertionError(f"{wamid} failed: {error}")
+
+
+def turn(conversation_id: int, wamid: str) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation_id,
+        "sender_id": f"conversation-{conversation_id}",
+        "wamid": wamid,
+        "text": "hola",
+        "message_type": "text",
+    }
+
+
+def test_turns_run_in_order_and_idle_conversations_are_forgotten() -> None:
+    platform = RecordingPlatform()
+    runner = TurnRunner(platform, output_for=lambda _: None)  # type: ignore[arg-type]
+    seen: list[str] = []
+
+    async def on_new_message(message: Any) -> None:
+        await asyncio.sleep(0.01 if message.message_id.endswith("1") else 0)
+        seen.append(message.message_id)
+
+    runner.bind(None, on_new_message)
+
+    async def scenario() -> None:
+        # Two deliveries of one conversation at once (the second waits for the first's lock),
+        # beside another conversation.
+        await asyncio.gather(
+            runner.run([turn(1, "w1"), turn(2, "w2")]),
+            runner.run([turn(1, "w3")]),
+        )
+
+    asyncio.run(scenario())
+    assert seen.index("w1") < seen.index("w3")
+    assert sorted(platform.done) == ["w1", "w2", "w3"]
+    assert runner._busy == {} and runner._users == {}

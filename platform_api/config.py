@@ -175,7 +175,7 @@ class Settings(BaseSettings):
                 "META_SDK_URL must be Meta's SDK on https://connect.facebook.net "
                 f"when ENVIRONMENT={self.environment!r}"
             )
-        origins = [o.strip() for o in self.meta_embedded_signup_origins.split(",") if o.strip()]
+        origins = self.embedded_signup_origins
         if not origins or any(origin not in META_SIGNUP_ORIGINS for origin in origins):
             raise UnsafeSettingsError(
                 "META_EMBEDDED_SIGNUP_ORIGINS may only list Meta's origins "
@@ -187,6 +187,11 @@ class Settings(BaseSettings):
                 f"{self.environment!r}"
             )
         return self
+
+    @property
+    def embedded_signup_origins(self) -> tuple[str, ...]:
+        """META_EMBEDDED_SIGNUP_ORIGINS as a list: the origins whose sign-up events count."""
+        return tuple(o.strip() for o in self.meta_embedded_signup_origins.split(",") if o.strip())
 
     @property
     def lax(self) -> bool:

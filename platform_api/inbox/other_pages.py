@@ -64,7 +64,7 @@ def embedded_signup_config() -> dict:
         "configId": settings.meta_es_config_id,
         "graphVersion": settings.graph_api_version,
         "sdkUrl": settings.meta_sdk_url,
-        "origins": [o.strip() for o in settings.meta_embedded_signup_origins.split(",") if o],
+        "origins": list(settings.embedded_signup_origins),
         "extras": EMBEDDED_SIGNUP_EXTRAS,
     }
 

@@ -42,9 +42,7 @@ def signup_policy() -> str:
     """Meta's SDK: its script, its calls, the sign-up frames of Meta's origins; it also
     injects <style> elements, hence inline styles on this page only."""
     sdk = origin_of(settings.meta_sdk_url) or ""
-    meta = " ".join(
-        o.strip() for o in settings.meta_embedded_signup_origins.split(",") if o.strip()
-    )
+    meta = " ".join(settings.embedded_signup_origins)
     return _render(
         {
             **BASE_POLICY,

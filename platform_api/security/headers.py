@@ -38,6 +38,10 @@ def _render(policy: dict[str, str]) -> str:
     return "; ".join(f"{name} {value}" for name, value in policy.items())
 
 
+# Every other answer's policy, rendered once (it depends on no setting).
+BASE_HEADER = _render(BASE_POLICY)
+
+
 def signup_policy() -> str:
     """Meta's SDK: its script, its calls, the sign-up frames of Meta's origins; it also
     injects <style> elements, hence inline styles on this page only."""
@@ -72,7 +76,7 @@ def policy_for(path: str) -> str:
         return signup_policy()
     if path in DOCS_PAGES:
         return docs_policy()
-    return _render(BASE_POLICY)
+    return BASE_HEADER
 
 
 class SecurityHeadersMiddleware:

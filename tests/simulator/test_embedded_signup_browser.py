@@ -2,6 +2,7 @@
 page on another origin loads /sdk.js, calls FB.init and FB.login, listens for the dialog's
 message events and gets the code in FB.login's callback."""
 
+import contextlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from playwright._impl._errors import TargetClosedError  # not re-exported by sync_api
 from playwright.sync_api import Browser, Page
 
 from simulator.app import create_app
@@ -133,13 +135,21 @@ def login_result(page: Page) -> dict[str, Any]:
     return page.evaluate("window.loginResult")
 
 
+def press_closing(popup: Page, name: str) -> None:
+    """Presses a button of Meta's window that ends by closing the window, and waits until it
+    is closed: the window may close while Playwright still finishes the click."""
+    # The click landed when the window closes under it.
+    with popup.expect_event("close"), contextlib.suppress(TargetClosedError):
+        popup.get_by_role("button", name=name).click()
+
+
 def test_finishing_the_dialog_posts_the_event_and_returns_a_code(page: Page, stack: Stack) -> None:
     popup = launch(page)
     popup.get_by_role(
         "heading", name="Conecta tu cuenta de la aplicación WhatsApp Business"
     ).wait_for()
     popup.get_by_label("Diana Peña - PROSUMINISTROS").check()
-    popup.get_by_role("button", name="Continuar").click()
+    press_closing(popup, "Continuar")
 
     result = login_result(page)
     assert result["status"] == "connected"
@@ -161,7 +171,7 @@ def test_finishing_the_dialog_posts_the_event_and_returns_a_code(page: Page, sta
 
 def test_cancelling_posts_cancel_and_returns_no_code(page: Page) -> None:
     popup = launch(page)
-    popup.get_by_role("button", name="Cancelar").click()
+    press_closing(popup, "Cancelar")
 
     assert login_result(page) == {"authResponse": None, "status": "unknown"}
     [event] = page.evaluate("window.events")
@@ -174,7 +184,7 @@ def test_cancelling_posts_cancel_and_returns_no_code(page: Page) -> None:
 
 def test_a_reported_error_posts_its_details_and_returns_no_code(page: Page) -> None:
     popup = launch(page)
-    popup.get_by_role("button", name="Simular error").click()
+    press_closing(popup, "Simular error")
 
     assert login_result(page)["authResponse"] is None
     [event] = page.evaluate("window.events")
@@ -189,7 +199,7 @@ def test_options_meta_would_refuse_are_shown_in_the_dialog(page: Page, stack: St
     popup = launch(page)
     popup.get_by_role("heading", name="No se puede abrir el registro").wait_for()
     assert "featureType" in popup.get_by_role("alert").inner_text()
-    popup.get_by_role("button", name="Cerrar").click()
+    press_closing(popup, "Cerrar")
 
     assert login_result(page) == {"authResponse": None, "status": "unknown"}
     assert page.evaluate("window.events") == []

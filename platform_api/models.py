@@ -8,6 +8,7 @@ from platform_api.contacts.models import Contact, ContactIdentity
 from platform_api.conversations.models import Conversation, Message
 from platform_api.database import Base
 from platform_api.idempotency.models import IdempotentResponse
+from platform_api.inbound.models import RawEvent
 from platform_api.leads.models import Lead
 from platform_api.notifications.models import Notification
 from platform_api.numbers.models import WhatsAppNumber
@@ -29,5 +30,6 @@ __all__ = [
     "LoginFailure",
     "Message",
     "Notification",
+    "RawEvent",
     "WhatsAppNumber",
 ]

@@ -28,6 +28,10 @@ class Attachment(Base):
     storage_path: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(10), default=STATUS_PENDING)
     error: Mapped[str | None] = mapped_column(Text)
+    # A durable job: downloads tried so far, and until when a worker holds it (or it waits
+    # for its next attempt). A crash mid-download leaves it to be fetched again.
+    fetch_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    fetch_lease_until: Mapped[datetime | None] = mapped_column(index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     stored_at: Mapped[datetime | None]

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from platform_api.contacts.models import Contact
@@ -30,6 +30,16 @@ class Conversation(Base):
     __tablename__ = "conversation"
     __table_args__ = (
         Index("ix_conversation_contact_number_status", "contact_id", "phone_number_id", "status"),
+        # One open conversation per contact and number: two first messages at once (two
+        # connectors, two platform workers) cannot open two.
+        Index(
+            "uq_conversation_open",
+            "contact_id",
+            "phone_number_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,6 +53,9 @@ class Conversation(Base):
     # restarts; any customer message clears them.
     awaiting_reply_since: Mapped[datetime | None] = mapped_column(index=True)
     reminders_sent: Mapped[int] = mapped_column(default=0)
+    # A platform worker is taking the next step until then (claim, tell Rasa, record): a
+    # crash in between leaves the step due again once the lease runs out, never skipped.
+    inactivity_lease_until: Mapped[datetime | None]
     assigned_advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"), index=True)
     # Why it went to that advisor: named_by_customer, contact_owner, round_robin, manual.
     assignment_rule: Mapped[str | None] = mapped_column(String(20))
@@ -79,6 +92,8 @@ class Message(Base):
         # that answers `in_reply_to` is unique.
         UniqueConstraint("in_reply_to", "reply_seq", name="uq_message_reply_seq"),
         Index("ix_message_bot_status", "bot_status", "bot_lease_until"),
+        # The outbox: outbound messages still `pending` whose lease ran out are due to send.
+        Index("ix_message_outbox", "status", "send_lease_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,6 +117,13 @@ class Message(Base):
     bot_lease_until: Mapped[datetime | None]
     bot_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     bot_error: Mapped[str | None] = mapped_column(Text)
+    # Outbound messages (the outbox): Graph calls made so far, and until when the row is
+    # leased to a sender or waits for its next attempt (backoff, Meta's rate limits).
+    send_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    send_lease_until: Mapped[datetime | None]
+    # The customer edited or deleted this message in WhatsApp (the inbox shows it).
+    edited_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
     # When Meta says it happened (inbound) or when we sent it (outbound).
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -35,4 +35,6 @@ class WhatsAppNumber(Base):
     contacts_sync_requested_at: Mapped[datetime | None]
     history_sync_requested_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Meta answered 130429 (throughput exceeded) for this number: no send before then.
+    send_paused_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,8 +6,8 @@ queue (a webhook at a time) nothing waits: a request goes at once. When webhooks
 faster than the platform stores them one by one, each request carries all that queued, so
 the cost of a request (HTTP, validation, the commit and its fsync) is paid once per batch,
 and the platform catches up instead of falling further behind. A batch the platform refuses
-(4xx: e.g. one message to a number we do not serve) is sent again webhook by webhook, so a
-bad webhook never takes good ones down with it.
+or fails on (any HTTP error but 503, which means its database is down) is sent again webhook
+by webhook, so a bad webhook never takes good ones down with it.
 
 The bot turns a request produced go to `on_bot_turns` as soon as the platform answers, not
 to the webhook's handler: a handler cancelled meanwhile (Meta, or the simulator, gave up
@@ -90,7 +90,7 @@ class EventBatcher:
             self.requests += 1
             result = await self.platform.store_events(events)
         except PlatformUnavailableError as error:
-            if len(batch) > 1 and error.status is not None and 400 <= error.status < 500:
+            if len(batch) > 1 and error.status is not None and error.status != 503:
                 for waiting in batch:
                     await self._store_batch([waiting])
                 return

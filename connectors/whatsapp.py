@@ -23,6 +23,7 @@ from connectors import action_validation
 from connectors.bot_turns import TurnRunner, install_error_collector, turn_has_failed
 from connectors.cloud_api import (
     LIST_BUTTON_TEXT,
+    LIST_SECTION_TITLE,
     SIGNATURE_HEADER,
     choices_message,
     parse_webhook,
@@ -90,7 +91,12 @@ class WhatsAppCloudOutput(OutputChannel):
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         await self._send(
-            choices_message(text, buttons, kwargs.get("list_button") or LIST_BUTTON_TEXT),
+            choices_message(
+                text,
+                buttons,
+                kwargs.get("list_button") or LIST_BUTTON_TEXT,
+                kwargs.get("list_section_title") or LIST_SECTION_TITLE,
+            ),
             recipient_id,
         )
 
@@ -239,9 +245,11 @@ class WhatsAppCloudInput(InputChannel):
                 return response.json({"error": "invalid signature"}, status=403)
             try:
                 events = parse_webhook(json.loads(raw_body))
-            except (ValueError, TypeError, AttributeError, RecursionError) as error:
-                # MalformedWebhookError and JSON decoding errors are both ValueErrors; a body
-                # nested deeper than the parser's recursion limit is malformed too.
+            except (ValueError, RecursionError) as error:
+                # Only the envelope is refused (connectors/EVENTS.md): not JSON (a ValueError),
+                # nested past the parser's limit, or not a whatsapp_business_account webhook
+                # with an `entry` list (MalformedWebhookError). What is inside is never a
+                # reason: an item the parser cannot read is a `raw` event, stored like others.
                 logger.warning("malformed webhook: %s", error)
                 return response.json({"error": f"malformed webhook: {error}"}, status=400)
             if not events:

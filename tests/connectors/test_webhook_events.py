@@ -335,7 +335,7 @@ def test_partner_removed_carries_the_entry_time_and_the_whole_value() -> None:
     event = only_event("account_update_partner_removed")
     assert (event["event"], event["waba_id"], event["time"]) == (
         "PARTNER_REMOVED",
-        "200000000000001",
+        "200000000000999",
         1767225600,
     )
     assert event["value"]["disconnection_info"]["reason"] == "PRIMARY_INACTIVITY"

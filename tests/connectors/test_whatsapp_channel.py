@@ -2,8 +2,10 @@
 
 import json
 import time
+from pathlib import Path
 
 import httpx
+import pytest
 
 from connectors.cloud_api import SIGNATURE_HEADER, sign
 from devstack.processes import free_port
@@ -16,6 +18,8 @@ from tests.connectors.conftest import (
 )
 
 BOT_NUMBER = "100000000000001"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "meta_webhooks"
+ALL_FIXTURES = sorted(path.stem for path in FIXTURES.glob("*.json"))
 
 
 def text_webhook(text: str, wamid: str, wa_id: str = "573001112233") -> bytes:
@@ -170,33 +174,95 @@ def test_redelivery_is_acknowledged_but_reaches_the_bot_once(stack: Stack) -> No
     assert len([r for r in stack.recorded() if r["message_id"] == "wamid.TWICE1"]) == 1
 
 
-def test_malformed_signed_bodies_are_400(stack: Stack) -> None:
+def test_bodies_that_are_not_webhooks_are_400(stack: Stack) -> None:
     for body in (
         b"{not json",
         b"[]",
         b'{"object": "page"}',
+        b'{"object": "whatsapp_business_account"}',
+        b'{"object": "whatsapp_business_account", "entry": {}}',
         # Deeper than the JSON parser's recursion limit: once a 500.
         b'{"object": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
-        json.dumps(
-            {
-                "object": "whatsapp_business_account",
-                "entry": [
-                    {
-                        "changes": [
-                            {
-                                "field": "messages",
-                                "value": {
-                                    "metadata": {"phone_number_id": "1"},
-                                    "messages": [{"id": "x", "type": "text"}],
-                                },
-                            }
-                        ]
-                    }
-                ],
-            }
-        ).encode(),
     ):
         assert post_signed(stack, body).status_code == 400, body
+
+
+# The platform side of connectors/EVENTS.md (raw events, any status value, contacts known
+# only by BSUID) is built on another branch; until it is merged, the platform of this
+# branch refuses those events (422) and the channel answers 503 so that Meta retries.
+# Set to True once it is: the strict xfails below then fail until their marks go.
+PLATFORM_STORES_EVERY_EVENT_KIND = False
+NEEDS_PLATFORM_SIDE = {
+    "batch_with_unreadable_item",  # raw
+    "history_declined",  # raw
+    "unknown_field_template_status",  # raw
+    "status_unknown_value",  # a status value the platform of this branch does not list
+    "state_sync_username_only",  # a contact without wa_id
+}
+
+
+def fixture_cases() -> list:
+    cases = []
+    for name in ALL_FIXTURES:
+        marks = []
+        if name in NEEDS_PLATFORM_SIDE and not PLATFORM_STORES_EVERY_EVENT_KIND:
+            marks.append(
+                pytest.mark.xfail(strict=True, reason="needs the platform side of EVENTS.md")
+            )
+        cases.append(pytest.param(name, marks=marks, id=name))
+    return cases
+
+
+@pytest.mark.parametrize("name", fixture_cases())
+def test_every_kind_of_signed_webhook_is_acknowledged_200(stack: Stack, name) -> None:
+    body = (FIXTURES / f"{name}.json").read_bytes()
+    response = post_signed(stack, body)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.xfail(
+    condition=not PLATFORM_STORES_EVERY_EVENT_KIND,
+    strict=True,
+    reason="needs the platform side of EVENTS.md (raw events)",
+)
+def test_a_signed_webhook_with_an_item_the_connector_cannot_read_is_200(stack: Stack) -> None:
+    """A message without a sender inside a valid envelope: once a 400, and Meta redelivered
+    it for days; now it is stored raw, with the reason, and acknowledged."""
+    body = json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "metadata": {"phone_number_id": BOT_NUMBER},
+                                "messages": [{"id": "wamid.NOSENDER1", "type": "text"}],
+                            },
+                        }
+                    ]
+                }
+            ],
+        }
+    ).encode()
+    assert post_signed(stack, body).status_code == 200
+
+
+@pytest.mark.xfail(
+    condition=not PLATFORM_STORES_EVERY_EVENT_KIND,
+    strict=True,
+    reason="needs the platform side of EVENTS.md (raw events)",
+)
+def test_one_unreadable_message_does_not_keep_the_others_of_its_webhook_out(
+    stack: Stack,
+) -> None:
+    body = (FIXTURES / "batch_with_unreadable_item.json").read_bytes()
+    body = body.replace(b"wamid.FX.batch.", b"wamid.FX.batch2.")
+    response = post_signed(stack, body)
+    assert response.status_code == 200
+    stored = {m["wamid"] for m in stored_messages(stack)}
+    assert {"wamid.FX.batch2.1", "wamid.FX.batch2.3"} <= stored
 
 
 def test_customer_writing_through_the_simulator_is_stored_and_answered(stack: Stack) -> None:

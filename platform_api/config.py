@@ -16,7 +16,14 @@ LAX_ENVIRONMENTS = ("development", "test")
 # Embedded Sign-Up's message events.
 META_GRAPH_HOSTS = ("graph.facebook.com",)
 META_SDK_HOSTS = ("connect.facebook.net",)
-META_SIGNUP_ORIGINS = ("https://www.facebook.com", "https://web.facebook.com")
+# "https://*.facebook.com" is the sign-up page's suffix rule (Meta's sample checks that the
+# origin ends with facebook.com; the page also requires https, no port and a dot before it).
+META_SIGNUP_ORIGINS = (
+    "https://*.facebook.com",
+    "https://www.facebook.com",
+    "https://web.facebook.com",
+    "https://business.facebook.com",
+)
 
 
 class UnsafeSettingsError(RuntimeError):
@@ -87,9 +94,9 @@ class Settings(BaseSettings):
     meta_es_config_id: str = "000000000000000"
     # Meta's JavaScript SDK; in development the simulator's stand-in.
     meta_sdk_url: str = "https://connect.facebook.net/en_US/sdk.js"
-    # Origins whose WA_EMBEDDED_SIGNUP message events the sign-up page accepts (Meta's; in
-    # development also the simulator's).
-    meta_embedded_signup_origins: str = "https://www.facebook.com,https://web.facebook.com"
+    # Origins whose WA_EMBEDDED_SIGNUP message events the sign-up page accepts: exact origins
+    # or the rule "https://*.facebook.com" (Meta's; in development also the simulator's).
+    meta_embedded_signup_origins: str = "https://*.facebook.com"
     # Encrypts the business tokens of linked numbers at rest.
     token_encryption_key: str = Field(default=PLACEHOLDER, repr=False)
 

@@ -16,7 +16,9 @@ class SmbContactSetting(BaseModel):
 
 
 class SmbAccountSetting(BaseModel):
-    """A WhatsApp Business app account (an advisor's phone) that Embedded Sign-Up can link."""
+    """A WhatsApp Business account Embedded Sign-Up can link: by default a WhatsApp Business
+    app account (an advisor's phone, "coexistence"); with business_app false a number for
+    Cloud API only, which must be registered (POST /{id}/register) before it sends."""
 
     waba_id: str = Field(pattern=r"^\d+$")
     phone_number_id: str = Field(pattern=r"^\d+$")
@@ -25,6 +27,12 @@ class SmbAccountSetting(BaseModel):
     verified_name: str = Field(min_length=1)
     # The advisor's own business portfolio: business-scoped user ids differ from the bot's.
     portfolio_id: str = Field(pattern=r"^\d+$")
+    # The portfolio's name, as Graph shows it in owner_business_info (None: verified_name).
+    portfolio_name: str | None = None
+    # In use with the WhatsApp Business app (coexistence: already registered, never /register).
+    business_app: bool = True
+    # The two-step verification PIN the number already has (None: /register sets it).
+    two_step_pin: str | None = Field(default=None, pattern=r"^\d{6}$")
     # None: the built-in customers (see simulator/smb.py), each with a short past chat.
     contacts: list[SmbContactSetting] | None = None
 
@@ -43,6 +51,16 @@ DEFAULT_SMB_ACCOUNTS = [
         display_phone_number="573105550102",
         verified_name="Diana Peña - PROSUMINISTROS",
         portfolio_id="300000000000102",
+    ),
+    # A number in Carlos's portfolio that is not on the WhatsApp Business app: linked with a
+    # plain FINISH and registered; its user ids are those of Carlos's app number.
+    SmbAccountSetting(
+        waba_id="200000000000103",
+        phone_number_id="100000000000103",
+        display_phone_number="573105550103",
+        verified_name="Pedidos PROSUMINISTROS",
+        portfolio_id="300000000000101",
+        business_app=False,
     ),
 ]
 

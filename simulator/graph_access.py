@@ -89,7 +89,8 @@ class GraphAccess:
     def phone_number(self, phone_number_id: str, fields: str | None) -> dict[str, Any]:
         number = self.numbers[phone_number_id]
         account = self.registry.by_number(phone_number_id)
-        connected = account is None or account.onboarded
+        # A Cloud API number reads CONNECTED / CLOUD_API only once registered.
+        connected = account is None or account.can_use_cloud_api
         values: dict[str, Any] = {
             "id": phone_number_id,
             "display_phone_number": graph_display_number(number["display_phone_number"]),
@@ -98,7 +99,7 @@ class GraphAccess:
             "code_verification_status": "VERIFIED",
             "platform_type": "CLOUD_API" if connected else "NOT_APPLICABLE",
             "throughput": {"level": "STANDARD"},
-            "is_on_biz_app": account is not None,
+            "is_on_biz_app": account is not None and account.on_business_app,
             "name_status": "APPROVED",
             "status": "CONNECTED" if connected else "DISCONNECTED",
             "account_mode": "LIVE",

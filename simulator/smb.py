@@ -76,6 +76,13 @@ class SmbAccount:
     subscribed: bool = False
     # sync_type -> {"request_id", "requested_at"}
     syncs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # A number for Cloud API only (not business_app): registered by POST /{id}/register, its
+    # two-step PIN, and the register/deregister calls and PIN mismatches (unix times) that
+    # Meta's limits count (simulator/registration.py).
+    registered: bool = False
+    pin: str | None = None
+    registration_calls: list[float] = field(default_factory=list)
+    pin_mismatches: list[float] = field(default_factory=list)
 
     @property
     def waba_id(self) -> str:
@@ -88,6 +95,15 @@ class SmbAccount:
     @property
     def onboarded(self) -> bool:
         return self.onboarded_at is not None and self.disconnected_at is None
+
+    @property
+    def on_business_app(self) -> bool:
+        return self.setting.business_app
+
+    @property
+    def can_use_cloud_api(self) -> bool:
+        """A Business app number is already registered (Meta); any other needs /register."""
+        return self.onboarded and (self.on_business_app or self.registered)
 
     @property
     def contacts(self) -> list[SmbContactSetting]:
@@ -124,6 +140,8 @@ class SmbAccount:
             "display_phone_number": self.setting.display_phone_number,
             "verified_name": self.setting.verified_name,
             "portfolio_id": self.setting.portfolio_id,
+            "business_app": self.on_business_app,
+            "registered": self.on_business_app or self.registered,
             "status": self.status,
             "onboarded_at": None if self.onboarded_at is None else int(self.onboarded_at),
             "disconnected_at": None if self.disconnected_at is None else int(self.disconnected_at),
@@ -148,6 +166,9 @@ class SignupSession:
     code: str | None = None
     waba_id: str | None = None
     invalid_reason: str | None = None
+    # extras.featureType: "whatsapp_business_app_onboarding" offers the Business app accounts
+    # too; without it only Meta's default flow (numbers for Cloud API only).
+    feature_type: str = ""
 
 
 @dataclass
@@ -176,9 +197,10 @@ class SmbRegistry:
         self.lock = threading.Lock()
         self.accounts: dict[str, SmbAccount] = {}
         for setting in settings.simulator_smb_accounts:
-            self.accounts[setting.waba_id] = SmbAccount(setting)
+            self.accounts[setting.waba_id] = SmbAccount(setting, pin=setting.two_step_pin)
             numbers[setting.phone_number_id] = {
-                "kind": "smb",
+                # "smb": shared with the WhatsApp Business app; "cloud": Cloud API only.
+                "kind": "smb" if setting.business_app else "cloud",
                 "token": "",
                 "display_phone_number": setting.display_phone_number,
                 "waba_id": setting.waba_id,
@@ -208,7 +230,7 @@ class SmbRegistry:
     def webhooks_flow(self, phone_number_id: str) -> bool:
         """Meta sends a linked number's webhooks only to apps subscribed to its WABA."""
         account = self.by_number(phone_number_id)
-        return account is None or (account.onboarded and account.subscribed)
+        return account is None or (account.can_use_cloud_api and account.subscribed)
 
     # ---- Sign-up and token exchange ---------------------------------------------------------
 
@@ -267,6 +289,10 @@ class SmbRegistry:
                 account.share_history = True
                 account.subscribed = False
                 account.syncs = {}
+                account.registered = False
+                account.pin = account.setting.two_step_pin
+                account.registration_calls.clear()
+                account.pin_mismatches.clear()
                 self.numbers[account.phone_number_id]["token"] = ""
             self.sessions.clear()
             self.codes.clear()

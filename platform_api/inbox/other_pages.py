@@ -18,7 +18,11 @@ from platform_api.notifications import service as notifications
 from platform_api.numbers import onboarding
 from platform_api.numbers import service as linked_numbers
 from platform_api.numbers.dependencies import get_own_number
-from platform_api.numbers.onboarding import EMBEDDED_SIGNUP_EXTRAS
+from platform_api.numbers.onboarding import (
+    EMBEDDED_SIGNUP_EXTRAS,
+    SESSION_INFO_MISSING,
+    SESSION_INFO_WAIT_SECONDS,
+)
 from platform_api.validation import DbId
 
 router = APIRouter(include_in_schema=False)
@@ -56,9 +60,9 @@ def read_notification(
 
 
 def embedded_signup_config() -> dict:
-    """What the sign-up page's script needs; `extras` selects Embedded Sign-Up v4 with the
-    WhatsApp Business app onboarding (Meta's "Versions" and "Onboard WhatsApp Business app
-    users" pages)."""
+    """What the sign-up page's script needs; `extras` selects the WhatsApp Business app
+    onboarding (Meta's "Onboard WhatsApp Business app users" page; v4 comes from the login
+    configuration, "Versions" page)."""
     return {
         "appId": settings.meta_app_id,
         "configId": settings.meta_es_config_id,
@@ -66,6 +70,8 @@ def embedded_signup_config() -> dict:
         "sdkUrl": settings.meta_sdk_url,
         "origins": list(settings.embedded_signup_origins),
         "extras": EMBEDDED_SIGNUP_EXTRAS,
+        "sessionInfoWaitMs": SESSION_INFO_WAIT_SECONDS * 1000,
+        "sessionInfoMissing": SESSION_INFO_MISSING,
     }
 
 

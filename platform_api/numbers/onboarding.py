@@ -1,11 +1,15 @@
 """Embedded Sign-Up v4 with the WhatsApp Business app onboarding (coexistence): an advisor
-links the number of their WhatsApp Business app and the platform mirrors it.
+links the number of their WhatsApp Business app and the platform mirrors it; an operator may
+also link a number that is not on the app (Meta's default flow), which is then registered.
 
-Steps, each audited: exchange the code for a business token, read the number, subscribe our
-app to the WABA's webhooks, store the number (token encrypted) as linked to the advisor; then,
-after that commit, ask Meta once for the contacts and once for the history (smb_app_data).
-Nothing is stored until every step before it worked; the advisor reads, in Spanish, what
-happened and what to do.
+Steps, each audited: exchange the code for a business token, read the number, ask Graph which
+business portfolio owns the WABA (business-scoped user ids are scoped by it), register the
+number unless it comes from the WhatsApp Business app (Meta: FINISH_WHATSAPP_BUSINESS_APP_
+ONBOARDING numbers are already registered), subscribe our app to the WABA's webhooks, store
+the number (token encrypted) as linked; then, after that commit and for app numbers only, ask
+Meta once for the contacts and once for the history (smb_app_data). Nothing is stored until
+every step before it worked; the person linking reads, in Spanish, what happened and what to
+do.
 """
 
 from dataclasses import dataclass
@@ -19,36 +23,39 @@ from platform_api.audit import service as audit
 from platform_api.config import settings
 from platform_api.database import utcnow
 from platform_api.graph.client import GraphClient, GraphError
+from platform_api.numbers.errors import OnboardingError, graph_failure
 from platform_api.numbers.models import (
     KIND_ADVISOR,
     STATUS_LINKED,
     STATUS_UNLINKED,
     WhatsAppNumber,
 )
+from platform_api.numbers.registration import Registered, register_number
 from platform_api.numbers.token_box import open_sealed, seal
 
-# FB.login's `extras`: Embedded Sign-Up v4, WhatsApp Business app onboarding (coexistence).
+__all__ = ["OnboardingError", "graph_failure"]
+
+# FB.login's `extras`: Meta's snippet for WhatsApp Business app onboarding (Coexistence page,
+# "Step 2"), verbatim. The version (v4) is not here: Meta's Versions page says v4 is chosen by
+# the Facebook Login for Business configuration (META_ES_CONFIG_ID).
 EMBEDDED_SIGNUP_EXTRAS = {
     "setup": {},
     "featureType": "whatsapp_business_app_onboarding",
     "sessionInfoVersion": "3",
-    "version": "v4",
 }
+# Meta (Implementation page): FINISH = the Cloud API flow, FINISH_ONLY_WABA = finished without
+# a phone number, FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING = a WhatsApp Business app number.
 FINISH_EVENTS = ("FINISH", "FINISH_ONLY_WABA", "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING")
 COEXISTENCE_FINISH = "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING"
+# What the sign-up page reports when FB.login gave a code but Meta's session-info event never
+# came within the code's lifetime: the code was not spent.
+SESSION_INFO_MISSING = "SESSION_INFO_MISSING"
+# Meta (Implementation page): the code FB.login hands back lives 30 seconds; the page waits
+# that long after FB.login's callback for the session-info event that names the WABA.
+SESSION_INFO_WAIT_SECONDS = 30
 SYNC_KINDS = {"smb_app_state_sync": "contacts", "history": "history"}
 SYNC_WINDOW = timedelta(hours=24)
 NUMBER_FIELDS = "id,display_phone_number,verified_name,quality_rating,platform_type"
-
-
-class OnboardingError(Exception):
-    """What the advisor reads (Spanish), and the step that failed."""
-
-    def __init__(self, message: str, *, step: str, detail: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.step = step
-        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -57,28 +64,19 @@ class SignupResult:
     code: str | None
     waba_id: str | None
     phone_number_id: str | None = None
+    # The number's two-step verification PIN, typed on the sign-up page (numbers that are
+    # not on the WhatsApp Business app only).
+    pin: str | None = None
+
+    @property
+    def from_business_app(self) -> bool:
+        return self.event == COEXISTENCE_FINISH
 
 
-def graph_failure(step: str, error: GraphError) -> OnboardingError:
-    detail = f"Graph {error.http_status} code={error.code} subcode={error.subcode}: {error.message}"
-    if step == "code_exchange" and (error.subcode == 36007 or "expired" in error.message.lower()):
-        message = (
-            "El código de vinculación venció (dura pocos minutos). Vuelve a pulsar "
-            "«Vincular WhatsApp Business» y termina el proceso de inmediato."
-        )
-    elif step == "code_exchange":
-        message = (
-            "Meta no aceptó el código de vinculación. Vuelve a intentarlo; si se repite, "
-            "avisa al administrador (puede estar mal configurada la app de Meta)."
-        )
-    elif error.http_status == 0:
-        message = "No pudimos comunicarnos con Meta. Revisa la conexión e inténtalo de nuevo."
-    else:
-        message = (
-            f"Meta rechazó un paso de la vinculación ({error.code}: {error.message}). "
-            "Inténtalo de nuevo en unos minutos; si se repite, avisa al administrador."
-        )
-    return OnboardingError(message, step=step, detail=detail)
+@dataclass(frozen=True)
+class Linked:
+    number: WhatsAppNumber
+    registered: Registered | None
 
 
 def number_owner(session: Session, phone_number_id: str | None, waba_id: str | None):
@@ -129,8 +127,8 @@ def exchange_code(graph: GraphClient, code: str) -> str:
 
 
 def read_number(graph: GraphClient, token: str, signup: SignupResult) -> dict:
-    """A coexistence finish event carries only the WABA: its number comes from
-    GET /{waba-id}/phone_numbers."""
+    """The coexistence finish carries only the WABA, FINISH_ONLY_WABA no number at all: their
+    number comes from GET /{waba-id}/phone_numbers."""
     try:
         if signup.phone_number_id:
             return graph.call(
@@ -143,19 +141,40 @@ def read_number(graph: GraphClient, token: str, signup: SignupResult) -> dict:
         raise graph_failure("number_details", error) from error
     if not numbers:
         raise OnboardingError(
-            "La cuenta de WhatsApp Business que elegiste no tiene un número. Revisa que sea la "
-            "cuenta de tu app de WhatsApp Business e inténtalo de nuevo.",
+            "La cuenta de WhatsApp Business que elegiste no tiene un número. Vuelve a vincular "
+            "y elige (o agrega) el número en la ventana de Meta.",
             step="number_details",
         )
     return numbers[0]
 
 
+def read_portfolio(graph: GraphClient, token: str, waba_id: str) -> str:
+    """The business portfolio that owns the WABA (GET /{waba-id}?fields=owner_business_info):
+    Meta scopes business-scoped user ids by portfolio, so two WABAs of one portfolio see a
+    customer under one id. Never guessed from the WABA id."""
+    try:
+        waba = graph.call("GET", waba_id, token=token, params={"fields": "owner_business_info"})
+    except GraphError as error:
+        raise graph_failure("portfolio", error) from error
+    portfolio = (waba.get("owner_business_info") or {}).get("id")
+    if not portfolio:
+        raise OnboardingError(
+            "Meta no informó a qué portafolio de negocio pertenece la cuenta de WhatsApp "
+            "Business, y sin él no podemos reconocer a tus clientes. No se vinculó nada; "
+            "inténtalo de nuevo y, si se repite, avisa al administrador.",
+            step="portfolio",
+            detail=f"owner_business_info missing for WABA {waba_id}",
+        )
+    return str(portfolio)
+
+
 def link_number(
     session: Session, graph: GraphClient, advisor: Advisor, signup: SignupResult
-) -> WhatsAppNumber:
+) -> Linked:
     """Everything up to the linked number; the caller commits once. Raises OnboardingError
-    (nothing written) for a cancel, an error event, an expired code, a Graph error or a
-    number linked to someone else."""
+    (nothing written, no subscription) for a cancel, an error event, a missing session event,
+    an expired code, a Graph error, a registration Meta refused or a number linked to someone
+    else."""
     actor = f"advisor:{advisor.id}"
     if signup.event not in FINISH_EVENTS:
         raise OnboardingError(
@@ -172,15 +191,22 @@ def link_number(
     details = read_number(graph, token, signup)
     phone_number_id = str(details.get("id") or signup.phone_number_id)
     refuse_if_taken(session, advisor, phone_number_id, signup.waba_id)
+    portfolio_id = read_portfolio(graph, token, signup.waba_id)
+    steps = ["code_exchange", "number_details", "portfolio"]
+    registered = None
+    if not signup.from_business_app:
+        registered = register_number(graph, token, phone_number_id, signup.pin)
+        steps.append("register")
     try:
         graph.call("POST", f"{signup.waba_id}/subscribed_apps", token=token)
     except GraphError as error:
         raise graph_failure("subscribe", error) from error
+    steps.append("subscribed_apps")
     number = session.scalar(
         select(WhatsAppNumber).where(WhatsAppNumber.phone_number_id == phone_number_id)
     ) or WhatsAppNumber(phone_number_id=phone_number_id, kind=KIND_ADVISOR)
     number.waba_id = signup.waba_id
-    number.portfolio_id = number.portfolio_id or signup.waba_id
+    number.portfolio_id = portfolio_id
     # Graph reads format the number ("+57 310 5550101"); webhooks carry digits.
     number.display_phone_number = (
         "".join(ch for ch in str(details.get("display_phone_number") or "") if ch.isdigit()) or None
@@ -189,7 +215,7 @@ def link_number(
     number.advisor_id = advisor.id
     number.encrypted_token = seal(token)
     number.status = STATUS_LINKED
-    number.coexistence = signup.event == COEXISTENCE_FINISH
+    number.coexistence = signup.from_business_app
     number.linked_at = utcnow()
     number.unlinked_at = None
     number.contacts_sync_requested_at = None
@@ -205,12 +231,15 @@ def link_number(
         details={
             "phone_number_id": phone_number_id,
             "waba_id": signup.waba_id,
+            "portfolio_id": portfolio_id,
             "display_phone_number": number.display_phone_number,
+            "event": signup.event,
             "coexistence": number.coexistence,
-            "steps": ["code_exchange", "number_details", "subscribed_apps"],
+            "registered": registered is not None,
+            "steps": steps,
         },
     )
-    return number
+    return Linked(number=number, registered=registered)
 
 
 def record_failure(

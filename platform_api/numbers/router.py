@@ -25,13 +25,18 @@ def complete_signup(
     graph: GraphDep,
 ) -> SignupOut:
     """Links the number (200 with linked=true), or says in Spanish why not (linked=false): a
-    cancel or an error in Meta's window, an expired code, a Graph error, a number linked to
-    another advisor. Nothing is half written; every attempt is audited."""
+    cancel or an error in Meta's window, no session event from Meta, an expired code, a Graph
+    error, a registration Meta refused (PIN), a number linked to another advisor. Nothing is
+    half written; every attempt is audited."""
     signup = onboarding.SignupResult(
-        event=body.event, code=body.code, waba_id=body.waba_id, phone_number_id=body.phone_number_id
+        event=body.event,
+        code=body.code,
+        waba_id=body.waba_id,
+        phone_number_id=body.phone_number_id,
+        pin=body.pin,
     )
     try:
-        number = onboarding.link_number(session, graph, advisor, signup)
+        linked = onboarding.link_number(session, graph, advisor, signup)
         session.commit()
     except onboarding.OnboardingError as failure:
         session.rollback()
@@ -40,11 +45,13 @@ def complete_signup(
         onboarding.record_failure(session, advisor, error, signup)
         session.commit()
         return SignupOut(linked=False, message=error.message)
+    number = linked.number
     requested = onboarding.request_sync(session, graph, number)
     session.commit()
+    new_pin = linked.registered.new_pin if linked.registered else None
     return SignupOut(
         linked=True,
-        message=texts.linked(number, synced=len(requested) == 2),
+        message=texts.linked(number, synced=len(requested) == 2, new_pin=new_pin),
         number=NumberRead.model_validate(number),
     )
 

@@ -62,12 +62,14 @@ def get_business_number(phone_number_id: str, session: Session | None = None) ->
             answered_by_bot=True,
         )
     row = linked_number(session, phone_number_id) if session is not None else None
-    if row is None or not row.encrypted_token:
+    # Linking stores the portfolio Graph names (numbers/onboarding.py); a number without one
+    # cannot tell its customers' business-scoped ids apart, so it is not served.
+    if row is None or not row.encrypted_token or not row.portfolio_id:
         raise UnknownNumberError(phone_number_id)
     return BusinessNumber(
         phone_number_id=phone_number_id,
         token=open_sealed(row.encrypted_token),
-        portfolio_id=row.portfolio_id or row.waba_id or phone_number_id,
+        portfolio_id=row.portfolio_id,
         answered_by_bot=False,
         advisor_id=row.advisor_id,
     )

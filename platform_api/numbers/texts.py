@@ -1,7 +1,8 @@
 """What the advisor reads (Spanish) when linking a number from the browser."""
 
+from platform_api.numbers.errors import OnboardingError
 from platform_api.numbers.models import WhatsAppNumber
-from platform_api.numbers.onboarding import OnboardingError
+from platform_api.numbers.onboarding import SESSION_INFO_MISSING
 from platform_api.numbers.schemas import SignupIn
 
 ADVISORS_ONLY = "Solo un asesor con sesión puede vincular su número"
@@ -9,6 +10,13 @@ ADVISORS_ONLY = "Solo un asesor con sesión puede vincular su número"
 
 def explained(body: SignupIn, failure: OnboardingError) -> OnboardingError:
     """What the advisor reads when Meta's window did not finish."""
+    if body.event == SESSION_INFO_MISSING:
+        return OnboardingError(
+            "Meta entregó el código pero no avisó qué cuenta de WhatsApp Business elegiste, así "
+            "que no usamos el código y no se vinculó nada. Vuelve a pulsar «Vincular WhatsApp "
+            "Business»; si se repite, avisa al administrador.",
+            step="session_info_missing",
+        )
     # Meta reports an error in its window as ERROR, or as CANCEL with error_message.
     if body.event == "ERROR" or body.error_message:
         return OnboardingError(
@@ -29,8 +37,15 @@ def explained(body: SignupIn, failure: OnboardingError) -> OnboardingError:
     return failure
 
 
-def linked(number: WhatsAppNumber, *, synced: bool) -> str:
+def linked(number: WhatsAppNumber, *, synced: bool, new_pin: str | None = None) -> str:
     message = f"Listo: el número {number.display_phone_number} quedó vinculado a tu usuario."
+    if not number.coexistence:
+        message += " Quedó registrado en la API de WhatsApp."
+    if new_pin:
+        message += (
+            f" Meta activó la verificación en dos pasos del número con el PIN {new_pin}: "
+            "guárdalo, Meta lo pedirá si el número se vuelve a registrar."
+        )
     if number.coexistence:
         message += (
             " Tus contactos y tu historial se están sincronizando."

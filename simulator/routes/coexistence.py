@@ -1,9 +1,8 @@
 """Numbers shared with the WhatsApp Business app ("coexistence"): Graph's smb_app_data
-(contacts and history, once each, within 24 h of onboarding) and register/deregister, and the
-control API of the advisors' Business app accounts (/_sim/smb, /_sim/numbers/{id}/echo)."""
+(contacts and history, once each, within 24 h of onboarding), and the control API of the
+advisors' Business app accounts (/_sim/smb, /_sim/numbers/{id}/echo)."""
 
 import json
-import re
 import secrets
 import time
 from typing import Annotated, Any
@@ -14,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from simulator import meta_errors
 from simulator.context import Simulator, SimulatorDep
-from simulator.embedded_signup import SESSION_INFO_VERSION
+from simulator.embedded_signup import finish_event
 from simulator.meta_errors import GraphRefusedError, graph_error
 from simulator.smb import DAY, SYNC_TYPES, SYNC_WINDOW_SECONDS, SmbAccount, history_phase
 from simulator.webhooks import (
@@ -100,7 +99,7 @@ def refuse_sync(body: dict[str, Any] | None, account: SmbAccount | None) -> Resp
     sync_type = body.get("sync_type")
     if sync_type not in SYNC_TYPES:
         return invalid_parameter("Param sync_type must be one of {smb_app_state_sync, history}.")
-    if account is None or not account.onboarded:
+    if account is None or not account.onboarded or not account.on_business_app:
         return invalid_parameter(
             "This phone number is not onboarded from the WhatsApp Business app."
         )
@@ -178,29 +177,6 @@ def sync_webhooks(sim: Simulator, account: SmbAccount, sync_type: str) -> list[d
     return payloads
 
 
-@router.post("/{version}/{phone_number_id}/register")
-@router.post("/{version}/{phone_number_id}/deregister")
-async def register_number(
-    phone_number_id: str, request: Request, body: NumberCallBody, sim: SimulatorDep
-) -> Response:
-    if body is None or body.get("messaging_product") != "whatsapp":
-        return messaging_product_required()
-    if sim.registry.by_number(phone_number_id) is not None:
-        # Meta documents no error here (it says: skip this step); refusing keeps a test
-        # from "passing" with a call that would take the number off the advisor's phone.
-        return invalid_parameter(
-            "This phone number is in use with the WhatsApp Business app (coexistence) and "
-            "is already registered: do not register or deregister it."
-        )
-    if request.url.path.endswith("/register") and not re.fullmatch(
-        r"\d{6}", str(body.get("pin", ""))
-    ):
-        return graph_error(
-            100, "(#100) The parameter pin is required.", "pin must be six digits.", 400
-        )
-    return JSONResponse({"success": True})
-
-
 # ---- Control API: the advisors' Business app accounts ----------------------------------------
 
 
@@ -227,12 +203,7 @@ def onboard_without_browser(
         "code": code,
         "waba_id": waba_id,
         "phone_number_id": account.phone_number_id,
-        "event": {
-            "data": {"waba_id": waba_id},
-            "type": "WA_EMBEDDED_SIGNUP",
-            "event": "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING",
-            "version": SESSION_INFO_VERSION,
-        },
+        "event": finish_event(account),
     }
 
 

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, Response
 
 from simulator.context import SimulatorDep
 from simulator.meta_errors import graph_error
+from simulator.routes import waba
 
 router = APIRouter()
 # Included last by create_app: its two-segment pattern would shadow /_sim/... routes.
@@ -22,7 +23,9 @@ def graph_node(
     fields: str | None = None,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """A media object, or a business phone number (?fields=...)."""
+    """A media object, a business phone number or a WABA (?fields=...)."""
+    if waba.is_waba(sim, node_id):
+        return waba.waba_node(sim, node_id, fields, authorization)
     if node_id in sim.numbers:
         refused = sim.graph.authorize(authorization, node_id, "get") or sim.graph.unknown_field(
             fields

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse, Response
 
-from simulator import meta_errors
+from simulator import meta_errors, registration
 from simulator.context import Simulator, SimulatorDep, bearer_matches
 from simulator.graph_access import bearer
 from simulator.graph_validation import (
@@ -75,6 +75,10 @@ def refuse_sender(
             "Invalid OAuth access token.",
             401,
         )
+    # Meta answers 133010 while a number for Cloud API only was never registered.
+    account = sim.registry.by_number(phone_number_id)
+    if account is not None and not account.can_use_cloud_api:
+        return registration.not_registered()
     # A number shared with the WhatsApp Business app has a fixed throughput.
     if number["kind"] == "smb" and not sim.registry.take_send_slot(phone_number_id):
         return meta_errors.rate_limit_hit(400)

@@ -13,13 +13,22 @@ from simulator import meta_errors
 from simulator.context import Simulator, SimulatorDep
 from simulator.embedded_signup import (
     CORS,
+    FEATURE_TYPE,
     SESSION_ID,
     SESSION_INFO_VERSION,
     STATIC,
+    finish_event,
+    login_extras,
     session_event,
     validate_login_options,
 )
-from simulator.smb import CANCEL_STEP, CodeRefusedError, SignupSession, graph_display_number
+from simulator.smb import (
+    CANCEL_STEP,
+    CodeRefusedError,
+    SignupSession,
+    SmbAccount,
+    graph_display_number,
+)
 
 router = APIRouter()
 
@@ -60,6 +69,7 @@ def signup_dialog(request: Request, sim: SimulatorDep) -> FileResponse:
     if not SESSION_ID.match(session_id):
         raise HTTPException(422, detail="session_id no válido")
     invalid = validate_login_options(sim.settings, params)
+    extras = login_extras(params) or {}
     with sim.registry.lock:
         if session_id not in sim.registry.sessions:
             sim.registry.sessions[session_id] = SignupSession(
@@ -68,8 +78,20 @@ def signup_dialog(request: Request, sim: SimulatorDep) -> FileResponse:
                 session_info_version=SESSION_INFO_VERSION,
                 status="invalid" if invalid else "open",
                 invalid_reason=invalid,
+                feature_type=str(extras.get("featureType") or ""),
             )
     return FileResponse(STATIC / "embedded_signup.html", headers={"Cache-Control": "no-store"})
+
+
+def offered_accounts(sim: Simulator, session: SignupSession) -> list[SmbAccount]:
+    """Meta: with featureType whatsapp_business_app_onboarding the dialog offers to connect an
+    existing WhatsApp Business app account, besides the default flow (a number for Cloud API);
+    without it, only the default flow."""
+    return [
+        a
+        for a in sim.registry.accounts.values()
+        if session.feature_type == FEATURE_TYPE or not a.on_business_app
+    ]
 
 
 @router.get("/_sim/embedded-signup/sessions/{session_id}")
@@ -82,14 +104,16 @@ def signup_session(session_id: str, sim: SimulatorDep) -> JSONResponse:
         "origin": session.origin,
         "code": session.code if session.status == "connected" else None,
         "waba_id": session.waba_id,
+        "feature_type": session.feature_type,
         "accounts": [
             {
                 "waba_id": a.waba_id,
                 "verified_name": a.setting.verified_name,
                 "display_phone_number": graph_display_number(a.setting.display_phone_number),
+                "business_app": a.on_business_app,
                 "status": a.status,
             }
-            for a in sim.registry.accounts.values()
+            for a in offered_accounts(sim, session)
         ],
     }
     return JSONResponse(body, headers=CORS)
@@ -98,21 +122,19 @@ def signup_session(session_id: str, sim: SimulatorDep) -> JSONResponse:
 @router.post("/_sim/embedded-signup/sessions/{session_id}/finish")
 def signup_finished(session_id: str, body: FinishIn, sim: SimulatorDep) -> dict[str, Any]:
     session = open_session(sim, session_id)
-    if sim.registry.by_waba(body.waba_id) is None:
-        raise HTTPException(404, detail=f"Cuenta desconocida: {body.waba_id}")
+    account = sim.registry.by_waba(body.waba_id)
+    if account is None or account not in offered_accounts(sim, session):
+        raise HTTPException(404, detail=f"Cuenta no ofrecida en este registro: {body.waba_id}")
     code = sim.registry.onboard(body.waba_id, body.share_history)
     session.status, session.code, session.waba_id = "connected", code, body.waba_id
-    event = session_event(
-        session, "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING", {"waba_id": body.waba_id}
-    )
-    return {"event": event, "target_origin": session.origin}
+    return {"event": finish_event(account), "target_origin": session.origin}
 
 
 @router.post("/_sim/embedded-signup/sessions/{session_id}/cancel")
 def signup_cancelled(session_id: str, sim: SimulatorDep) -> dict[str, Any]:
     session = open_session(sim, session_id)
     session.status = "cancelled"
-    event = session_event(session, "CANCEL", {"current_step": CANCEL_STEP})
+    event = session_event("CANCEL", {"current_step": CANCEL_STEP})
     return {"event": event, "target_origin": session.origin}
 
 
@@ -123,11 +145,12 @@ def signup_failed(session_id: str, sim: SimulatorDep) -> dict[str, Any]:
     data = {
         "error_message": "Se produjo un error al conectar tu cuenta de WhatsApp Business. "
         "Inténtalo de nuevo más tarde.",
-        "error_id": "524126",
+        # Meta (Implementation page, v4): `error_code`; older copies said `error_id`.
+        "error_code": "524126",
         "session_id": secrets.token_hex(8)[:15],
         "timestamp": str(int(time.time())),
     }
-    event = session_event(session, sim.settings.simulator_es_error_event, data)
+    event = session_event(sim.settings.simulator_es_error_event, data)
     return {"event": event, "target_origin": session.origin}
 
 

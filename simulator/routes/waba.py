@@ -1,5 +1,6 @@
-"""Graph on a WhatsApp Business Account: which apps get its webhooks (subscribed_apps) and
-its phone numbers."""
+"""Graph on a WhatsApp Business Account: the node itself (GET /{waba-id}, with the business
+portfolio that owns it in owner_business_info), which apps get its webhooks
+(subscribed_apps) and its phone numbers."""
 
 import secrets
 from typing import Annotated
@@ -7,7 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 
+from simulator import meta_errors
 from simulator.context import Simulator, SimulatorDep
+from simulator.graph_access import requested_fields
 from simulator.meta_errors import GraphRefusedError
 
 router = APIRouter()
@@ -27,6 +30,68 @@ def authorized_waba(
 
 
 AuthorizedWaba = Annotated[str, Depends(authorized_waba)]
+
+# What GET /{waba-id} may show here; the default ones are those of Meta's example response.
+WABA_FIELDS = (
+    "id",
+    "name",
+    "currency",
+    "timezone_id",
+    "message_template_namespace",
+    "owner_business_info",
+    "account_review_status",
+    "business_verification_status",
+    "country",
+    "ownership_type",
+)
+DEFAULT_WABA_FIELDS = ("id", "name", "timezone_id", "message_template_namespace")
+
+
+def owning_business(sim: Simulator, waba_id: str) -> dict[str, str] | None:
+    """The business portfolio a WABA belongs to ({"id", "name"}); None for an unknown id.
+    Business-scoped user ids are scoped by this portfolio, not by the WABA."""
+    if waba_id == sim.settings.whatsapp_bot_waba_id:
+        return {"id": sim.settings.whatsapp_bot_portfolio_id, "name": "PROSUMINISTROS"}
+    account = sim.registry.by_waba(waba_id)
+    if account is None:
+        return None
+    setting = account.setting
+    return {"id": setting.portfolio_id, "name": setting.portfolio_name or setting.verified_name}
+
+
+def is_waba(sim: Simulator, node_id: str) -> bool:
+    return owning_business(sim, node_id) is not None
+
+
+def waba_node(
+    sim: Simulator, waba_id: str, fields: str | None, authorization: str | None
+) -> Response:
+    """GET /{version}/{waba-id}[?fields=...], served by the Graph node route (routes/media.py)."""
+    refused = sim.graph.authorize(authorization, waba_id, "get")
+    if refused is not None:
+        return refused
+    names = requested_fields(fields) or list(DEFAULT_WABA_FIELDS)
+    for name in names:
+        if name not in WABA_FIELDS:
+            return meta_errors.nonexisting_field(name, "WhatsAppBusinessAccount")
+    owner = owning_business(sim, waba_id)
+    assert owner is not None
+    account = sim.registry.by_waba(waba_id)
+    values = {
+        "id": waba_id,
+        "name": account.setting.verified_name if account else "PROSUMINISTROS",
+        "currency": "USD",
+        "timezone_id": "1",
+        "message_template_namespace": f"sim_{waba_id}",
+        "owner_business_info": owner,
+        "account_review_status": "APPROVED",
+        "business_verification_status": "verified" if account is None else "not_verified",
+        "country": "CO",
+        "ownership_type": "CLIENT_OWNED" if account else "SELF",
+    }
+    shown = {name: values[name] for name in names}
+    shown["id"] = waba_id
+    return JSONResponse(shown)
 
 
 def set_subscription(sim: Simulator, waba_id: str, subscribed: bool) -> Response:

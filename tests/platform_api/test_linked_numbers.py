@@ -18,6 +18,8 @@ from tests.platform_api.factories import make_advisor
 EVENTS = "/api/internal/whatsapp/events"
 NUMBER = "100000000000101"
 WABA = "200000000000101"
+# The business portfolio that owns the WABA (Graph's owner_business_info), not the WABA.
+PORTFOLIO = "300000000000101"
 
 
 @pytest.fixture()
@@ -26,7 +28,7 @@ def linked(session: Session):
     number = WhatsAppNumber(
         phone_number_id=NUMBER,
         waba_id=WABA,
-        portfolio_id=WABA,
+        portfolio_id=PORTFOLIO,
         display_phone_number="573105550101",
         kind="advisor",
         status="linked",

@@ -87,6 +87,7 @@ def scene(client: TestClient, auth: dict, session: Session, simulator) -> Scene:
     number = WhatsAppNumber(
         phone_number_id=JORGE_NUMBER,
         waba_id="200000000000777",
+        portfolio_id="300000000000777",
         display_phone_number="573109990000",
         kind="advisor",
         advisor_id=jorge.id,

@@ -23,6 +23,10 @@ NUMBER = "100000000000101"
 DISPLAY = "573105550101"
 OTHER_WABA = "200000000000102"
 OTHER_NUMBER = "100000000000102"
+# Carlos's portfolio also holds a number that is not on the WhatsApp Business app.
+CLOUD_WABA = "200000000000103"
+CLOUD_NUMBER = "100000000000103"
+CARLOS_PORTFOLIO = "300000000000101"
 ANDREA = "573157778899"
 JORGE = "573204445566"
 
@@ -192,8 +196,138 @@ def test_register_is_refused_for_a_number_on_the_business_app(coex: TestClient) 
     assert refused.status_code == 400
     assert error_of(refused)["code"] == 100
     assert "WhatsApp Business app" in error_of(refused)["error_data"]["details"]
+    deregister = coex.post(f"/v23.0/{NUMBER}/deregister", headers=auth(token))
+    assert error_of(deregister)["code"] == 100
     bot = coex.post(f"/v23.0/{BOT_NUMBER}/register", json=body, headers=auth(BOT_TOKEN))
     assert bot.json() == {"success": True}
+
+
+def register(sim: TestClient, token: str, pin: Any, number: str = CLOUD_NUMBER):
+    body = {"messaging_product": "whatsapp", "pin": pin}
+    return sim.post(f"/v23.0/{number}/register", json=body, headers=auth(token))
+
+
+def test_a_number_not_on_the_app_sends_only_once_registered(coex: TestClient) -> None:
+    token = link(coex, CLOUD_WABA)
+    coex.post(f"/_sim/customers/{ANDREA}/messages", json={"text": "Hola", "to": CLOUD_NUMBER})
+    node = coex.get(f"/v23.0/{CLOUD_NUMBER}", params={"fields": "is_on_biz_app,platform_type"})
+    fields = coex.get(
+        f"/v23.0/{CLOUD_NUMBER}",
+        params={"fields": "is_on_biz_app,platform_type"},
+        headers=auth(token),
+    ).json()
+    assert error_of(node)["code"] == 104
+    assert fields == {"is_on_biz_app": False, "platform_type": "NOT_APPLICABLE", "id": CLOUD_NUMBER}
+
+    unregistered = coex.post(
+        f"/v23.0/{CLOUD_NUMBER}/messages", json=text_to(ANDREA, "x"), headers=auth(token)
+    )
+    assert unregistered.status_code == 400
+    assert error_of(unregistered)["code"] == 133010
+    assert error_of(unregistered)["message"] == "(#133010) Phone number Not Registered"
+
+    assert register(coex, token, "482913").json() == {"success": True}
+    sent = coex.post(
+        f"/v23.0/{CLOUD_NUMBER}/messages", json=text_to(ANDREA, "Con gusto"), headers=auth(token)
+    )
+    assert sent.status_code == 200
+    account = next(
+        a for a in coex.get("/_sim/smb").json()["accounts"] if a["waba_id"] == CLOUD_WABA
+    )
+    assert (account["business_app"], account["registered"]) == (False, True)
+
+
+def test_register_checks_the_pin_like_meta(coex: TestClient) -> None:
+    token = link(coex, CLOUD_WABA)
+    for malformed in ("", "12345", "abcdef", "1234567"):
+        answer = register(coex, token, malformed)
+        assert (answer.status_code, error_of(answer)["code"]) == (400, 100), malformed
+    missing = coex.post(
+        f"/v23.0/{CLOUD_NUMBER}/register", json={"pin": "123456"}, headers=auth(token)
+    )
+    assert "messaging_product" in error_of(missing)["message"]
+
+    # No two-step verification yet: the first PIN becomes the number's PIN.
+    assert register(coex, token, "482913").json() == {"success": True}
+    mismatch = register(coex, token, "111111")
+    assert (mismatch.status_code, error_of(mismatch)["code"]) == (400, 133005)
+    assert error_of(mismatch)["message"] == "(#133005) Two step verification PIN Mismatch"
+    assert register(coex, token, "482913").json() == {"success": True}
+
+
+def test_a_number_with_a_pin_refuses_guesses_then_locks(
+    make_sim: Callable[..., TestClient],
+) -> None:
+    accounts = [
+        {
+            "waba_id": CLOUD_WABA,
+            "phone_number_id": CLOUD_NUMBER,
+            "display_phone_number": "573105550103",
+            "verified_name": "Pedidos PROSUMINISTROS",
+            "portfolio_id": CARLOS_PORTFOLIO,
+            "business_app": False,
+            "two_step_pin": "246810",
+        }
+    ]
+    sim = make_sim(
+        meta_app_id=META_APP_ID,
+        meta_app_secret=META_APP_SECRET,
+        simulator_smb_accounts=accounts,
+    )
+    token = link(sim, CLOUD_WABA)
+    codes = [error_of(register(sim, token, f"10000{i}"))["code"] for i in range(6)]
+    assert codes == [133005] * 5 + [133008]
+    # Even the right PIN waits now; and 10 calls in 72 hours is all Meta takes.
+    assert error_of(register(sim, token, "246810"))["code"] == 133008
+    later = [error_of(register(sim, token, "246810"))["code"] for _ in range(4)]
+    assert later == [133008] * 3 + [133016]  # the 11th call in 72 hours
+
+
+def test_register_is_limited_to_ten_calls_in_72_hours(coex: TestClient) -> None:
+    token = link(coex, CLOUD_WABA)
+    answers = [register(coex, token, "482913") for _ in range(11)]
+    assert [a.status_code for a in answers] == [200] * 10 + [400]
+    assert error_of(answers[-1])["code"] == 133016
+    assert error_of(answers[-1])["message"] == (
+        "(#133016) Account register deregister rate limit exceeded"
+    )
+
+
+def test_a_waba_names_the_business_portfolio_that_owns_it(coex: TestClient) -> None:
+    token = link(coex)
+    owner = coex.get(
+        f"/v23.0/{WABA}", params={"fields": "owner_business_info"}, headers=auth(token)
+    )
+    assert owner.json() == {
+        "owner_business_info": {"id": CARLOS_PORTFOLIO, "name": "Carlos Ramírez - PROSUMINISTROS"},
+        "id": WABA,
+    }
+    plain = coex.get(f"/v23.0/{WABA}", headers=auth(token)).json()
+    assert set(plain) == {"id", "name", "timezone_id", "message_template_namespace"}
+    unknown = coex.get(f"/v23.0/{WABA}", params={"fields": "owner"}, headers=auth(token))
+    assert (
+        "nonexisting field (owner) on node type (WhatsAppBusinessAccount)"
+        in (error_of(unknown)["message"])
+    )
+    other = coex.get(
+        f"/v23.0/{OTHER_WABA}", params={"fields": "owner_business_info"}, headers=auth(token)
+    )
+    assert error_of(other)["type"] == "GraphMethodException"
+    bot = coex.get(
+        "/v23.0/200000000000001", params={"fields": "owner_business_info"}, headers=auth(BOT_TOKEN)
+    )
+    assert bot.json()["owner_business_info"]["id"] == "300000000000001"
+
+
+def test_two_wabas_of_one_portfolio_see_a_customer_under_one_user_id(coex: TestClient) -> None:
+    def user_id(number: str) -> str:
+        body = {"text": "Hola", "to": number, "phone_hidden": True}
+        return coex.post(f"/_sim/customers/{ANDREA}/messages", json=body).json()["user_id"]
+
+    carlos_app, carlos_cloud = user_id(NUMBER), user_id(CLOUD_NUMBER)
+    assert carlos_app == carlos_cloud
+    assert user_id(OTHER_NUMBER) != carlos_app
+    assert user_id(BOT_NUMBER) != carlos_app
 
 
 # ---- Syncing the app's contacts and history --------------------------------------------------
@@ -455,7 +589,7 @@ def test_advisor_disconnecting_sends_partner_removed_and_revokes_the_token(
 
 def test_control_api_lists_accounts_and_reset_forgets_them(coex: TestClient) -> None:
     accounts = coex.get("/_sim/smb").json()["accounts"]
-    assert [a["waba_id"] for a in accounts] == [WABA, OTHER_WABA]
+    assert [a["waba_id"] for a in accounts] == [WABA, OTHER_WABA, CLOUD_WABA]
     assert accounts[0]["status"] == "available" and accounts[0]["onboarded_at"] is None
     token = link(coex)
     sync(coex, token, "history")
@@ -499,13 +633,17 @@ def test_accounts_can_be_configured_as_json(
 # ---- The dialog's server side (the browser side: test_embedded_signup_browser.py) -----------
 
 
+# Meta's snippet on the Coexistence page ("Step 2: Customize Embedded Signup"), verbatim: no
+# `version`; v4 comes from the Facebook Login for Business configuration (Versions page).
+METAS_COEXISTENCE_EXTRAS = {
+    "setup": {},
+    "featureType": "whatsapp_business_app_onboarding",
+    "sessionInfoVersion": "3",
+}
+
+
 def dialog_params(**overrides: Any) -> dict[str, str]:
-    extras = {
-        "setup": {},
-        "featureType": "whatsapp_business_app_onboarding",
-        "sessionInfoVersion": "3",
-        "version": "v4",
-    }
+    extras = METAS_COEXISTENCE_EXTRAS
     params = {
         "session_id": "session0001",
         "app_id": META_APP_ID,
@@ -524,8 +662,10 @@ def test_dialog_checks_the_login_options_like_meta(coex: TestClient) -> None:
         "b": {"config_id": "2"},
         "c": {"response_type": "token"},
         "d": {"override_default_response_type": "false"},
-        "e": {"extras": {"setup": {}, "version": "v4"}},
+        "e": {"extras": {"setup": {}, "featureType": "coexistence"}},
         "f": {"extras": {"featureType": "whatsapp_business_app_onboarding", "version": "v3"}},
+        "g": {"extras": {"setup": {}, "sessionInfoVersion": "2"}},
+        "h": {"extras": None},
     }
     for suffix, override in cases.items():
         session_id = f"badsession{suffix}"
@@ -536,12 +676,54 @@ def test_dialog_checks_the_login_options_like_meta(coex: TestClient) -> None:
         assert session["status"] == "invalid" and session["invalid_reason"], override
 
 
+def test_dialog_opens_with_metas_documented_launch_options(coex: TestClient) -> None:
+    launches = {
+        "coexist01": METAS_COEXISTENCE_EXTRAS,
+        "builder01": {"version": "v4", "featureType": "whatsapp_business_app_onboarding"},
+        "emptyv401": {},  # Versions page: "The extras object is purposely empty for v4."
+        "implem001": {"setup": {}},  # Implementation page's launch method
+    }
+    for session_id, extras in launches.items():
+        coex.get(
+            "/_sim/embedded-signup", params=dialog_params(session_id=session_id, extras=extras)
+        )
+        session = coex.get(f"/_sim/embedded-signup/sessions/{session_id}").json()
+        assert session["status"] == "open", (extras, session["invalid_reason"])
+
+
+def test_the_default_flow_links_a_number_for_the_api_with_a_plain_finish(coex: TestClient):
+    coex.get(
+        "/_sim/embedded-signup",
+        params=dialog_params(session_id="default001", extras={"setup": {}}),
+    )
+    session = coex.get("/_sim/embedded-signup/sessions/default001").json()
+    # Without featureType the window offers no WhatsApp Business app account.
+    assert [a["waba_id"] for a in session["accounts"]] == [CLOUD_WABA]
+    app_account = coex.post(
+        "/_sim/embedded-signup/sessions/default001/finish", json={"waba_id": WABA}
+    )
+    assert app_account.status_code == 404
+
+    finished = coex.post(
+        "/_sim/embedded-signup/sessions/default001/finish", json={"waba_id": CLOUD_WABA}
+    ).json()
+    assert finished["event"] == {
+        "data": {
+            "phone_number_id": CLOUD_NUMBER,
+            "waba_id": CLOUD_WABA,
+            "business_id": CARLOS_PORTFOLIO,
+        },
+        "type": "WA_EMBEDDED_SIGNUP",
+        "event": "FINISH",
+    }
+
+
 def test_dialog_finish_cancel_and_error_events(coex: TestClient) -> None:
     coex.get("/_sim/embedded-signup", params=dialog_params(session_id="finish0001"))
     session = coex.get("/_sim/embedded-signup/sessions/finish0001")
     assert session.headers["access-control-allow-origin"] == "*"
     assert session.json()["status"] == "open"
-    assert [a["waba_id"] for a in session.json()["accounts"]] == [WABA, OTHER_WABA]
+    assert [a["waba_id"] for a in session.json()["accounts"]] == [WABA, OTHER_WABA, CLOUD_WABA]
 
     finished = coex.post(
         "/_sim/embedded-signup/sessions/finish0001/finish", json={"waba_id": WABA}
@@ -570,7 +752,8 @@ def test_dialog_finish_cancel_and_error_events(coex: TestClient) -> None:
     coex.get("/_sim/embedded-signup", params=dialog_params(session_id="error00001"))
     failed = coex.post("/_sim/embedded-signup/sessions/error00001/error").json()["event"]
     assert (failed["type"], failed["event"]) == ("WA_EMBEDDED_SIGNUP", "CANCEL")
-    assert set(failed["data"]) == {"error_message", "error_id", "session_id", "timestamp"}
+    # Meta's Implementation page (v4) names the field error_code.
+    assert set(failed["data"]) == {"error_message", "error_code", "session_id", "timestamp"}
 
 
 def test_error_event_name_is_configurable(make_sim: Callable[..., TestClient]) -> None:
@@ -594,5 +777,10 @@ def test_sdk_is_served_for_cross_origin_pages(coex: TestClient) -> None:
 
 def test_phone_page_config_lists_the_business_numbers(coex: TestClient) -> None:
     numbers = coex.get("/_sim/config").json()["business_numbers"]
-    assert [n["phone_number_id"] for n in numbers] == [BOT_NUMBER, NUMBER, OTHER_NUMBER]
-    assert [n["linked"] for n in numbers] == [True, False, False]
+    assert [n["phone_number_id"] for n in numbers] == [
+        BOT_NUMBER,
+        NUMBER,
+        OTHER_NUMBER,
+        CLOUD_NUMBER,
+    ]
+    assert [n["linked"] for n in numbers] == [True, False, False, False]

@@ -23,11 +23,11 @@ META_APP_ID = "123456789012345"
 META_APP_SECRET = "sim-test-meta-app-secret"
 CONFIG_ID = "987654321098765"
 TIMEOUT_MS = 10_000
+# Meta's snippet (Coexistence page), verbatim: v4 comes from the login configuration.
 COEXISTENCE_EXTRAS = {
     "setup": {},
     "featureType": "whatsapp_business_app_onboarding",
     "sessionInfoVersion": "3",
-    "version": "v4",
 }
 
 HOST_PAGE = """<!doctype html>
@@ -169,6 +169,24 @@ def test_finishing_the_dialog_posts_the_event_and_returns_a_code(page: Page, sta
     assert exchanged.status_code == 200 and exchanged.json()["token_type"] == "bearer"
 
 
+def test_a_number_not_on_the_app_finishes_with_a_plain_finish(page: Page) -> None:
+    popup = launch(page)
+    popup.get_by_label("Pedidos PROSUMINISTROS").check()
+    press_closing(popup, "Continuar")
+
+    assert login_result(page)["status"] == "connected"
+    [event] = page.evaluate("window.events")
+    assert event["data"] == {
+        "data": {
+            "phone_number_id": "100000000000103",
+            "waba_id": "200000000000103",
+            "business_id": "300000000000101",
+        },
+        "type": "WA_EMBEDDED_SIGNUP",
+        "event": "FINISH",
+    }
+
+
 def test_cancelling_posts_cancel_and_returns_no_code(page: Page) -> None:
     popup = launch(page)
     press_closing(popup, "Cancelar")
@@ -189,11 +207,12 @@ def test_a_reported_error_posts_its_details_and_returns_no_code(page: Page) -> N
     assert login_result(page)["authResponse"] is None
     [event] = page.evaluate("window.events")
     assert event["data"]["event"] == "CANCEL"
-    assert set(event["data"]["data"]) == {"error_message", "error_id", "session_id", "timestamp"}
+    # Meta's Implementation page (v4) names the code error_code.
+    assert set(event["data"]["data"]) == {"error_message", "error_code", "session_id", "timestamp"}
 
 
 def test_options_meta_would_refuse_are_shown_in_the_dialog(page: Page, stack: Stack) -> None:
-    stack.extras = {"setup": {}, "version": "v4"}
+    stack.extras = {"setup": {}, "featureType": "coexistence"}  # gone since v3 (changelog)
     page.reload()
     page.wait_for_function("window.sdkReady === true")
     popup = launch(page)

@@ -44,6 +44,9 @@ class OutboundMessage:
     pricing: dict[str, Any]
     # The inbox entry the customer sees, or None when it never reached them.
     inbox_entry: dict[str, Any] | None = None
+    # How the send named the customer: "phone" (`to`), "user_id" (`recipient`, a BSUID or
+    # parent BSUID) or "both"; the status webhooks' identity fields depend on it.
+    addressed_by: str = "phone"
     # (status, unix time) of every status webhook emitted, oldest first.
     statuses: list[tuple[str, int]] = field(default_factory=list)
     # Serialises the emission of this message's statuses: sent, then delivered, then read.

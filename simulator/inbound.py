@@ -184,20 +184,28 @@ def stored_media(sim: Simulator, kind: str, filename: str | None) -> Media:
     return media
 
 
-def media_object(sim: Simulator, kind: str, body: CustomerMessageIn) -> dict[str, Any]:
+def media_object(
+    sim: Simulator,
+    kind: str,
+    *,
+    filename: str | None = None,
+    caption: str | None = None,
+    voice: bool = True,
+    animated: bool = False,
+) -> dict[str, Any]:
     """A sample file of the kind, stored for the Graph media endpoints, as Meta describes it
     (image/audio/video/document/sticker webhook references)."""
-    media = stored_media(sim, kind, body.filename)
+    media = stored_media(sim, kind, filename)
     described: dict[str, Any] = {"mime_type": media.mime_type, "sha256": media.sha256}
     described["id"] = media.id
     if kind == "document":
         described["filename"] = media.filename
     if kind == "audio":
-        described["voice"] = body.voice
+        described["voice"] = voice
     elif kind == "sticker":
-        described["animated"] = body.animated
-    elif body.caption:
-        described["caption"] = body.caption
+        described["animated"] = animated
+    elif caption:
+        described["caption"] = caption
     return described
 
 
@@ -287,7 +295,15 @@ def build_message(
         message |= {"type": "text", "text": {"body": body.text}}
         built.summary = body.text
     elif kind in MEDIA_KINDS:
-        message |= {"type": kind, kind: media_object(sim, kind, body)}
+        described = media_object(
+            sim,
+            kind,
+            filename=body.filename,
+            caption=body.caption,
+            voice=body.voice,
+            animated=body.animated,
+        )
+        message |= {"type": kind, kind: described}
         built.summary = body.caption or message[kind].get("filename")
     elif kind == "location":
         location: dict[str, Any] = {"latitude": body.latitude, "longitude": body.longitude}

@@ -93,9 +93,13 @@ def inbound_message_webhook(
         contact["wa_id"] = wa_id
         sender["from"] = wa_id
     contact["user_id"] = user_id
-    sender["from_user_id"] = user_id
     if parent_user_id:
         contact["parent_user_id"] = parent_user_id
+    # System messages name the sender by phone only (Business-scoped user IDs, system syntax:
+    # the BSUIDs are in `system`); by BSUID when the phone is withheld (guess).
+    if with_contacts or phone_hidden:
+        sender["from_user_id"] = user_id
+    if with_contacts and parent_user_id:
         sender["from_parent_user_id"] = parent_user_id
     sent_at = str(int(time.time()) if timestamp is None else timestamp)
     value: dict[str, Any] = {

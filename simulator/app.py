@@ -5,7 +5,8 @@ Graph API, checked as Meta checks it:
   approved templates (132001). An accepted message (200 + wamid) is then reported by signed
   status webhooks: `sent` and `delivered` at once, `read` when the customer opens the chat;
   or a single `failed` with 131047 (outside the 24-hour window, non-template) or 131026
-  (undeliverable).
+  (undeliverable). Every send type Meta accepts (text, media, sticker, location, contacts,
+  reaction, interactive button/list/cta_url/flow/location request, template).
 - GET /{version}/{media_id} and the media download URL; GET /{version}/{phone_number_id}.
 - Embedded Sign-Up with WhatsApp Business app onboarding (coexistence): the stand-in SDK
   (/sdk.js) and dialog, the code exchange, subscribed_apps, phone_numbers, smb_app_data, and
@@ -15,8 +16,11 @@ Graph API, checked as Meta checks it:
 Webhooks the connector does not answer 200 are retried in the background like Meta does
 (SIMULATOR_WEBHOOK_RETRY_SECONDS, SIMULATOR_WEBHOOK_RETRY_LIMIT), each one independently.
 
-Control API under /_sim:
-- POST /_sim/customers/{wa_id}/messages        the customer writes (signed webhook; reads too)
+Control API under /_sim (every path and body: simulator/WEBHOOKS.md, section 8):
+- POST /_sim/customers/{wa_id}/messages        the customer writes: any kind Meta documents
+                                               (text, media, location, contacts, replies,
+                                               Flows, reactions, orders, system, edits, ...)
+- GET|POST /_sim/customers/{wa_id}/profile     name, username, a phone Meta withholds (BSUIDs)
 - GET  /_sim/customers/{wa_id}/inbox           what the business sent them, with its status
 - GET  /_sim/customers/{wa_id}/thread          both directions, for the phone page
 - POST /_sim/customers/{wa_id}/read            the customer opens the chat: `read` statuses
@@ -24,12 +28,16 @@ Control API under /_sim:
                                                {"phone_number_id"?, "last_message_seconds_ago"}
 - POST /_sim/customers/{wa_id}/undeliverable   {"undeliverable": bool}: sends fail with 131026
 - POST /_sim/numbers/{phone_number_id}/echo    an advisor writes from the WhatsApp Business app
-- GET  /_sim/smb, POST /_sim/smb/{waba_id}/onboard|onboarding|disconnect
+- POST /_sim/numbers/{phone_number_id}/errors  Meta's errors webhook
+- POST /_sim/numbers/{phone_number_id}/parent_user_ids   parent BSUIDs on or off
+- GET  /_sim/smb, POST /_sim/smb/{waba_id}/onboard|onboarding|disconnect|chats
                                                the advisors' Business app accounts
 - GET  /_sim/messages/{wamid}                  one sent message and the statuses reported
-- POST|GET|DELETE /_sim/faults                 {"kind", "count", "delay_seconds"?}: the next
-                                               sends fail (http_500, http_503, http_429,
-                                               rate_limit_400, timeout)
+- POST /_sim/messages/{wamid}/status           one status webhook of any value
+- POST|GET|DELETE /_sim/faults, DELETE /_sim/faults/{id}
+                                               faults on demand: a Meta error code (or a
+                                               transport fault) for the next N sends, a seeded
+                                               fraction, or always; per number or customer
 - GET  /_sim/stats                             send attempts, faults served, webhooks delivered,
                                                retried, given up and waiting
 - DELETE /_sim/state                           forget everything, pending retries included

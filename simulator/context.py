@@ -8,7 +8,9 @@ from fastapi import Depends, HTTPException, Request
 
 from simulator.config import SimulatorSettings
 from simulator.delivery import WebhookDispatcher
+from simulator.faults import FaultBook
 from simulator.graph_access import GraphAccess, bearer
+from simulator.identities import IdentityBook, Seen, parent_user_id
 from simulator.smb import SmbRegistry
 from simulator.state import SERVICE_WINDOW_SECONDS, SimulatorState
 from simulator.statuses import StatusReporter
@@ -34,14 +36,38 @@ class Simulator:
         # The advisors' WhatsApp Business app numbers join `numbers`; usable once linked.
         self.registry = SmbRegistry(settings, self.numbers)
         self.graph = GraphAccess(settings, self.registry, self.numbers)
+        # Faults on demand (simulator/faults.py) and the customers' identities (BSUIDs).
+        self.faults = FaultBook()
+        self.identities = IdentityBook()
         self.reporter = StatusReporter(
-            self.state, self.dispatcher, self.numbers, deliverable=self.registry.webhooks_flow
+            self.state,
+            self.dispatcher,
+            self.numbers,
+            deliverable=self.registry.webhooks_flow,
+            seen_by=self.seen_by,
         )
 
     def number_or_404(self, phone_number_id: str) -> dict[str, str]:
         if phone_number_id not in self.numbers:
             raise HTTPException(404, detail=f"Número de negocio desconocido: {phone_number_id}")
         return self.numbers[phone_number_id]
+
+    def seen_by(self, wa_id: str, phone_number_id: str, show_phone: bool | None = None) -> Seen:
+        """The customer as this number's webhooks show them. `show_phone`: None follows the
+        customer (withheld when hidden); True when Meta must include it (the business wrote
+        to the phone number)."""
+        identity = self.identities.get(wa_id)
+        number = self.numbers[phone_number_id]
+        visible = not identity.phone_hidden if show_phone is None else show_phone
+        return Seen(
+            wa_id=wa_id if visible else None,
+            user_id=self.state.user_id_for(number["portfolio_id"], wa_id),
+            parent_user_id=parent_user_id(wa_id)
+            if self.identities.parents_enabled(phone_number_id)
+            else None,
+            username=identity.username,
+            profile_name=identity.profile_name,
+        )
 
     def any_token_matches(self, authorization: str | None) -> bool:
         return any(bearer_matches(authorization, n["token"]) for n in self.numbers.values())

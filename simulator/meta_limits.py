@@ -56,6 +56,37 @@ MAX_HEADER_TEXT = 60
 # Both pages: "<FOOTER_TEXT>" / "<MESSAGE_FOOTER_TEXT> ... Maximum 60 characters."
 MAX_FOOTER_TEXT = 60
 
+# ---- Interactive call-to-action URL buttons messages -------------------------------------
+# Interactive CTA URL buttons messages: "<BODY_TEXT> ... Maximum 1024 characters.";
+# "<BUTTON_LABEL_TEXT> ... Maximum 20 characters."; header 60, footer 60 as above.
+CTA_URL_MESSAGES = "interactive-cta-url-messages"
+MAX_CTA_BODY = 1024
+MAX_CTA_DISPLAY_TEXT = 20
+
+# ---- Flows and location requests ---------------------------------------------------------
+# Location request messages: "<BODY_TEXT> ... Maximum 1024 characters.", action name
+# "send_location". Flow messages (Creating surveys with WhatsApp Flows; Flows "Sending a
+# Flow"): action name "flow" with parameters flow_message_version, flow_token, flow_id (or
+# flow_name), flow_cta; the body limit is guessed as the other interactive kinds' 1024.
+MAX_LOCATION_REQUEST_BODY = 1024
+MAX_FLOW_BODY = 1024
+# Guess: Meta's Flows page gives the CTA text a limit we could not read; 30 is what client
+# libraries encode (whatsapp-api-js ActionFlow).
+MAX_FLOW_CTA = 30
+
+# ---- Media messages ---------------------------------------------------------------------
+# Image, video and document messages: "<MEDIA_CAPTION_TEXT> ... Maximum 1024 characters."
+# Audio and sticker messages take no caption.
+MAX_MEDIA_CAPTION = 1024
+
+# ---- Reaction messages -------------------------------------------------------------------
+# Reaction messages: message_id and emoji required; a reaction to a message that is not in
+# the chat (or is older than 30 days, or is itself a reaction) is not delivered: a messages
+# webhook reports 131009. An empty emoji removes the reaction.
+
+# ---- Contacts messages -------------------------------------------------------------------
+# Contacts messages: every contact needs name.formatted_name; the rest is optional.
+
 # ---- Templates ----------------------------------------------------------------------------
 # Message templates (`.../templates/overview`): name up to 512 characters; language codes
 # such as "es" or "en_US" (15 leaves room for every code Meta lists).

@@ -83,6 +83,10 @@ class SmbAccount:
     pin: str | None = None
     registration_calls: list[float] = field(default_factory=list)
     pin_mismatches: list[float] = field(default_factory=list)
+    # Added through the control API (POST /_sim/smb/{waba_id}/chats): more contacts and past
+    # messages, e.g. media or a customer whose phone Meta withholds.
+    extra_contacts: list[SmbContactSetting] = field(default_factory=list)
+    extra_messages: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def waba_id(self) -> str:
@@ -107,7 +111,10 @@ class SmbAccount:
 
     @property
     def contacts(self) -> list[SmbContactSetting]:
-        return self.setting.contacts if self.setting.contacts is not None else DEFAULT_CONTACTS
+        configured = (
+            self.setting.contacts if self.setting.contacts is not None else DEFAULT_CONTACTS
+        )
+        return [*configured, *self.extra_contacts]
 
     @property
     def status(self) -> str:
@@ -118,8 +125,13 @@ class SmbAccount:
     def past_messages(self) -> list[dict[str, Any]]:
         """Every message of the past chats, oldest first, with its original unix time."""
         assert self.onboarded_at is not None
-        messages = []
+        messages = [
+            {**m, "timestamp": int(self.onboarded_at - m["seconds_before"])}
+            for m in self.extra_messages
+        ]
         for index, contact in enumerate(self.contacts):
+            if contact in self.extra_contacts:
+                continue
             for seconds_before, sender, text, status in PAST_CHATS[index % len(PAST_CHATS)]:
                 messages.append(
                     {
@@ -293,6 +305,8 @@ class SmbRegistry:
                 account.pin = account.setting.two_step_pin
                 account.registration_calls.clear()
                 account.pin_mismatches.clear()
+                account.extra_contacts = []
+                account.extra_messages = []
                 self.numbers[account.phone_number_id]["token"] = ""
             self.sessions.clear()
             self.codes.clear()

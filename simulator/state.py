@@ -1,5 +1,5 @@
 """What the simulated Cloud API remembers: customers, what the business sent them and how far
-each message got, media, 24-hour windows, injected faults and counters."""
+each message got, media, 24-hour windows and counters (faults: simulator/faults.py)."""
 
 import asyncio
 import hashlib
@@ -44,6 +44,9 @@ class OutboundMessage:
     pricing: dict[str, Any]
     # The inbox entry the customer sees, or None when it never reached them.
     inbox_entry: dict[str, Any] | None = None
+    # How the send named the customer: "phone" (`to`), "user_id" (`recipient`, a BSUID or
+    # parent BSUID) or "both"; the status webhooks' identity fields depend on it.
+    addressed_by: str = "phone"
     # (status, unix time) of every status webhook emitted, oldest first.
     statuses: list[tuple[str, int]] = field(default_factory=list)
     # Serialises the emission of this message's statuses: sent, then delivered, then read.
@@ -67,16 +70,6 @@ class OutboundMessage:
             "errors": [self.failure] if self.failure else [],
             "in_inbox": self.inbox_entry is not None,
         }
-
-
-FAULT_KINDS = ("http_500", "http_503", "http_429", "rate_limit_400", "timeout")
-
-
-@dataclass
-class Fault:
-    kind: str
-    remaining: int
-    delay_seconds: float
 
 
 @dataclass
@@ -110,7 +103,6 @@ class SimulatorState:
     conversations: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     # customers whose phone cannot receive anything (Meta answers 131026)
     undeliverable: set[str] = field(default_factory=set)
-    faults: list[Fault] = field(default_factory=list)
     stats: Stats = field(default_factory=Stats)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -195,32 +187,6 @@ class SimulatorState:
                 self.conversations[key] = current
             return dict(current)
 
-    # ---- Fault injection ----------------------------------------------------------------
-
-    def add_fault(self, kind: str, count: int, delay_seconds: float) -> None:
-        with self.lock:
-            self.faults.append(Fault(kind, count, delay_seconds))
-
-    def take_fault(self) -> Fault | None:
-        """The fault the next send call suffers, if one is armed (first armed, first served)."""
-        with self.lock:
-            if not self.faults:
-                return None
-            fault = self.faults[0]
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                self.faults.pop(0)
-            self.stats.faults_served += 1
-            return Fault(fault.kind, 1, fault.delay_seconds)
-
-    def pending_faults(self) -> list[dict[str, Any]]:
-        with self.lock:
-            return [asdict(f) for f in self.faults]
-
-    def clear_faults(self) -> None:
-        with self.lock:
-            self.faults.clear()
-
     def reset(self) -> None:
         with self.lock:
             self.inboxes.clear()
@@ -231,5 +197,4 @@ class SimulatorState:
             self.last_inbound.clear()
             self.conversations.clear()
             self.undeliverable.clear()
-            self.faults.clear()
             self.stats.reset()

@@ -5,24 +5,31 @@ advisors' Business app accounts (/_sim/smb, /_sim/numbers/{id}/echo)."""
 import json
 import secrets
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from simulator import meta_errors
+from simulator.config import SmbContactSetting
 from simulator.context import Simulator, SimulatorDep
 from simulator.embedded_signup import finish_event
+from simulator.inbound import media_object
 from simulator.meta_errors import GraphRefusedError, graph_error
 from simulator.smb import DAY, SYNC_TYPES, SYNC_WINDOW_SECONDS, SmbAccount, history_phase
 from simulator.webhooks import (
     history_declined_webhook,
+    history_media_webhook,
     history_webhook,
     message_echo_webhook,
     partner_removed_webhook,
     state_sync_webhook,
 )
+
+# History reference: media content comes in a separate webhook, only for media messages sent
+# within 14 days of onboarding.
+HISTORY_MEDIA_DAYS = 14
 
 router = APIRouter()
 
@@ -43,8 +50,50 @@ class DisconnectIn(BaseModel):
 
 
 class EchoIn(BaseModel):
+    """The advisor's message from the app: text by default, or media, an edit or a deletion
+    of an earlier echo (pywa's captures of smb_message_echoes)."""
+
     to: str
-    text: str = Field(min_length=1, max_length=4096)
+    type: Literal["text", "image", "document", "audio", "video", "sticker", "edit", "revoke"] = (
+        "text"
+    )
+    text: str | None = Field(default=None, min_length=1, max_length=4096)
+    caption: str | None = Field(default=None, max_length=1024)
+    filename: str | None = None
+    original_message_id: str | None = None
+
+    @model_validator(mode="after")
+    def _has_content(self) -> "EchoIn":
+        if self.type in ("text", "edit") and not self.text:
+            raise ValueError("text is required")
+        if self.type in ("edit", "revoke") and not self.original_message_id:
+            raise ValueError("original_message_id is required")
+        return self
+
+
+class ContactIn(BaseModel):
+    wa_id: str = Field(pattern=r"^\d{7,15}$")
+    full_name: str = Field(min_length=1)
+    # Meta withholds this customer's phone (a username): BSUIDs only, everywhere.
+    phone_hidden: bool = False
+    username: str | None = None
+
+
+class PastMessageIn(BaseModel):
+    wa_id: str = Field(pattern=r"^\d{7,15}$")
+    seconds_before: int = Field(ge=0, le=200 * DAY)
+    from_business: bool = False
+    text: str | None = None
+    # A media message: a placeholder in the history, its content in a later webhook (14 days).
+    media: Literal["image", "document", "audio", "video", "sticker"] | None = None
+    caption: str | None = None
+    filename: str | None = None
+    status: str = "READ"
+
+
+class ChatsIn(BaseModel):
+    contacts: list[ContactIn] = Field(default_factory=list)
+    messages: list[PastMessageIn] = Field(default_factory=list)
 
 
 # ---- Graph: the linked number ---------------------------------------------------------------
@@ -147,10 +196,21 @@ def sync_webhooks(sim: Simulator, account: SmbAccount, sync_type: str) -> list[d
     assert account.onboarded_at is not None
     if sync_type == "smb_app_state_sync":
         added = int(account.onboarded_at - 30 * DAY)
-        contacts = [
-            {"wa_id": c.wa_id, "full_name": c.full_name, "action": "add", "timestamp": added}
-            for c in account.contacts
-        ]
+        contacts = []
+        for contact in account.contacts:
+            seen = sim.seen_by(contact.wa_id, account.phone_number_id)
+            contacts.append(
+                {
+                    "wa_id": contact.wa_id,
+                    "full_name": contact.full_name,
+                    "action": "add",
+                    "timestamp": added,
+                    "phone_hidden": seen.wa_id is None,
+                    "user_id": seen.user_id,
+                    "parent_user_id": seen.parent_user_id,
+                    "username": seen.username,
+                }
+            )
         return [state_sync_webhook(**number, contacts=contacts)]
     if not account.share_history:
         return [history_declined_webhook(**number)]
@@ -158,7 +218,10 @@ def sync_webhooks(sim: Simulator, account: SmbAccount, sync_type: str) -> list[d
     for message in account.past_messages():
         phase = history_phase(message["seconds_before"])
         if phase is not None:
-            by_phase.setdefault(phase, []).append({**message, "wamid": sim.state.new_wamid()})
+            seen = sim.seen_by(message["wa_id"], account.phone_number_id)
+            by_phase.setdefault(phase, []).append(
+                {**message, "wamid": sim.state.new_wamid(), "seen": seen}
+            )
     total = sum(len(batch) for batch in by_phase.values())
     if total == 0:
         return [history_webhook(**number, phase=0, chunk_order=1, progress=100, messages=[])]
@@ -174,7 +237,34 @@ def sync_webhooks(sim: Simulator, account: SmbAccount, sync_type: str) -> list[d
                 messages=by_phase[phase],
             )
         )
+    recent_media = [
+        m
+        for batch in by_phase.values()
+        for m in batch
+        if m.get("media") and m["seconds_before"] < HISTORY_MEDIA_DAYS * DAY
+    ]
+    payloads += [history_media(sim, number, m) for m in recent_media]
     return payloads
+
+
+def history_media(sim: Simulator, number: dict[str, str], past: dict[str, Any]) -> dict[str, Any]:
+    """The content of one media placeholder: the customer's in `messages`, the business's in
+    `message_echoes`, same wamid, with the customer's `contacts`."""
+    seen = past["seen"]
+    kind = past["media"]
+    item: dict[str, Any] = {"id": past["wamid"], "timestamp": str(past["timestamp"]), "type": kind}
+    item[kind] = media_object(sim, kind, filename=past.get("filename"), caption=past.get("caption"))
+    if past["from_business"]:
+        echo = {"from": number["display_phone_number"], **seen.recipient(), **item}
+        messages, echoes = [], [echo]
+    else:
+        messages, echoes = [{**seen.sender(), **item}], []
+    return history_media_webhook(
+        **number,
+        contacts=[seen.contact(name=False)],
+        messages=messages,
+        message_echoes=echoes,
+    )
 
 
 # ---- Control API: the advisors' Business app accounts ----------------------------------------
@@ -238,27 +328,50 @@ async def advisor_disconnects(
     return {**account.to_json(), "delivery_statuses": statuses}
 
 
+@router.post("/_sim/smb/{waba_id}/chats")
+def add_chats(waba_id: str, body: ChatsIn, sim: SimulatorDep) -> dict[str, Any]:
+    """More contacts and past messages on the advisor's app, for the next syncs."""
+    account = account_or_404(sim, waba_id)
+    for contact in body.contacts:
+        account.extra_contacts.append(
+            SmbContactSetting(wa_id=contact.wa_id, full_name=contact.full_name)
+        )
+        sim.identities.update(
+            contact.wa_id,
+            profile_name=contact.full_name,
+            phone_hidden=contact.phone_hidden,
+            username=contact.username,
+        )
+    for message in body.messages:
+        account.extra_messages.append(message.model_dump())
+    return account.to_json() | {"past_messages": len(account.extra_messages)}
+
+
 @router.post("/_sim/numbers/{phone_number_id}/echo")
 async def advisor_writes_from_app(
     phone_number_id: str, body: EchoIn, sim: SimulatorDep
 ) -> dict[str, Any]:
     number = sim.number_or_404(phone_number_id)
     wamid = sim.state.new_wamid()
+    seen = sim.seen_by(body.to, phone_number_id)
     payload = message_echo_webhook(
         waba_id=number["waba_id"],
         phone_number_id=phone_number_id,
         display_phone_number=number["display_phone_number"],
         to=body.to,
         wamid=wamid,
-        text=body.text,
+        recipient=seen.recipient(),
+        # Business-scoped user IDs, smb_message_echoes: `contacts` with the username only.
+        contacts=[seen.contact(name=False)],
+        message=echo_content(sim, body),
     )
     sim.state.deliver_to_inbox(
         body.to,
         {
             "wamid": wamid,
             "from_phone_number_id": phone_number_id,
-            "type": "text",
-            "text": body.text,
+            "type": body.type,
+            "text": body.text or body.caption,
             "buttons": [],
             "rows": [],
             "timestamp": int(time.time()),
@@ -268,4 +381,22 @@ async def advisor_writes_from_app(
     # Echoes reach the API only from a linked number whose WABA the app subscribed to.
     webhook_sent = sim.registry.webhooks_flow(phone_number_id)
     statuses = [await sim.dispatcher.deliver(payload)] if webhook_sent else []
-    return {"wamid": wamid, "webhook_sent": webhook_sent, "delivery_statuses": statuses}
+    return {
+        "wamid": wamid,
+        "webhook_sent": webhook_sent,
+        "delivery_statuses": statuses,
+        "webhook": payload,
+    }
+
+
+def echo_content(sim: Simulator, body: EchoIn) -> dict[str, Any]:
+    if body.type == "text":
+        return {"type": "text", "text": {"body": body.text}}
+    if body.type == "revoke":
+        return {"type": "revoke", "revoke": {"original_message_id": body.original_message_id}}
+    if body.type == "edit":
+        new = {"type": "text", "text": {"body": body.text}}
+        edit = {"original_message_id": body.original_message_id, "message": new}
+        return {"type": "edit", "edit": edit}
+    described = media_object(sim, body.type, filename=body.filename, caption=body.caption)
+    return {"type": body.type, body.type: described}

@@ -1,30 +1,21 @@
 """Control API of the customers' phones (/_sim/customers/{wa_id}/...): a customer writes (a
-signed webhook), opens the chat (`read` statuses), and what their phone shows; their 24-hour
-window and whether their phone can be reached."""
+signed webhook of any kind Meta documents: simulator/inbound.py), opens the chat (`read`
+statuses), and what their phone shows; who they are to Meta (profile, username, a phone Meta
+withholds), their 24-hour window and whether their phone can be reached."""
 
+import asyncio
 import time
-from typing import Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from simulator.context import Simulator, SimulatorDep, wa_id_or_422
-from simulator.state import Media
-from simulator.webhooks import SAMPLE_MEDIA, inbound_message_webhook
+from simulator.inbound import MEDIA_KINDS, CustomerMessageIn, build_message
+from simulator.meta_limits import webhook_signature
+from simulator.webhooks import inbound_message_webhook, webhook_body
 
 router = APIRouter()
-
-
-class CustomerMessageIn(BaseModel):
-    type: Literal["text", "image", "document", "audio", "interactive"] = "text"
-    text: str | None = Field(default=None, max_length=4096)
-    filename: str | None = None
-    caption: str | None = Field(default=None, max_length=1024)
-    button_id: str | None = None
-    profile_name: str | None = None
-    to: str | None = None
-    deliveries: int = Field(default=1, ge=1, le=5)
-    phone_hidden: bool = False
 
 
 class ReadIn(BaseModel):
@@ -42,66 +33,11 @@ class UndeliverableIn(BaseModel):
     undeliverable: bool
 
 
-def tapped_reply(
-    sim: Simulator, wa_id: str, body: CustomerMessageIn, number: dict[str, str]
-) -> tuple[dict[str, Any], str]:
-    """The interactive reply to the buttons or list the business sent (its context), and its
-    title; an id nobody offered comes back as a button reply titled with that id."""
-    if not body.button_id:
-        raise HTTPException(422, detail="button_id es obligatorio para type=interactive")
-    message: dict[str, Any] = {}
-    found = sim.state.find_choice(wa_id, body.button_id)
-    reply_kind, title = "button_reply", body.button_id
-    if found is not None:
-        offered, reply_kind, title = found
-        message["context"] = {"from": number["display_phone_number"], "id": offered["wamid"]}
-    message["interactive"] = {
-        "type": reply_kind,
-        reply_kind: {"id": body.button_id, "title": title},
-    }
-    return message, title
-
-
-def sent_media(sim: Simulator, body: CustomerMessageIn) -> dict[str, Any]:
-    """A sample file of the type, stored for the Graph media endpoints, as Meta describes it."""
-    mime_type, default_name, content = SAMPLE_MEDIA[body.type]
-    media = Media(
-        id=sim.state.new_media_id(),
-        mime_type=mime_type,
-        filename=body.filename or default_name,
-        content=content,
-    )
-    sim.state.media[media.id] = media
-    media_object: dict[str, Any] = {
-        "mime_type": media.mime_type,
-        "sha256": media.sha256,
-        "id": media.id,
-    }
-    if body.type == "document":
-        media_object["filename"] = media.filename
-    if body.type == "audio":
-        media_object["voice"] = True
-    elif body.caption:
-        media_object["caption"] = body.caption
-    return media_object
-
-
-def customer_message(
-    sim: Simulator, wa_id: str, body: CustomerMessageIn, number: dict[str, str]
-) -> tuple[dict[str, Any], str | None]:
-    """The webhook's message object (id, type and the type's object) and a tapped title."""
-    message: dict[str, Any] = {"id": sim.state.new_wamid(), "type": body.type}
-    title: str | None = None
-    if body.type == "text":
-        if not body.text:
-            raise HTTPException(422, detail="text es obligatorio para type=text")
-        message["text"] = {"body": body.text}
-    elif body.type == "interactive":
-        reply, title = tapped_reply(sim, wa_id, body, number)
-        message |= reply
-    else:
-        message[body.type] = sent_media(sim, body)
-    return message, title
+class ProfileIn(BaseModel):
+    profile_name: str | None = Field(default=None, min_length=1, max_length=100)
+    # A user with a username whose phone Meta withholds: webhooks carry only the BSUID.
+    phone_hidden: bool | None = None
+    username: str | None = Field(default=None, min_length=3, max_length=35)
 
 
 @router.post("/_sim/customers/{wa_id}/messages")
@@ -109,49 +45,104 @@ async def customer_writes(wa_id: str, body: CustomerMessageIn, sim: SimulatorDep
     wa_id_or_422(wa_id)
     phone_number_id = body.to or sim.settings.whatsapp_bot_phone_number_id
     number = sim.number_or_404(phone_number_id)
-    message, title = customer_message(sim, wa_id, body, number)
+    identity = sim.identities.update(
+        wa_id,
+        profile_name=body.profile_name,
+        phone_hidden=body.phone_hidden,
+        username=body.username,
+    )
+    built = build_message(
+        sim, wa_id, body.model_copy(update={"to": phone_number_id}), number["display_phone_number"]
+    )
+    seen = sim.seen_by(wa_id, phone_number_id)
     payload = inbound_message_webhook(
         waba_id=number["waba_id"],
         phone_number_id=phone_number_id,
         display_phone_number=number["display_phone_number"],
         wa_id=wa_id,
-        user_id=sim.state.user_id_for(number["portfolio_id"], wa_id),
-        profile_name=body.profile_name or f"Cliente {wa_id[-4:]}",
-        phone_hidden=body.phone_hidden,
-        message=message,
+        user_id=seen.user_id,
+        profile_name=identity.profile_name,
+        phone_hidden=seen.wa_id is None,
+        username=identity.username,
+        parent_user_id=seen.parent_user_id,
+        with_contacts=built.with_contacts,
+        value_errors=built.value_errors,
+        timestamp=body.timestamp,
+        message=built.message,
     )
+    kind = built.message.get("type", body.type)
     sim.state.record_customer_message(
         wa_id,
         {
-            "wamid": message["id"],
-            "type": body.type,
+            "wamid": built.message["id"],
+            "type": kind,
             "timestamp": int(time.time()),
-            "text": body.text or body.caption or (title if body.type == "interactive" else None),
-            "filename": (message.get(body.type) or {}).get("filename")
-            if body.type in SAMPLE_MEDIA
+            "text": built.summary,
+            "filename": (built.message.get(kind) or {}).get("filename")
+            if kind in MEDIA_KINDS
             else None,
         },
     )
-    # Writing opens (or renews) the 24-hour window, and the customer has read the chat.
-    # An advisor's number opens windows only once linked to the API.
-    account = sim.registry.by_number(phone_number_id)
-    if account is None or account.onboarded:
-        sim.state.record_inbound(wa_id, phone_number_id)
-    read = sim.reporter.customer_read(wa_id, phone_number_id)
+    read: list[str] = []
+    if built.opens_window:
+        # Writing opens (or renews) the 24-hour window, and the customer has read the chat.
+        # An advisor's number opens windows only once linked to the API.
+        account = sim.registry.by_number(phone_number_id)
+        if account is None or account.onboarded:
+            sim.state.record_inbound(wa_id, phone_number_id)
+        read = sim.reporter.customer_read(wa_id, phone_number_id)
     # An advisor's number not linked (or whose WABA no app subscribed to) gets the message
     # in the WhatsApp Business app only: no webhook.
-    webhook_sent = sim.registry.webhooks_flow(phone_number_id)
+    webhook_sent = sim.registry.webhooks_flow(phone_number_id) and body.deliver
     deliveries = body.deliveries if webhook_sent else 0
-    statuses = [await sim.dispatcher.deliver(payload) for _ in range(deliveries)]
-    return {
-        "wamid": message["id"],
+    answer: dict[str, Any] = {
+        "wamid": built.message["id"],
         "webhook_sent": webhook_sent,
+        "user_id": seen.user_id,
+        "read": read,
+        "webhook": payload,
+    }
+    if not body.deliver:
+        raw = webhook_body(payload)
+        answer |= {
+            "body": raw.decode(),
+            "signature": webhook_signature(raw, sim.settings.whatsapp_app_secret),
+        }
+    if body.delay_seconds and deliveries:
+        sim.dispatcher.spawn(deliver_later(sim, payload, deliveries, body.delay_seconds))
+        return answer | {"delivery_statuses": [], "retrying": 0, "scheduled": deliveries}
+    statuses = [await sim.dispatcher.deliver(payload) for _ in range(deliveries)]
+    return answer | {
         "delivery_statuses": statuses,
-        "user_id": payload["entry"][0]["changes"][0]["value"]["contacts"][0]["user_id"],
         # deliveries not answered 200, kept and retried in the background as Meta does
         "retrying": sum(1 for status in statuses if status != 200),
-        "read": read,
     }
+
+
+async def deliver_later(sim: Simulator, payload: dict[str, Any], times: int, delay: float) -> None:
+    await asyncio.sleep(delay)
+    for _ in range(times):
+        await sim.dispatcher.deliver(payload)
+
+
+@router.get("/_sim/customers/{wa_id}/profile")
+def customer_profile(wa_id: str, sim: SimulatorDep) -> dict[str, Any]:
+    return sim.identities.get(wa_id_or_422(wa_id)).to_json()
+
+
+@router.post("/_sim/customers/{wa_id}/profile")
+def set_customer_profile(wa_id: str, body: ProfileIn, sim: SimulatorDep) -> dict[str, Any]:
+    """Who the customer is to Meta: their profile name, username, and whether Meta withholds
+    their phone (then every webhook about them carries only their BSUIDs)."""
+    wa_id_or_422(wa_id)
+    identity = sim.identities.update(
+        wa_id,
+        profile_name=body.profile_name,
+        phone_hidden=body.phone_hidden,
+        username=body.username,
+    )
+    bot = sim.settings.whatsapp_bot_phone_number_id
+    return identity.to_json() | {"user_id": sim.seen_by(wa_id, bot).user_id}
 
 
 @router.get("/_sim/customers/{wa_id}/inbox")

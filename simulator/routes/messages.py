@@ -15,21 +15,25 @@ from fastapi.responses import JSONResponse, Response
 
 from simulator import meta_errors, registration
 from simulator.context import Simulator, SimulatorDep, bearer_matches
+from simulator.faults import ServedFault
 from simulator.graph_access import bearer
 from simulator.graph_validation import (
     check_template_approved,
     template_parameters,
     validate_send_request,
 )
-from simulator.meta_errors import GraphRequestError, graph_error
-from simulator.state import Fault, OutboundMessage
+from simulator.identities import parent_user_id
+from simulator.meta_errors import SEND_ERRORS, GraphRequestError, graph_error
+from simulator.state import OutboundMessage
 
 router = APIRouter()
 # Templates are priced as utility (the only kind this project sends: follow-ups).
 TEMPLATE_CATEGORY = "utility"
 
 
-def faulted_answer(fault: Fault) -> Response:
+def faulted_answer(fault: ServedFault) -> Response:
+    if fault.error is not None:
+        return fault.error.response()
     if fault.kind == "http_503":
         return meta_errors.service_unavailable()
     if fault.kind == "http_429":
@@ -37,6 +41,13 @@ def faulted_answer(fault: Fault) -> Response:
     if fault.kind == "rate_limit_400":
         return meta_errors.rate_limit_hit(400)
     return meta_errors.something_went_wrong()
+
+
+async def served(sim: Simulator, fault: ServedFault) -> Response:
+    sim.state.stats.faults_served += 1
+    if fault.kind == "timeout":
+        await asyncio.sleep(fault.delay_seconds)
+    return faulted_answer(fault)
 
 
 def pricing_for(kind: str, window_open: bool) -> dict[str, Any]:
@@ -87,12 +98,22 @@ def refuse_sender(
 
 def recipient(
     sim: Simulator, number: dict[str, str], body: dict[str, Any]
-) -> tuple[str, dict[str, str]] | Response:
-    """The customer's phone and Graph's `contacts` item, by phone (`to`) or by user id."""
+) -> tuple[str, dict[str, str], str] | Response:
+    """The customer's phone, Graph's `contacts` item and how the send named them: by phone
+    (`to`), by BSUID or parent BSUID (`recipient`), or both (the phone takes precedence), as
+    "Business-scoped user IDs" documents the send request and response."""
+    given = body.get("recipient")
     if body.get("to"):
         wa_id = "".join(ch for ch in str(body["to"]) if ch.isdigit())
-        return wa_id, {"input": body["to"], "wa_id": wa_id}
-    wa_id = sim.state.user_ids.get((number["portfolio_id"], body["recipient"]), "")
+        contact = {"input": body["to"], "wa_id": wa_id}
+        if given:
+            return wa_id, contact | {"user_id": given}, "both"
+        return wa_id, contact, "phone"
+    wa_id = sim.state.user_ids.get((number["portfolio_id"], given), "")
+    if not wa_id and ".ENT." in str(given):
+        with sim.identities.lock:
+            known = list(sim.identities.customers)
+        wa_id = next((w for w in known if parent_user_id(w) == given), "")
     if not wa_id:
         return graph_error(
             131026,
@@ -100,23 +121,55 @@ def recipient(
             "Unable to deliver message: unknown recipient.",
             400,
         )
-    return wa_id, {"input": body["recipient"], "user_id": body["recipient"]}
+    return wa_id, {"input": given, "user_id": given}, "user_id"
 
 
-def accept(sim: Simulator, phone_number_id: str, wa_id: str, body: dict[str, Any]) -> str:
-    """Records an accepted send, puts it on the customer's phone and reports its statuses."""
+def customer_keys(sim: Simulator, number: dict[str, str], wa_id: str) -> tuple[str, ...]:
+    """Every name a fault rule may give this customer: phone, BSUID, parent BSUID."""
+    user_id = sim.state.user_id_for(number["portfolio_id"], wa_id)
+    return (wa_id, user_id, parent_user_id(wa_id))
+
+
+def reaction_failure(sim: Simulator, wa_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
+    """Reaction messages: a reaction to a message that is not in the chat is not delivered and
+    a messages webhook reports 131009."""
+    if body.get("type") != "reaction":
+        return None
+    target = body["reaction"]["message_id"]
+    in_chat = {m["wamid"] for m in sim.state.sent_by(wa_id)} | {
+        m["wamid"] for m in sim.state.inbox(wa_id)
+    }
+    return None if target in in_chat else SEND_ERRORS[131009].status_error()
+
+
+def accept(
+    sim: Simulator,
+    phone_number_id: str,
+    wa_id: str,
+    body: dict[str, Any],
+    addressed_by: str = "phone",
+    forced_failure: dict[str, Any] | None = None,
+) -> str:
+    """Records an accepted send, puts it on the customer's phone and reports its statuses.
+    `forced_failure`: a fault reported in the `failed` status instead of the answer."""
     state = sim.state
     wamid = state.new_wamid()
     now = int(time.time())
     kind = body.get("type", "text")
     window_open = state.window_open(wa_id, phone_number_id, now)
-    # Meta accepts both and reports them later, in a `failed` status webhook.
-    failure = None
-    undeliverable = wa_id in state.undeliverable
-    if undeliverable:
+    # Meta accepts these and reports them later, in a `failed` status webhook.
+    failure = forced_failure
+    undeliverable = wa_id in state.undeliverable or (
+        forced_failure is not None and forced_failure["code"] == 131026
+    )
+    if failure is not None:
+        pass
+    elif undeliverable:
         failure = meta_errors.MESSAGE_UNDELIVERABLE
     elif kind != "template" and not window_open:
         failure = meta_errors.REENGAGEMENT_MESSAGE
+    else:
+        failure = reaction_failure(sim, wa_id, body)
     pricing = pricing_for(kind, window_open)
     message = OutboundMessage(
         wamid=wamid,
@@ -127,6 +180,7 @@ def accept(sim: Simulator, phone_number_id: str, wa_id: str, body: dict[str, Any
         failure=failure,
         conversation=state.conversation_for(wa_id, phone_number_id, pricing["category"], now),
         pricing=pricing,
+        addressed_by=addressed_by,
     )
     # An undeliverable phone never shows it; a closed window keeps it, marked failed, so
     # the phone page and the tests can see what was refused.
@@ -148,11 +202,10 @@ async def send_message(
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
     sim.state.stats.send_attempts += 1
-    fault = sim.state.take_fault()
+    # Faults for every customer, answered before the request is even read.
+    fault = sim.faults.take(phone_number_id, scoped=False)
     if fault is not None:
-        if fault.kind == "timeout":
-            await asyncio.sleep(fault.delay_seconds)
-        return faulted_answer(fault)
+        return await served(sim, fault)
     refused = refuse_sender(sim, phone_number_id, authorization)
     if refused is not None:
         return refused
@@ -164,11 +217,20 @@ async def send_message(
         return graph_error(100, "(#100) Invalid parameter", "The body is not JSON.", 400)
     except GraphRequestError as error:
         return graph_error(error.code, error.message, error.details, error.http_status)
-    found = recipient(sim, sim.numbers[phone_number_id], body)
+    number = sim.numbers[phone_number_id]
+    found = recipient(sim, number, body)
     if isinstance(found, Response):
         return found
-    wa_id, contact = found
-    wamid = accept(sim, phone_number_id, wa_id, body)
+    wa_id, contact, addressed_by = found
+    # Faults for this customer, or reported in a `failed` status, once the recipient is known.
+    fault = sim.faults.take(phone_number_id, customer_keys(sim, number, wa_id), scoped=True)
+    forced_failure = None
+    if fault is not None and fault.via == "status" and fault.error is not None:
+        sim.state.stats.faults_served += 1
+        forced_failure = fault.error.status_error()
+    elif fault is not None:
+        return await served(sim, fault)
+    wamid = accept(sim, phone_number_id, wa_id, body, addressed_by, forced_failure)
     return JSONResponse(
         {"messaging_product": "whatsapp", "contacts": [contact], "messages": [{"id": wamid}]}
     )

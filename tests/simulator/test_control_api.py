@@ -115,7 +115,9 @@ def test_choosing_a_list_row_replies_with_list_reply(sim, receiver, bot_auth) ->
                 "body": {"text": "¿Cuál?"},
                 "action": {
                     "button": "Ver",
-                    "sections": [{"rows": [{"id": "advisor-7", "title": "Carlos"}]}],
+                    "sections": [
+                        {"title": "Asesores", "rows": [{"id": "advisor-7", "title": "Carlos"}]}
+                    ],
                 },
             },
         },

@@ -355,7 +355,10 @@ def test_contacts_sync_sends_signed_smb_app_state_sync(coex: TestClient, receive
         "full_name": "Andrea Torres",
         "first_name": "Andrea",
         "phone_number": ANDREA,
+        # Business-scoped user IDs: the contact's BSUID (the advisor's portfolio).
+        "user_id": first["contact"]["user_id"],
     }
+    assert first["contact"]["user_id"].startswith("CO.")
     assert first["metadata"]["timestamp"].isdigit()
     assert [s["contact"]["phone_number"] for s in value["state_sync"]] == [ANDREA, JORGE]
 
@@ -549,7 +552,8 @@ def test_advisor_writing_from_the_app_is_an_smb_message_echo(coex: TestClient, r
     assert value["messaging_product"] == "whatsapp"
     assert value["metadata"] == {"display_phone_number": DISPLAY, "phone_number_id": NUMBER}
     [echo] = value["message_echoes"]
-    assert set(echo) == {"from", "to", "id", "timestamp", "type", "text"}
+    # Business-scoped user IDs: `to_user_id` beside `to`.
+    assert set(echo) == {"from", "to", "to_user_id", "id", "timestamp", "type", "text"}
     assert (echo["from"], echo["to"], echo["id"]) == (DISPLAY, JORGE, result["wamid"])
     assert echo["text"] == {"body": "Jorge, ya salió su pedido"}
 

@@ -47,7 +47,10 @@ def list_of(rows: int, title: str = "Fila") -> dict:
             "action": {
                 "button": "Ver asesores",
                 "sections": [
-                    {"rows": [{"id": f"row-{i}", "title": f"{title} {i}"} for i in range(rows)]}
+                    {
+                        "title": "Asesores",
+                        "rows": [{"id": f"row-{i}", "title": f"{title} {i}"} for i in range(rows)],
+                    }
                 ],
             },
         },

@@ -64,7 +64,11 @@ def test_status_webhook_is_signed_and_shaped_like_metas(sim, receiver, bot_auth)
     assert payload["object"] == "whatsapp_business_account" and change["field"] == "messages"
     assert change["value"]["messaging_product"] == "whatsapp"
     assert change["value"]["metadata"]["phone_number_id"] == BOT_NUMBER
-    assert "messages" not in change["value"] and "contacts" not in change["value"]
+    assert "messages" not in change["value"]
+    # Business-scoped user IDs: sent, delivered and read carry the recipient in `contacts`.
+    [contact] = change["value"]["contacts"]
+    assert contact["wa_id"] == CUSTOMER and contact["user_id"].startswith("CO.")
+    assert "username" not in contact.get("profile", {})
     [event] = parse_webhook(payload)
     assert (event["kind"], event["wamid"], event["status"]) == ("status", wamid, "sent")
 
@@ -121,7 +125,15 @@ def test_text_outside_the_24_hour_window_fails_with_131047(sim, receiver, bot_au
     assert response.status_code == 200
     wamid = response.json()["messages"][0]["id"]
     [failed] = statuses_of(receiver, wamid, 1)
-    assert set(failed) == {"id", "status", "timestamp", "recipient_id", "errors"}
+    # Business-scoped user IDs: failed statuses carry the BSUID too, never `contacts`.
+    assert set(failed) == {
+        "id",
+        "status",
+        "timestamp",
+        "recipient_id",
+        "recipient_user_id",
+        "errors",
+    }
     assert (failed["id"], failed["status"], failed["recipient_id"]) == (wamid, "failed", CUSTOMER)
     assert failed["errors"] == [
         {

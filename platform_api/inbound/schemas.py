@@ -153,11 +153,32 @@ Event = Annotated[
 ]
 
 
+def _valid_unicode(value: Any) -> Any:
+    """Lone surrogates (valid in JSON's escapes, never in WhatsApp's text) become U+FFFD:
+    neither database, nor the JSON of a response, can hold them."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return value
+    if isinstance(value, dict):
+        return {_valid_unicode(k): _valid_unicode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_valid_unicode(v) for v in value]
+    return value
+
+
 class EventsIn(CustomerInput):
     """Each event is validated on its own when it is stored: one that does not validate is
     kept raw, with the reason, and never refuses the others."""
 
     events: list[dict[str, Any]] = Field(max_length=1000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def replace_lone_surrogates(cls, data: Any) -> Any:
+        return _valid_unicode(data)
 
 
 class BotTurn(BaseModel):

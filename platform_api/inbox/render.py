@@ -9,8 +9,8 @@ from fastapi.templating import Jinja2Templates
 
 from platform_api.cases.flows import TYPE_LABELS
 from platform_api.conversations.assignment import RULE_LABELS
-from platform_api.database import as_utc
 from platform_api.conversations.models import Message
+from platform_api.database import as_utc
 from platform_api.inbox.texts import (
     AREA_LABELS,
     CASE_STATUS_LABELS,

@@ -89,9 +89,7 @@ def test_a_customer_known_only_by_username_is_named_by_it(client, auth, session)
     )
 
 
-def test_the_parent_bsuid_joins_the_same_customer_across_portfolios(
-    client, auth, linked
-) -> None:
+def test_the_parent_bsuid_joins_the_same_customer_across_portfolios(client, auth, linked) -> None:
     post(client, auth, username_message("hola bot"))
     other_portfolio = username_message(
         "hola Carlos", phone_number_id=LINKED, user_id="CO.99999999999999999999"
@@ -212,9 +210,7 @@ def test_a_status_records_the_customers_bsuid_so_a_later_username_message_finds_
     assert texts_of(client, auth, conversation["id"])[-1] == "sigo aquí"
 
 
-def test_a_status_for_another_phone_records_nothing_on_this_contact(
-    client, auth, session
-) -> None:
+def test_a_status_for_another_phone_records_nothing_on_this_contact(client, auth, session) -> None:
     post(client, auth, text_event("hola", wa_id="573001112233"))
     [conversation] = conversations(client, auth)
     wamid = send_reply(client, auth, conversation["id"])

@@ -82,8 +82,8 @@ def test_an_order_from_the_catalog_is_shown_and_answered(client, auth) -> None:
         "catalog_id": "354160437058781",
         "text": "para el martes",
         "product_items": [
-            {"product_retailer_id": "TONER-85A", "quantity": 3, "item_price": 30, "currency": "COP"},
-            {"product_retailer_id": "RESMA-CARTA", "quantity": 2, "item_price": 35, "currency": "COP"},
+            {"product_retailer_id": "TONER-85A", "quantity": 3, "item_price": 30},
+            {"product_retailer_id": "RESMA-CARTA", "quantity": 2, "item_price": 35},
         ],
     }
     result = post(client, auth, message_event("order", details=order))

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from platform_api.attachments import service as attachments
@@ -65,6 +65,7 @@ STATUS_RANK = {
 # The statuses Meta documents for a sent message; any other is kept raw.
 KNOWN_STATUSES = frozenset(STATUS_RANK) - {"pending"}
 MAX_MESSAGE_TYPE = 20  # message.type
+MAX_REASON = 500
 
 
 @dataclass
@@ -173,14 +174,20 @@ def _keep_unsupported(
     )
 
 
+def _stored_already(session: Session, event: InboundMessageEvent | EchoEvent) -> bool:
+    if revisions.is_revision(event):
+        return revisions.already_kept(session, event.wamid)
+    return conversations.get_message_by_wamid(session, event.wamid) is not None
+
+
 def ingest_message(session: Session, event: InboundMessageEvent, result: EventResult) -> None:
+    if _stored_already(session, event):
+        result.duplicates += 1
+        return
     number = get_business_number(event.phone_number_id, session)
     if revisions.is_revision(event):
-        result.stored += revisions.store(session, event)
-        result.duplicates += 1 - result.stored
-        return
-    if conversations.get_message_by_wamid(session, event.wamid) is not None:
-        result.duplicates += 1
+        revisions.store(session, event)
+        result.stored += 1
         return
     contact = contacts.find_or_create(
         session,
@@ -322,13 +329,13 @@ def apply_status(session: Session, event: StatusEvent, result: EventResult) -> N
 
 def ingest_echo(session: Session, event: EchoEvent, result: EventResult) -> None:
     """The advisor's own message from the app: stored as theirs, never sent again."""
+    if _stored_already(session, event):
+        result.duplicates += 1
+        return
     number = get_business_number(event.phone_number_id, session)
     if revisions.is_revision(event):
-        result.stored += revisions.store(session, event)
-        result.duplicates += 1 - result.stored
-        return
-    if conversations.get_message_by_wamid(session, event.wamid) is not None:
-        result.duplicates += 1
+        revisions.store(session, event)
+        result.stored += 1
         return
     contact = contacts.find_or_create(
         session,
@@ -453,6 +460,13 @@ def _validation_reason(error: ValidationError) -> str:
     return "invalid event: " + "; ".join(problems)
 
 
+def _storage_failure(error: Exception) -> str:
+    """The database's own words (not the statement, which holds the whole payload)."""
+    detail = error.orig if isinstance(error, DBAPIError) else error
+    name = type(detail).__name__
+    return f"could not be stored: {name}: {str(detail).strip()}"[:MAX_REASON]
+
+
 def _keep_raw(session: Session, raw: Any, reason: str) -> EventResult:
     """The event as it came, in raw_event, with its placeholder where it has one."""
     result = EventResult()
@@ -504,7 +518,7 @@ def ingest_one(session: Session, raw: Any) -> EventResult:
         except IntegrityError as error:
             # A concurrent delivery of the same event (or a first message of the same new
             # customer) committed first: tried again, it sees what the other stored.
-            reason = f"could not be stored: {error.orig}"
+            reason = _storage_failure(error)
             if attempt == 0:
                 continue
         except UnknownNumberError as error:
@@ -513,7 +527,7 @@ def ingest_one(session: Session, raw: Any) -> EventResult:
             if raw_events.is_outage(error):
                 raise
             logger.exception("webhook event kept raw")
-            reason = f"could not be stored: {type(error).__name__}: {error}"
+            reason = _storage_failure(error)
         break
     return _keep_raw(session, raw, reason)
 

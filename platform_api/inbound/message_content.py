@@ -175,7 +175,7 @@ def describe(event: InboundMessageEvent | EchoEvent) -> Content:
         return Content(kind, _reaction(details), starts_turn=False, payload={"reaction": details})
     if kind == "system":
         return Content(kind, _system(details), starts_turn=False, payload={"system": details})
-    if event.text and kind not in ("unsupported", "unknown"):
+    if event.text and kind not in ("unsupported", "unknown", "edit", "revoke"):
         # Text, a caption, or a text that came from an ad (the `referral` in details).
         payload = {"referral": details} if details else {}
         return Content(kind, event.text, starts_turn=True, payload=payload)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import exc, select
 from sqlalchemy.orm import Session
 
+from platform_api.audit import service as audit
 from platform_api.contacts import service as contacts
 from platform_api.conversations import service as conversations
 from platform_api.conversations.models import (
@@ -128,7 +129,7 @@ def add_placeholder(session: Session, raw: dict[str, Any], reason: str) -> Messa
         session, portfolio_id=number.portfolio_id, wa_id=ids.wa_id, user_id=ids.user_id
     )
     conversation = conversation_for(session, number, contact)
-    return conversations.add_message(
+    message = conversations.add_message(
         session,
         conversation=conversation,
         direction=DIRECTION_OUT if from_business else DIRECTION_IN,
@@ -140,6 +141,14 @@ def add_placeholder(session: Session, raw: dict[str, Any], reason: str) -> Messa
         payload={"unsupported": True, "reason": reason, "raw": raw},
         sent_at=_timestamp(raw),
     )
+    audit.record(
+        session,
+        actor="advisor_app" if from_business else f"customer:{contact.id}",
+        action="message.unsupported",
+        entity=message,
+        details={"wamid": message.wamid, "reason": reason, "conversation_id": conversation.id},
+    )
+    return message
 
 
 def is_duplicate(session: Session, raw: Any, digest: str) -> bool:

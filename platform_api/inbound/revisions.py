@@ -82,11 +82,8 @@ def apply(session: Session, original: Message, event: dict) -> None:
     )
 
 
-def store(session: Session, event: Revision) -> bool:
-    """Applies the edit or deletion now, or keeps it for when its message arrives. False
-    when this event had been stored already."""
-    if already_kept(session, event.wamid):
-        return False
+def store(session: Session, event: Revision) -> None:
+    """Applies the edit or deletion now, or keeps it for when its message arrives."""
     target = event.revoke_of or event.edit_of
     assert target is not None
     raw = event.model_dump(mode="json", exclude_none=True)
@@ -106,7 +103,6 @@ def store(session: Session, event: Revision) -> bool:
         message=original if reason is None else None,
         target_wamid=target,
     )
-    return True
 
 
 def apply_waiting(session: Session, message: Message) -> None:

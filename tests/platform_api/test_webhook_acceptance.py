@@ -9,9 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from platform_api.database import get_session
+from platform_api.database import get_session, utcnow
 from platform_api.inbound.models import RawEvent
 from platform_api.main import app
+from platform_api.numbers.models import WhatsAppNumber
+from platform_api.numbers.token_box import seal
 from tests.platform_api.events import message_event, status_event, text_event
 from tests.platform_api.factories import make_advisor, sign_in
 
@@ -276,3 +278,50 @@ def test_only_a_database_outage_is_a_5xx(client, auth) -> None:
 
     assert response.status_code == 503
     assert "base de datos" in response.json()["detail"]
+
+
+def test_an_unreadable_app_echo_shows_as_the_advisors_unsupported_message(
+    client, auth, session
+) -> None:
+    advisor = make_advisor(session, "Carlos Ramírez")
+    session.add(
+        WhatsAppNumber(
+            phone_number_id="100000000000101",
+            waba_id="200000000000101",
+            portfolio_id="300000000000101",
+            kind="advisor",
+            status="linked",
+            advisor_id=advisor.id,
+            encrypted_token=seal("advisor-business-token"),
+            coexistence=True,
+            linked_at=utcnow(),
+        )
+    )
+    session.flush()
+    raw = {
+        "kind": "raw",
+        "field": "smb_message_echoes",
+        "phone_number_id": "100000000000101",
+        "wamid": "wamid.ECHO-POLL",
+        "wa_id": "573001112233",
+        "reason": "echo of type 'poll' not handled",
+        "raw": {"id": "wamid.ECHO-POLL", "to": "573001112233", "type": "poll"},
+    }
+    post_events(client, auth, raw)
+
+    [conversation] = conversation_items(client, auth)
+    assert (conversation["mode"], conversation["assigned_advisor_id"]) == ("human", advisor.id)
+    [message] = messages_of(client, auth, conversation["id"])
+    assert (message["direction"], message["sender"], message["text"]) == (
+        "out",
+        "advisor_app",
+        "mensaje no soportado",
+    )
+
+
+def test_an_edit_that_names_no_original_is_unsupported_not_a_new_text(client, auth) -> None:
+    result = post_events(client, auth, message_event("edit", text="texto nuevo"))
+
+    assert (result["raw"], result["bot_turns"]) == (1, [])
+    [conversation] = conversation_items(client, auth)
+    assert messages_of(client, auth, conversation["id"])[0]["text"] == "mensaje no soportado"

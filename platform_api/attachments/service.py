@@ -23,6 +23,20 @@ from platform_api.database import utcnow
 from platform_api.graph.client import GraphClient, GraphError, MediaTooLargeError
 from platform_api.numbers.service import get_business_number
 
+# The columns' lengths (models.Attachment).
+MAX_MIME_TYPE = 128
+MAX_FILENAME = 255
+
+
+def _shortened_filename(filename: str | None) -> str | None:
+    """Cut at the end of the name, keeping its extension (what a download needs)."""
+    if not filename or len(filename) <= MAX_FILENAME:
+        return filename
+    stem, dot, extension = filename.rpartition(".")
+    if not dot or not stem or len(extension) > 16:
+        return filename[:MAX_FILENAME]
+    return stem[: MAX_FILENAME - len(extension) - 2] + "…." + extension
+
 
 def record_pending(
     session: Session,
@@ -33,13 +47,15 @@ def record_pending(
     mime_type: str | None,
     filename: str | None,
 ) -> Attachment:
+    """What Meta announced, cut to the columns: a file name can be far longer than 255
+    characters (PostgreSQL would refuse the row, and the webhook with it)."""
     attachment = Attachment(
         message_id=message.id,
         conversation_id=message.conversation_id,
         media_id=media_id,
         kind=kind,
-        mime_type=mime_type,
-        filename=filename,
+        mime_type=mime_type[:MAX_MIME_TYPE] if mime_type else None,
+        filename=_shortened_filename(filename),
         status=STATUS_PENDING,
     )
     session.add(attachment)

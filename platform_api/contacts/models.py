@@ -15,6 +15,9 @@ class Contact(Base):
     # Meta's `wa_id` (the phone); absent for users who adopted a username.
     wa_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     profile_name: Mapped[str | None] = mapped_column(String(200))
+    # The WhatsApp username the customer chose (Meta's `username`): shown where no name is
+    # known, never used to identify them (they may change it).
+    username: Mapped[str | None] = mapped_column(String(100))
     name: Mapped[str | None] = mapped_column(String(200))
     id_type: Mapped[str | None] = mapped_column(String(20))
     id_number: Mapped[str | None] = mapped_column(String(40), index=True)
@@ -27,7 +30,7 @@ class Contact(Base):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.profile_name or self.wa_id or "Cliente sin nombre"
+        return self.name or self.profile_name or self.username or self.wa_id or "Cliente sin nombre"
 
 
 class ContactIdentity(Base):
@@ -40,6 +43,9 @@ class ContactIdentity(Base):
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"))
     portfolio_id: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[str] = mapped_column(String(128))
+    # Meta's parent BSUID: the same user across the portfolios of one parent account
+    # (`parent_user_id`, "US.ENT.…"), present only where the business enrolled in them.
+    parent_user_id: Mapped[str | None] = mapped_column(String(128), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     contact: Mapped[Contact] = relationship(back_populates="identities")

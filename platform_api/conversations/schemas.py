@@ -12,6 +12,8 @@ class ContactRead(BaseModel):
     id: int
     wa_id: str | None
     profile_name: str | None
+    # The WhatsApp username, for customers who chose one (they may hide their phone).
+    username: str | None = None
     name: str | None
     id_type: str | None
     id_number: str | None
@@ -37,6 +39,9 @@ class MessageRead(BaseModel):
     # Inbound messages for the bot: pending, answered or failed.
     bot_status: str | None = None
     sent_at: UtcDatetime
+    # The author edited it in WhatsApp (previous texts in payload["edits"]) or deleted it.
+    edited_at: UtcDatetime | None = None
+    deleted_at: UtcDatetime | None = None
 
 
 class ConversationRead(BaseModel):

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from platform_api import authorization
@@ -23,8 +24,8 @@ def get(session: Session, conversation_id: int) -> Conversation | None:
     return session.get(Conversation, conversation_id)
 
 
-def get_or_open(session: Session, *, contact: Contact, phone_number_id: str) -> Conversation:
-    conversation = session.scalar(
+def get_open(session: Session, *, contact: Contact, phone_number_id: str) -> Conversation | None:
+    return session.scalar(
         select(Conversation)
         .where(
             Conversation.contact_id == contact.id,
@@ -33,10 +34,24 @@ def get_or_open(session: Session, *, contact: Contact, phone_number_id: str) -> 
         )
         .order_by(Conversation.id.desc())
     )
-    if conversation is None:
-        conversation = Conversation(contact=contact, phone_number_id=phone_number_id)
-        session.add(conversation)
-        session.flush()
+
+
+def get_or_open(session: Session, *, contact: Contact, phone_number_id: str) -> Conversation:
+    """The open conversation, or a new one. Two first messages at once (two workers) may both
+    find none: the unique index uq_conversation_open lets one insert win, and the other,
+    whose insert fails inside its own savepoint, takes the winner's conversation."""
+    conversation = get_open(session, contact=contact, phone_number_id=phone_number_id)
+    if conversation is not None:
+        return conversation
+    try:
+        with session.begin_nested():
+            conversation = Conversation(contact=contact, phone_number_id=phone_number_id)
+            session.add(conversation)
+    except IntegrityError:
+        winner = get_open(session, contact=contact, phone_number_id=phone_number_id)
+        if winner is None:
+            raise
+        return winner
     return conversation
 
 

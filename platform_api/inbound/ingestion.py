@@ -1,30 +1,39 @@
-"""Store what a webhook brought, once per wamid, and say which messages the bot must answer."""
+"""Store what a webhook brought, once per wamid, and say which messages the bot must answer.
 
+Every event is validated and stored on its own, inside its own savepoint: one that does not
+validate, names a number we do not serve, or cannot be stored as it came (a value too long
+for a column) is rolled back to its savepoint and kept in raw_event with the reason, and the
+other events of the request are stored as usual (connectors/EVENTS.md, the acceptance rule).
+Only the database itself being unavailable fails the request (raw_events.is_outage)."""
+
+import json
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from platform_api.attachments import service as attachments
 from platform_api.audit import service as audit
 from platform_api.contacts import service as contacts
-from platform_api.contacts.models import Contact
 from platform_api.conversations import service as conversations
-from platform_api.conversations.assignment import RULE_OWN_NUMBER
 from platform_api.conversations.models import (
     BOT_PENDING,
     DIRECTION_IN,
     DIRECTION_OUT,
     MODE_BOT,
-    MODE_HUMAN,
     SENDER_ADVISOR_APP,
     SENDER_CUSTOMER,
-    Conversation,
     Message,
 )
 from platform_api.graph.sending import needs_reengagement
-from platform_api.inbound import turns
+from platform_api.inbound import raw_events, revisions, turns
+from platform_api.inbound.message_content import Content, describe, unsupported_reason
+from platform_api.inbound.routing import conversation_for
 from platform_api.inbound.schemas import (
     AccountUpdateEvent,
     BotTurn,
@@ -32,11 +41,16 @@ from platform_api.inbound.schemas import (
     EchoEvent,
     Event,
     InboundMessageEvent,
+    RawItemEvent,
     StatusEvent,
 )
 from platform_api.numbers import onboarding
 from platform_api.numbers.models import STATUS_LINKED, WhatsAppNumber
-from platform_api.numbers.service import BusinessNumber, UnknownNumberError, get_business_number
+from platform_api.numbers.service import UnknownNumberError, get_business_number
+
+logger = logging.getLogger(__name__)
+
+EVENT = TypeAdapter(Event)
 
 # A later status never moves a message back (Meta may deliver "delivered" after "read").
 STATUS_RANK = {
@@ -48,27 +62,77 @@ STATUS_RANK = {
     "failed": 4,
     "deleted": 4,
 }
+# The statuses Meta documents for a sent message; any other is kept raw.
+KNOWN_STATUSES = frozenset(STATUS_RANK) - {"pending"}
+MAX_MESSAGE_TYPE = 20  # message.type
+MAX_REASON = 500
+
+
+@dataclass
+class EventResult:
+    """What became of one event."""
+
+    stored: int = 0
+    duplicates: int = 0
+    statuses_updated: int = 0
+    # Kept in raw_event as not understood (or not storable as it came), and why.
+    raw: int = 0
+    reason: str | None = None
+    contacts_synced: int = 0
+    numbers_unlinked: int = 0
+    bot_turns: list[BotTurn] = field(default_factory=list)
+    # Attachments recorded, to fetch from the Graph API after the commit.
+    pending_attachment_ids: list[int] = field(default_factory=list)
+    # Messages Meta refused with 131047: the re-engagement template goes after the commit.
+    reengagement_message_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
 class IngestResult:
-    stored: int = 0
-    duplicates: int = 0
-    statuses_updated: int = 0
-    bot_turns: list[BotTurn] = field(default_factory=list)
-    # Attachments recorded in this batch, to fetch from the Graph API after the commit.
-    pending_attachment_ids: list[int] = field(default_factory=list)
-    # Messages Meta refused with 131047: the re-engagement template goes after the commit.
-    reengagement_message_ids: list[int] = field(default_factory=list)
-    contacts_synced: int = 0
-    numbers_unlinked: int = 0
-    # Per event, in order: (stored, duplicates), so a caller that sent several webhooks'
-    # events in one request can tell each webhook what became of its own.
-    per_event: list[tuple[int, int]] = field(default_factory=list)
+    events: list[EventResult] = field(default_factory=list)
+
+    def _total(self, name: str) -> int:
+        return sum(getattr(event, name) for event in self.events)
+
+    @property
+    def stored(self) -> int:
+        return self._total("stored")
+
+    @property
+    def duplicates(self) -> int:
+        return self._total("duplicates")
+
+    @property
+    def statuses_updated(self) -> int:
+        return self._total("statuses_updated")
+
+    @property
+    def raw(self) -> int:
+        return self._total("raw")
+
+    @property
+    def contacts_synced(self) -> int:
+        return self._total("contacts_synced")
+
+    @property
+    def numbers_unlinked(self) -> int:
+        return self._total("numbers_unlinked")
+
+    @property
+    def bot_turns(self) -> list[BotTurn]:
+        return [turn for event in self.events for turn in event.bot_turns]
+
+    @property
+    def pending_attachment_ids(self) -> list[int]:
+        return [i for event in self.events for i in event.pending_attachment_ids]
+
+    @property
+    def reengagement_message_ids(self) -> list[int]:
+        return [i for event in self.events for i in event.reengagement_message_ids]
 
 
 def record_media(
-    session: Session, message: Message, event: InboundMessageEvent | EchoEvent, result: IngestResult
+    session: Session, message: Message, event: InboundMessageEvent | EchoEvent, result: EventResult
 ) -> None:
     """A file in the message: recorded now, downloaded from Graph after the commit."""
     if event.media is not None:
@@ -83,51 +147,77 @@ def record_media(
         result.pending_attachment_ids.append(attachment.id)
 
 
-def conversation_for(session: Session, number: BusinessNumber, contact: Contact) -> Conversation:
-    """The open conversation with this contact on this number. On an advisor's linked number
-    a new one is theirs and has no bot: it mirrors their WhatsApp Business app."""
-    conversation = conversations.get_or_open(
-        session, contact=contact, phone_number_id=number.phone_number_id
+def _payload(event: InboundMessageEvent | EchoEvent, content: Content) -> dict[str, Any]:
+    payload = event.model_dump(
+        include={"reply_id", "reply_title", "media", "context_wamid"}, exclude_none=True
     )
-    if not number.answered_by_bot and conversation.assigned_advisor_id is None:
-        conversation.mode = MODE_HUMAN
-        conversation.assigned_advisor_id = number.advisor_id
-        conversation.assignment_rule = RULE_OWN_NUMBER
-    return conversation
+    payload.update(content.payload)
+    if content.bot_text:
+        payload["bot_text"] = content.bot_text
+    if not content.supported:
+        payload["raw"] = event.model_dump(mode="json", exclude_none=True)
+    return payload
 
 
-def ingest_message(session: Session, event: InboundMessageEvent, result: IngestResult) -> None:
-    if conversations.get_message_by_wamid(session, event.wamid) is not None:
+def _keep_unsupported(
+    session: Session, event: InboundMessageEvent | EchoEvent, message: Message, result: EventResult
+) -> None:
+    """A type the platform cannot act on: stored as its placeholder, and kept raw."""
+    result.raw += 1
+    result.reason = unsupported_reason(event)
+    raw_events.record(
+        session,
+        event.model_dump(mode="json", exclude_none=True),
+        kind=event.kind,
+        reason=result.reason,
+        message=message,
+    )
+
+
+def _stored_already(session: Session, event: InboundMessageEvent | EchoEvent) -> bool:
+    if revisions.is_revision(event):
+        return revisions.already_kept(session, event.wamid)
+    return conversations.get_message_by_wamid(session, event.wamid) is not None
+
+
+def ingest_message(session: Session, event: InboundMessageEvent, result: EventResult) -> None:
+    if _stored_already(session, event):
         result.duplicates += 1
         return
     number = get_business_number(event.phone_number_id, session)
+    if revisions.is_revision(event):
+        revisions.store(session, event)
+        result.stored += 1
+        return
     contact = contacts.find_or_create(
         session,
         portfolio_id=number.portfolio_id,
         wa_id=event.wa_id,
         user_id=event.user_id,
+        parent_user_id=event.parent_user_id,
+        username=event.username,
         profile_name=event.profile_name,
     )
     conversation = conversation_for(session, number, contact)
-    payload = event.model_dump(
-        include={"reply_id", "reply_title", "media", "context_wamid"}, exclude_none=True
-    )
+    content = describe(event)
     message = conversations.add_message(
         session,
         conversation=conversation,
         direction=DIRECTION_IN,
         sender=SENDER_CUSTOMER,
-        type=event.type,
-        text=event.reply_title if event.reply_id else event.text,
+        type=content.type[:MAX_MESSAGE_TYPE],
+        text=content.text,
         status="received",
         wamid=event.wamid,
-        payload=payload,
+        payload=_payload(event, content),
         sent_at=datetime.fromtimestamp(event.timestamp, UTC),
     )
     result.stored += 1
-    # Flujo D: the customer answered, so the inactivity timers stop.
-    conversation.awaiting_reply_since = None
-    conversation.reminders_sent = 0
+    if content.starts_turn:
+        # Flujo D: the customer answered, so the inactivity timers stop. (A reaction or an
+        # unsupported message is no answer: the bot's question still waits.)
+        conversation.awaiting_reply_since = None
+        conversation.reminders_sent = 0
     audit.record(
         session,
         actor=f"customer:{contact.id}",
@@ -135,25 +225,85 @@ def ingest_message(session: Session, event: InboundMessageEvent, result: IngestR
         entity=message,
         details={"wamid": event.wamid, "type": event.type, "conversation_id": conversation.id},
     )
+    if not content.supported:
+        _keep_unsupported(session, event, message, result)
     record_media(session, message, event, result)
-    if number.answered_by_bot and conversation.mode == MODE_BOT and not event.history:
+    revisions.apply_waiting(session, message)
+    if (
+        content.starts_turn
+        and number.answered_by_bot
+        and conversation.mode == MODE_BOT
+        and not event.history
+    ):
         # Pending until the connector reports the turn done; leased to the connector that
         # stored it, which answers at once. Earlier messages of this conversation still
-        # waiting (a crash, a retry due) go first, in order.
+        # waiting (a crash, a retry due) go first, in order; one another worker leased
+        # meanwhile is not taken again.
         message.bot_status = BOT_PENDING
         session.flush()
-        queued = {turn.wamid for turn in result.bot_turns}
         for waiting in turns.claimable(session, limit=50, conversation_id=conversation.id):
-            if waiting.wamid not in queued:
-                turns.lease(waiting)
+            if turns.lease_if_free(session, waiting):
                 result.bot_turns.append(turns.as_turn(waiting))
 
 
-def apply_status(session: Session, event: StatusEvent, result: IngestResult) -> None:
+def _recipient_ids(event: StatusEvent) -> contacts.CustomerIds:
+    """Who received the message, from the status and the webhook's `contacts[]` (Meta's
+    status webhook reference; pywa tests/data/updates/message_status.json)."""
+    entries = [c for c in event.contacts if isinstance(c, dict)]
+    entry = next(
+        (
+            c
+            for c in entries
+            if (event.recipient_id and c.get("wa_id") == event.recipient_id)
+            or (event.recipient_user_id and c.get("user_id") == event.recipient_user_id)
+        ),
+        entries[0] if len(entries) == 1 else {},
+    )
+    profile = entry.get("profile") if isinstance(entry.get("profile"), dict) else {}
+
+    def text(value: Any, limit: int) -> str | None:
+        return value if isinstance(value, str) and 0 < len(value) <= limit else None
+
+    return contacts.CustomerIds(
+        wa_id=text(event.recipient_id or entry.get("wa_id"), 32),
+        user_id=text(event.recipient_user_id or entry.get("user_id"), 128),
+        parent_user_id=text(event.parent_recipient_user_id or entry.get("parent_user_id"), 128),
+        username=text(entry.get("username") or profile.get("username"), 100),
+    )
+
+
+def _record_recipient(session: Session, event: StatusEvent, message: Message) -> None:
+    """A status names its recipient's BSUID (and parent, username) even when we sent to the
+    phone: recorded on the conversation's contact, so a later username-only message finds them."""
+    ids = _recipient_ids(event)
+    contact = message.conversation.contact
+    if ids.wa_id and contact.wa_id and ids.wa_id != contact.wa_id:
+        return  # someone else (a group, a changed number): not this contact's ids
+    try:
+        number = get_business_number(message.conversation.phone_number_id, session)
+    except UnknownNumberError:
+        return
+    contacts.record_ids(session, contact, portfolio_id=number.portfolio_id, ids=ids)
+
+
+def apply_status(session: Session, event: StatusEvent, result: EventResult) -> None:
     message = conversations.get_message_by_wamid(session, event.wamid)
+    if event.status not in KNOWN_STATUSES:
+        raw = event.model_dump(mode="json", exclude_none=True)
+        digest = raw_events.content_hash(raw)
+        if raw_events.find_by_hash(session, digest) is not None:
+            result.duplicates += 1
+            return
+        result.raw += 1
+        result.reason = f"unknown status value {event.status!r}"
+        raw_events.record(
+            session, raw, kind="status", reason=result.reason, digest=digest, message=message
+        )
+        return
     if message is None:
         return
-    if STATUS_RANK.get(event.status, 0) < STATUS_RANK.get(message.status, 0):
+    _record_recipient(session, event, message)
+    if STATUS_RANK[event.status] < STATUS_RANK.get(message.status, 0):
         return
     message.status = event.status
     message.status_at = datetime.fromtimestamp(event.timestamp, UTC)
@@ -177,26 +327,35 @@ def apply_status(session: Session, event: StatusEvent, result: IngestResult) -> 
     result.statuses_updated += 1
 
 
-def ingest_echo(session: Session, event: EchoEvent, result: IngestResult) -> None:
+def ingest_echo(session: Session, event: EchoEvent, result: EventResult) -> None:
     """The advisor's own message from the app: stored as theirs, never sent again."""
-    if conversations.get_message_by_wamid(session, event.wamid) is not None:
+    if _stored_already(session, event):
         result.duplicates += 1
         return
     number = get_business_number(event.phone_number_id, session)
+    if revisions.is_revision(event):
+        revisions.store(session, event)
+        result.stored += 1
+        return
     contact = contacts.find_or_create(
-        session, portfolio_id=number.portfolio_id, wa_id=event.to, user_id=event.to_user_id
+        session,
+        portfolio_id=number.portfolio_id,
+        wa_id=event.to,
+        user_id=event.to_user_id,
+        parent_user_id=event.to_parent_user_id,
     )
     conversation = conversation_for(session, number, contact)
+    content = describe(event)
     message = conversations.add_message(
         session,
         conversation=conversation,
         direction=DIRECTION_OUT,
         sender=SENDER_ADVISOR_APP,
-        type=event.type,
-        text=event.text,
+        type=content.type[:MAX_MESSAGE_TYPE],
+        text=content.text,
         status="sent",
         wamid=event.wamid,
-        payload=event.model_dump(include={"media"}, exclude_none=True),
+        payload=_payload(event, content),
         sent_at=datetime.fromtimestamp(event.timestamp, UTC),
     )
     result.stored += 1
@@ -207,50 +366,80 @@ def ingest_echo(session: Session, event: EchoEvent, result: IngestResult) -> Non
         entity=message,
         details={"wamid": event.wamid, "conversation_id": conversation.id},
     )
+    if not content.supported:
+        _keep_unsupported(session, event, message, result)
     record_media(session, message, event, result)
+    revisions.apply_waiting(session, message)
 
 
-def sync_contact(session: Session, event: ContactSyncEvent, result: IngestResult) -> None:
-    """The advisor's address book: their name for the contact, when we have none better."""
+def sync_contact(session: Session, event: ContactSyncEvent, result: EventResult) -> None:
+    """The advisor's address book: their name for the contact, when we have none better. A
+    customer with a username comes with no phone and is found by their user id in this
+    number's portfolio."""
     number = get_business_number(event.phone_number_id, session)
+    ids = contacts.CustomerIds(event.wa_id, event.user_id, event.parent_user_id, event.username)
+    if event.action == "remove":
+        # Gone from the advisor's address book; the customer and the conversations stay.
+        result.contacts_synced += 1
+        return
     contact = contacts.find_or_create(
-        session, portfolio_id=number.portfolio_id, wa_id=event.wa_id, user_id=None
+        session,
+        portfolio_id=number.portfolio_id,
+        wa_id=ids.wa_id,
+        user_id=ids.user_id,
+        parent_user_id=ids.parent_user_id,
+        username=ids.username,
     )
-    if event.action != "remove" and event.name and not contact.profile_name:
+    if event.name and not contact.profile_name:
         contact.profile_name = event.name
     result.contacts_synced += 1
 
 
-def account_update(session: Session, event: AccountUpdateEvent, result: IngestResult) -> None:
-    if event.event != "PARTNER_REMOVED" or not event.waba_id:
+def _same_phone(a: str | None, b: str | None) -> bool:
+    digits = ["".join(ch for ch in x or "" if ch.isdigit()) for x in (a, b)]
+    return not all(digits) or digits[0] == digits[1]
+
+
+def account_update(session: Session, event: AccountUpdateEvent, result: EventResult) -> None:
+    """Kept under the hash of its content: a replay (Meta's, or a forged copy of a signed
+    one) is a duplicate and does nothing. PARTNER_REMOVED unlinks the WABA's numbers that
+    were linked before it happened, never one linked again since."""
+    raw = event.model_dump(mode="json")
+    digest = raw_events.content_hash(raw)
+    if raw_events.find_by_hash(session, digest) is not None:
+        result.duplicates += 1
         return
-    linked = session.scalars(
-        select(WhatsAppNumber).where(
-            WhatsAppNumber.waba_id == event.waba_id, WhatsAppNumber.status == STATUS_LINKED
-        )
-    ).all()
-    for number in linked:
-        onboarding.unlink(
-            session,
-            None,
-            number,
-            actor="meta",
-            reason="el asesor desconectó la plataforma desde la app (PARTNER_REMOVED)",
-        )
-        result.numbers_unlinked += 1
+    reason = None
+    if event.event == "PARTNER_REMOVED" and event.waba_id:
+        happened = datetime.fromtimestamp(event.time, UTC) if event.time is not None else None
+        linked = session.scalars(
+            select(WhatsAppNumber).where(
+                WhatsAppNumber.waba_id == event.waba_id, WhatsAppNumber.status == STATUS_LINKED
+            )
+        ).all()
+        newer = []
+        for number in linked:
+            if not _same_phone(event.phone_number, number.display_phone_number):
+                continue
+            linked_since = number.linked_at
+            if happened is not None and linked_since is not None and linked_since >= happened:
+                newer.append(number.phone_number_id)
+                continue
+            onboarding.unlink(
+                session,
+                None,
+                number,
+                actor="meta",
+                reason="el asesor desconectó la plataforma desde la app (PARTNER_REMOVED)",
+            )
+            result.numbers_unlinked += 1
+        if newer:
+            reason = f"not applied to numbers linked after the event: {', '.join(newer)}"
+    raw_events.record(session, raw, kind="account_update", reason=reason, digest=digest)
+    result.stored += 1
 
 
-def ingest_events(session: Session, events: list[Event]) -> IngestResult:
-    """Raises UnknownNumberError for a message to a number we do not serve."""
-    result = IngestResult()
-    for event in events:
-        stored, duplicates = result.stored, result.duplicates
-        _ingest_one(session, event, result)
-        result.per_event.append((result.stored - stored, result.duplicates - duplicates))
-    return result
-
-
-def _ingest_one(session: Session, event: Event, result: IngestResult) -> None:
+def _apply(session: Session, event: Any, result: EventResult) -> None:
     if isinstance(event, InboundMessageEvent):
         ingest_message(session, event, result)
     elif isinstance(event, EchoEvent):
@@ -263,4 +452,92 @@ def _ingest_one(session: Session, event: Event, result: IngestResult) -> None:
         apply_status(session, event, result)
 
 
-__all__ = ["IngestResult", "UnknownNumberError", "ingest_events"]
+def _validation_reason(error: ValidationError) -> str:
+    problems = [
+        f"{'.'.join(str(part) for part in e['loc']) or 'event'}: {e['msg']}"
+        for e in error.errors()[:5]
+    ]
+    return "invalid event: " + "; ".join(problems)
+
+
+def _storage_failure(error: Exception) -> str:
+    """The database's own words (not the statement, which holds the whole payload)."""
+    detail = error.orig if isinstance(error, DBAPIError) else error
+    name = type(detail).__name__
+    return f"could not be stored: {name}: {str(detail).strip()}"[:MAX_REASON]
+
+
+def _keep_raw(session: Session, raw: Any, reason: str) -> EventResult:
+    """The event as it came, in raw_event, with its placeholder where it has one."""
+    result = EventResult()
+    try:
+        with session.begin_nested():
+            kept, placeholder = raw_events.keep(session, raw, reason)
+    except Exception as error:
+        if raw_events.is_outage(error):
+            raise
+        # Not even storable as it came (a character the database cannot hold): kept as
+        # escaped JSON text.
+        logger.warning("raw event stored escaped: %r", error)
+        escaped = json.dumps(raw, ensure_ascii=True, default=str)
+        reason = f"{reason} (stored escaped: {type(error).__name__})".encode(
+            "ascii", "backslashreplace"
+        ).decode()
+        with session.begin_nested():
+            kept, placeholder = True, None
+            raw_events.record(
+                session,
+                {"escaped_json": escaped},
+                kind="unknown",
+                reason=reason,
+                digest=raw_events.content_hash(raw),
+            )
+    if not kept:
+        result.duplicates = 1
+        return result
+    result.raw, result.reason = 1, reason
+    result.stored = 1 if placeholder is not None else 0
+    return result
+
+
+def ingest_one(session: Session, raw: Any) -> EventResult:
+    """One event, in its own savepoint; kept raw (with the reason) when it cannot be applied."""
+    try:
+        event = EVENT.validate_python(raw)
+    except ValidationError as error:
+        return _keep_raw(session, raw, _validation_reason(error))
+    if isinstance(event, RawItemEvent):
+        return _keep_raw(session, raw, event.reason or "the connector could not read it")
+    reason = ""
+    for attempt in range(2):
+        result = EventResult()
+        try:
+            with session.begin_nested():
+                _apply(session, event, result)
+            return result
+        except IntegrityError as error:
+            # A concurrent delivery of the same event (or a first message of the same new
+            # customer) committed first: tried again, it sees what the other stored.
+            reason = _storage_failure(error)
+            if attempt == 0:
+                continue
+        except UnknownNumberError as error:
+            reason = f"business number not served here: {error.args[0]}"
+        except Exception as error:
+            if raw_events.is_outage(error):
+                raise
+            logger.exception("webhook event kept raw")
+            reason = _storage_failure(error)
+        break
+    return _keep_raw(session, raw, reason)
+
+
+def ingest_events(session: Session, events: list[Any]) -> IngestResult:
+    """Raises only when the database is unavailable (raw_events.is_outage)."""
+    result = IngestResult()
+    for raw in events:
+        result.events.append(ingest_one(session, raw))
+    return result
+
+
+__all__ = ["IngestResult", "ingest_events"]

@@ -23,6 +23,9 @@ class RawEvent(Base):
     # applied (an account_update kept for deduplication).
     reason: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # An edit or a deletion: the message it concerns (applied when that message arrives, if
+    # Meta delivered the edit first).
+    target_wamid: Mapped[str | None] = mapped_column(String(200), index=True)
     # sha256 of the canonical JSON of the event: a replay of the same event is found.
     content_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Where it concerns a conversation, the "mensaje no soportado" placeholder shown there.

@@ -1,7 +1,7 @@
 """Internal endpoints the connector and the bot's output channel call."""
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, status
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from platform_api.attachments.models import Attachment
@@ -11,8 +11,8 @@ from platform_api.conversations.models import Message
 from platform_api.database import SessionDep, SessionFactoryDep
 from platform_api.graph import sending
 from platform_api.graph.client import GraphDep
-from platform_api.inbound import background_work, turns
-from platform_api.inbound.ingestion import UnknownNumberError, ingest_events
+from platform_api.inbound import background_work, raw_events, turns
+from platform_api.inbound.ingestion import ingest_events
 from platform_api.inbound.schemas import (
     ClaimIn,
     ClaimOut,
@@ -25,7 +25,7 @@ from platform_api.inbound.schemas import (
     TurnFailedIn,
     TurnOut,
 )
-from platform_api.validation import refused_by_graph, unprocessable
+from platform_api.validation import refused_by_graph
 
 router = APIRouter(prefix="/internal/whatsapp", tags=["whatsapp"])
 
@@ -39,22 +39,22 @@ def store_webhook_events(
     graph: GraphDep,
     new_session: SessionFactoryDep,
 ) -> EventsOut:
-    """Idempotent on wamid: a redelivered message is counted as a duplicate, not stored again."""
-    for attempt in range(2):
-        try:
-            result = ingest_events(session, body.events)
-            session.commit()
-            break
-        except UnknownNumberError as error:
-            session.rollback()
-            raise unprocessable(
-                f"Número de WhatsApp no configurado: {error.args[0]}", "body", "events"
-            ) from error
-        except IntegrityError:
-            # A concurrent delivery of the same wamid won the race; the retry sees it stored.
-            session.rollback()
-            if attempt == 1:
-                raise
+    """Stores every event, each on its own: one the platform cannot apply is kept raw with
+    the reason (see `events[].reason`), never refusing the others. Idempotent on wamid (and,
+    for events kept raw and account updates, on their content). 503 only when the database
+    is unavailable: nothing was stored, and the connector must not acknowledge the webhook."""
+    try:
+        result = ingest_events(session, body.events)
+        session.commit()
+    except SQLAlchemyError as error:
+        session.rollback()
+        if not raw_events.is_outage(error):
+            raise
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail="La base de datos no está disponible; reintente más tarde.",
+            headers={"Retry-After": "5"},
+        ) from error
     background.add_task(
         background_work.each_in_its_own_transaction,
         Attachment,
@@ -73,8 +73,12 @@ def store_webhook_events(
         stored=result.stored,
         duplicates=result.duplicates,
         statuses_updated=result.statuses_updated,
+        raw=result.raw,
         bot_turns=result.bot_turns,
-        events=[EventOutcome(stored=s, duplicates=d) for s, d in result.per_event],
+        events=[
+            EventOutcome(stored=e.stored, duplicates=e.duplicates, raw=e.raw, reason=e.reason)
+            for e in result.events
+        ],
     )
 
 

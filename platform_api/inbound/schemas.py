@@ -8,10 +8,16 @@ from platform_api.validation import ApiInput, CustomerInput, DbId
 
 
 class MediaRef(BaseModel):
-    id: str
+    id: str = Field(min_length=1, max_length=128)
+    # Longer than the attachment's columns is kept, and cut where it is stored.
     mime_type: str | None = None
     sha256: str | None = None
     filename: str | None = None
+
+
+# The objects Meta sends beside a message (location, contacts, reaction, order, system,
+# nfm_reply, referral...), as they came: a dict, or a list for `contacts`.
+Details = dict[str, Any] | list[Any] | None
 
 
 class InboundMessageEvent(CustomerInput):
@@ -23,13 +29,22 @@ class InboundMessageEvent(CustomerInput):
     timestamp: int
     wa_id: str | None = Field(default=None, max_length=32)
     user_id: str | None = Field(default=None, max_length=128)
+    parent_user_id: str | None = Field(default=None, max_length=128)
+    username: str | None = Field(default=None, max_length=100)
     profile_name: str | None = Field(default=None, max_length=200)
-    type: str = Field(max_length=20)
+    # Meta's type as sent (text, image, location, reaction, edit, revoke, unsupported, ...).
+    type: str = Field(min_length=1, max_length=40)
     text: str | None = Field(default=None, max_length=10000)
     reply_id: str | None = Field(default=None, max_length=256)
     reply_title: str | None = Field(default=None, max_length=100)
     media: MediaRef | None = None
-    context_wamid: str | None = None
+    context_wamid: str | None = Field(default=None, max_length=200)
+    details: Details = None
+    # Meta's `errors` on the message (131051: a type Cloud API does not support).
+    errors: list[dict[str, Any]] = Field(default_factory=list)
+    # The wamid of the customer's message this one edits / deletes.
+    edit_of: str | None = Field(default=None, max_length=200)
+    revoke_of: str | None = Field(default=None, max_length=200)
     # Imported from a linked number's past (the `history` webhook), not written just now.
     history: bool = False
 
@@ -43,10 +58,16 @@ class InboundMessageEvent(CustomerInput):
 class StatusEvent(CustomerInput):
     kind: Literal["status"]
     wamid: str = Field(min_length=1, max_length=200)
-    phone_number_id: str
-    status: Literal["sent", "delivered", "read", "played", "failed", "deleted"]
+    phone_number_id: str = Field(min_length=1, max_length=64)
+    # Any string: one the platform does not know is kept raw and changes nothing.
+    status: str = Field(min_length=1, max_length=40)
     timestamp: int
     errors: list[dict[str, Any]] = Field(default_factory=list)
+    recipient_id: str | None = Field(default=None, max_length=64)
+    recipient_user_id: str | None = Field(default=None, max_length=128)
+    parent_recipient_user_id: str | None = Field(default=None, max_length=128)
+    # Meta's `contacts[]` of the webhook value: the recipient's phone, BSUIDs and username.
+    contacts: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class EchoEvent(CustomerInput):
@@ -59,9 +80,13 @@ class EchoEvent(CustomerInput):
     timestamp: int
     to: str | None = Field(default=None, max_length=32)
     to_user_id: str | None = Field(default=None, max_length=128)
-    type: str = Field(max_length=20)
+    to_parent_user_id: str | None = Field(default=None, max_length=128)
+    type: str = Field(min_length=1, max_length=40)
     text: str | None = Field(default=None, max_length=10000)
     media: MediaRef | None = None
+    details: Details = None
+    edit_of: str | None = Field(default=None, max_length=200)
+    revoke_of: str | None = Field(default=None, max_length=200)
     history: bool = False
 
     @model_validator(mode="after")
@@ -72,13 +97,23 @@ class EchoEvent(CustomerInput):
 
 
 class ContactSyncEvent(CustomerInput):
-    """A contact of the advisor's app address book (`smb_app_state_sync`)."""
+    """A contact of the advisor's app address book (`smb_app_state_sync`); a customer with
+    a username may come with no phone, only their business-scoped user id."""
 
     kind: Literal["contact"]
     phone_number_id: str = Field(min_length=1, max_length=64)
-    wa_id: str = Field(min_length=1, max_length=32)
+    wa_id: str | None = Field(default=None, max_length=32)
+    user_id: str | None = Field(default=None, max_length=128)
+    parent_user_id: str | None = Field(default=None, max_length=128)
+    username: str | None = Field(default=None, max_length=100)
     name: str | None = Field(default=None, max_length=200)
     action: str = Field(default="add", max_length=20)
+
+    @model_validator(mode="after")
+    def customer_is_identified(self) -> "ContactSyncEvent":
+        if not self.wa_id and not self.user_id:
+            raise ValueError("a contact needs a phone or a user id")
+        return self
 
 
 class AccountUpdateEvent(CustomerInput):
@@ -88,16 +123,62 @@ class AccountUpdateEvent(CustomerInput):
     waba_id: str | None = Field(default=None, max_length=64)
     phone_number: str | None = Field(default=None, max_length=32)
     event: str = Field(max_length=60)
+    # When it happened (the entry's `time`, seconds): an event older than the number's last
+    # link does not unlink it.
+    time: int | None = None
+    value: dict[str, Any] = Field(default_factory=dict)
+
+
+class RawItemEvent(CustomerInput):
+    """Something the connector could not read, with whatever identifiers it found."""
+
+    kind: Literal["raw"]
+    field: str | None = None
+    phone_number_id: str | None = None
+    wamid: str | None = None
+    wa_id: str | None = None
+    user_id: str | None = None
+    reason: str | None = None
+    raw: Any = None
 
 
 Event = Annotated[
-    InboundMessageEvent | StatusEvent | EchoEvent | ContactSyncEvent | AccountUpdateEvent,
+    InboundMessageEvent
+    | StatusEvent
+    | EchoEvent
+    | ContactSyncEvent
+    | AccountUpdateEvent
+    | RawItemEvent,
     Field(discriminator="kind"),
 ]
 
 
+def _valid_unicode(value: Any) -> Any:
+    """Lone surrogates (valid in JSON's escapes, never in WhatsApp's text) become U+FFFD:
+    neither database, nor the JSON of a response, can hold them."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return value
+    if isinstance(value, dict):
+        return {_valid_unicode(k): _valid_unicode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_valid_unicode(v) for v in value]
+    return value
+
+
 class EventsIn(CustomerInput):
-    events: list[Event] = Field(max_length=1000)
+    """Each event is validated on its own when it is stored: one that does not validate is
+    kept raw, with the reason, and never refuses the others."""
+
+    events: list[dict[str, Any]] = Field(max_length=1000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def replace_lone_surrogates(cls, data: Any) -> Any:
+        return _valid_unicode(data)
 
 
 class BotTurn(BaseModel):
@@ -143,12 +224,18 @@ class EventOutcome(BaseModel):
 
     stored: int
     duplicates: int
+    # 1 when the event was kept in raw_event because the platform could not apply it.
+    raw: int = 0
+    # Why it was kept raw (for the operator; English or the database's own words).
+    reason: str | None = None
 
 
 class EventsOut(BaseModel):
     stored: int
     duplicates: int
     statuses_updated: int
+    # Events kept raw (not understood, or not storable as they came), with their reasons.
+    raw: int = 0
     bot_turns: list[BotTurn]
     events: list[EventOutcome] = []
 

@@ -37,6 +37,9 @@ def sender_id_for(conversation_id: int) -> str:
 def text_for_bot(message: Message) -> str:
     """What Rasa reads: a tapped button's id (our ids are Rasa payloads), else the text."""
     payload = message.payload or {}
+    if payload.get("bot_text"):
+        # A kind of message Rasa has no words for (request_welcome reads as "/greet").
+        return str(payload["bot_text"])
     if payload.get("reply_id"):
         return str(payload["reply_id"])
     if payload.get("media") is not None and not (message.text or "").strip():
@@ -58,11 +61,30 @@ def as_turn(message: Message) -> BotTurn:
     )
 
 
-def lease(message: Message, lease_seconds: float | None = None) -> None:
-    message.bot_lease_until = utcnow() + timedelta(
-        seconds=lease_seconds or settings.bot_turn_lease_seconds
+def lease_if_free(session: Session, message: Message, lease_seconds: float | None = None) -> bool:
+    """Leases a pending message to the caller unless someone else did since it was read: the
+    update is conditional on the attempts seen and on no live lease, so two workers that
+    both saw it waiting (PostgreSQL, several connectors) never run it twice."""
+    now = utcnow()
+    taken = session.execute(
+        update(Message)
+        .where(
+            Message.id == message.id,
+            Message.bot_status == BOT_PENDING,
+            Message.bot_attempts == message.bot_attempts,
+            or_(Message.bot_lease_until.is_(None), Message.bot_lease_until < now),
+        )
+        .values(
+            bot_lease_until=now
+            + timedelta(seconds=lease_seconds or settings.bot_turn_lease_seconds),
+            bot_attempts=message.bot_attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
     )
-    message.bot_attempts += 1
+    if taken.rowcount != 1:
+        return False
+    session.refresh(message)
+    return True
 
 
 def claimable(session: Session, limit: int, conversation_id: int | None = None) -> list[Message]:

@@ -9,11 +9,15 @@ from fastapi.templating import Jinja2Templates
 
 from platform_api.cases.flows import TYPE_LABELS
 from platform_api.conversations.assignment import RULE_LABELS
+from platform_api.conversations.models import Message
 from platform_api.database import as_utc
 from platform_api.inbox.texts import (
     AREA_LABELS,
     CASE_STATUS_LABELS,
     CONVERSATION_STATUS_LABELS,
+    DELETED_MESSAGE,
+    EDITED_BEFORE,
+    EDITED_MESSAGE,
     MODE_LABELS,
     SENDER_LABELS,
     STATUS_LABELS,
@@ -32,7 +36,24 @@ def local_time(moment: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     return as_utc(moment).astimezone(BOGOTA).strftime(fmt)
 
 
+def message_text(message: Message) -> str:
+    """What a message says in a list or a transcript: "mensaje eliminado" once its author
+    deleted it, the stored text (for a type the platform cannot show, "mensaje no
+    soportado"), or its type."""
+    if message.deleted_at is not None:
+        return DELETED_MESSAGE
+    return message.text or f"[{message.type}]"
+
+
+def earlier_texts(message: Message) -> list[str]:
+    """The texts an edited message had before, oldest first."""
+    edits = (message.payload or {}).get("edits") or []
+    return [EDITED_BEFORE.format(text=e.get("previous_text") or "") for e in edits]
+
+
 templates.env.globals.update(
+    edited_label=EDITED_MESSAGE,
+    earlier_texts=earlier_texts,
     sender_labels=SENDER_LABELS,
     status_labels=STATUS_LABELS,
     mode_labels=MODE_LABELS,
@@ -43,6 +64,7 @@ templates.env.globals.update(
     rule_labels=RULE_LABELS,
 )
 templates.env.filters["local_time"] = local_time
+templates.env.filters["message_text"] = message_text
 
 
 def see_other(url: str) -> RedirectResponse:

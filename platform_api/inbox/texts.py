@@ -15,6 +15,11 @@ STATUS_LABELS = {
     "failed": "No entregado",
     "received": "Recibido",
 }
+# A message the customer (or the advisor, from the app) deleted or edited in WhatsApp.
+DELETED_MESSAGE = "mensaje eliminado"
+EDITED_MESSAGE = "editado"
+EDITED_BEFORE = "Antes: «{text}»"
+
 MODE_LABELS = {"bot": "Bot", "human": "Asesor"}
 CONVERSATION_STATUS_LABELS = {"open": "Abierta", "closed": "Cerrada"}
 CASE_STATUS_LABELS = {

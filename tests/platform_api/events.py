@@ -42,3 +42,34 @@ def status_event(wamid: str, status: str, **extra: Any) -> dict[str, Any]:
         "timestamp": int(time.time()),
         **extra,
     }
+
+
+def message_event(
+    type: str,
+    *,
+    wa_id: str | None = "573001112233",
+    phone_number_id: str = BOT_NUMBER,
+    **fields: Any,
+) -> dict[str, Any]:
+    """A customer message of any type, as connectors/EVENTS.md describes it: `details`
+    carries Meta's object for the type (location, reaction...)."""
+    return {
+        **text_event("", wa_id=wa_id, phone_number_id=phone_number_id),
+        "type": type,
+        "text": None,
+        **fields,
+    }
+
+
+def echo_event(text: str | None, *, to: str | None, phone_number_id: str, **fields: Any) -> dict:
+    """What an advisor wrote from the WhatsApp Business app (`smb_message_echoes`)."""
+    return {
+        "kind": "echo",
+        "wamid": f"wamid.ECHO{next(_ids):08d}",
+        "phone_number_id": phone_number_id,
+        "timestamp": int(time.time()),
+        "to": to,
+        "type": "text",
+        "text": text,
+        **fields,
+    }

@@ -143,11 +143,20 @@ def test_the_apps_contacts_name_the_customers(client, auth, linked) -> None:
     assert only_conversation(client, auth)["contact"]["display_name"] == "Marta Gil"
 
 
-def test_partner_removed_unlinks_the_number_and_later_messages_are_refused(
+def test_partner_removed_unlinks_the_number_and_later_messages_are_only_kept_raw(
     client, auth, linked, session
 ) -> None:
     _, number = linked
-    post(client, auth, {"kind": "account_update", "waba_id": WABA, "event": "PARTNER_REMOVED"})
+    post(
+        client,
+        auth,
+        {
+            "kind": "account_update",
+            "waba_id": WABA,
+            "event": "PARTNER_REMOVED",
+            "time": int(time.time()) + 1,
+        },
+    )
 
     session.refresh(number)
     assert (number.status, number.encrypted_token) == ("unlinked", None)
@@ -155,7 +164,7 @@ def test_partner_removed_unlinks_the_number_and_later_messages_are_refused(
         select(AuditEvent).where(AuditEvent.action == "whatsapp_number.unlinked")
     ).all()
     assert event.actor == "meta" and "PARTNER_REMOVED" in event.details["reason"]
-    refused = client.post(
-        EVENTS, headers=auth, json={"events": [text_event("hola", phone_number_id=NUMBER)]}
-    )
-    assert refused.status_code == 422
+    later = post(client, auth, text_event("hola", phone_number_id=NUMBER))
+    assert (later["stored"], later["raw"]) == (0, 1)
+    assert "not served" in later["events"][0]["reason"]
+    assert client.get("/api/conversations", headers=auth).json()["total"] == 0

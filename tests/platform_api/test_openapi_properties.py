@@ -340,9 +340,6 @@ BUSINESS_RULE_422_INPUTS: dict[str, dict[str, Any]] = {
         "body": {"advisor_id": "advisor_id", "traceability_loss_confirmed": False},
     },
     "GET /api/notifications/unread-count": {},
-    "POST /api/internal/whatsapp/events": {
-        "body": {"events": [text_event("hola", phone_number_id="999")]}
-    },
 }
 
 

@@ -81,7 +81,11 @@ def test_webhooks_arriving_together_share_requests_and_each_gets_its_own_answer(
     assert sorted(stored_wamids(stack, wamids)) == sorted(wamids)
 
 
-def test_a_webhook_the_platform_refuses_does_not_take_the_others_down(stack: Stack) -> None:
+def test_a_message_to_a_number_we_do_not_serve_is_kept_raw_beside_the_others(
+    stack: Stack,
+) -> None:
+    """Once a 422 that failed its batch (and Meta redelivered it for days): now the platform
+    keeps it raw, with the reason, and the webhook is acknowledged like the others."""
     good = [[message_event(f"5730066601{i:02d}", "buenas")] for i in range(6)]
     bad = [message_event("573006669999", "hola", number="999999999999999")]
     turns: list[dict] = []
@@ -97,8 +101,8 @@ def test_a_webhook_the_platform_refuses_does_not_take_the_others_down(stack: Sta
     results = asyncio.run(scenario())
 
     assert sorted(t["wamid"] for t in turns) == sorted(events[0]["wamid"] for events in good)
-    refused = results[3]
-    assert isinstance(refused, PlatformUnavailableError) and refused.status == 422
+    kept_raw = results[3]
+    assert (kept_raw.stored, kept_raw.duplicates) == (0, 0)
     assert [(r.stored, r.duplicates) for r in results[:3] + results[4:]] == [(1, 0)] * 6
     wamids = {events[0]["wamid"] for events in good}
     assert sorted(stored_wamids(stack, wamids)) == sorted(wamids)

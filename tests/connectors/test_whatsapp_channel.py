@@ -187,44 +187,13 @@ def test_bodies_that_are_not_webhooks_are_400(stack: Stack) -> None:
         assert post_signed(stack, body).status_code == 400, body
 
 
-# The platform side of connectors/EVENTS.md (raw events, any status value, contacts known
-# only by BSUID) is built on another branch; until it is merged, the platform of this
-# branch refuses those events (422) and the channel answers 503 so that Meta retries.
-# Set to True once it is: the strict xfails below then fail until their marks go.
-PLATFORM_STORES_EVERY_EVENT_KIND = False
-NEEDS_PLATFORM_SIDE = {
-    "batch_with_unreadable_item",  # raw
-    "history_declined",  # raw
-    "unknown_field_template_status",  # raw
-    "status_unknown_value",  # a status value the platform of this branch does not list
-    "state_sync_username_only",  # a contact without wa_id
-}
-
-
-def fixture_cases() -> list:
-    cases = []
-    for name in ALL_FIXTURES:
-        marks = []
-        if name in NEEDS_PLATFORM_SIDE and not PLATFORM_STORES_EVERY_EVENT_KIND:
-            marks.append(
-                pytest.mark.xfail(strict=True, reason="needs the platform side of EVENTS.md")
-            )
-        cases.append(pytest.param(name, marks=marks, id=name))
-    return cases
-
-
-@pytest.mark.parametrize("name", fixture_cases())
+@pytest.mark.parametrize("name", ALL_FIXTURES)
 def test_every_kind_of_signed_webhook_is_acknowledged_200(stack: Stack, name) -> None:
     body = (FIXTURES / f"{name}.json").read_bytes()
     response = post_signed(stack, body)
     assert response.status_code == 200, response.text
 
 
-@pytest.mark.xfail(
-    condition=not PLATFORM_STORES_EVERY_EVENT_KIND,
-    strict=True,
-    reason="needs the platform side of EVENTS.md (raw events)",
-)
 def test_a_signed_webhook_with_an_item_the_connector_cannot_read_is_200(stack: Stack) -> None:
     """A message without a sender inside a valid envelope: once a 400, and Meta redelivered
     it for days; now it is stored raw, with the reason, and acknowledged."""
@@ -249,11 +218,6 @@ def test_a_signed_webhook_with_an_item_the_connector_cannot_read_is_200(stack: S
     assert post_signed(stack, body).status_code == 200
 
 
-@pytest.mark.xfail(
-    condition=not PLATFORM_STORES_EVERY_EVENT_KIND,
-    strict=True,
-    reason="needs the platform side of EVENTS.md (raw events)",
-)
 def test_one_unreadable_message_does_not_keep_the_others_of_its_webhook_out(
     stack: Stack,
 ) -> None:

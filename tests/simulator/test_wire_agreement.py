@@ -105,22 +105,9 @@ def one_past(message: dict[str, Any], path: tuple[Any, ...]) -> dict[str, Any]:
     return grown
 
 
-# Interactive list messages: the section title is required (24 characters); the connector
-# builds its one section without it, so every case that ends in a list is refused.
-LIST_WITHOUT_SECTION_TITLE = pytest.mark.xfail(
-    strict=True,
-    reason="connectors/cloud_api.py choices_message builds the list section without the "
-    "title Meta's Interactive list messages page marks required (issue 21)",
-)
-ENDS_IN_A_LIST = {what for what, case in BOUNDARIES.items() if "list" in case[2:4]}
-
-
 @pytest.mark.parametrize(
     "what",
-    [
-        pytest.param(what, marks=LIST_WITHOUT_SECTION_TITLE) if what in ENDS_IN_A_LIST else what
-        for what in BOUNDARIES
-    ],
+    list(BOUNDARIES),
 )
 def test_connector_messages_at_and_past_each_limit_are_accepted(sim, bot_auth, what) -> None:
     limit, build, at_kind, past_kind, grown_part = BOUNDARIES[what]
@@ -134,7 +121,6 @@ def test_connector_messages_at_and_past_each_limit_are_accepted(sim, bot_auth, w
     refused(sim, bot_auth, one_past(at_limit, grown_part))
 
 
-@LIST_WITHOUT_SECTION_TITLE
 def test_list_button_text_is_held_to_meta_limit_by_the_simulator(sim, bot_auth) -> None:
     at_limit = choices(ASK, buttons(4), list_button="b" * 20)
     accepted(sim, bot_auth, at_limit)

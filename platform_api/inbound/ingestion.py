@@ -23,7 +23,6 @@ from platform_api.conversations.models import (
     Conversation,
     Message,
 )
-from platform_api.graph.sending import needs_reengagement
 from platform_api.inbound import turns
 from platform_api.inbound.schemas import (
     AccountUpdateEvent,
@@ -37,6 +36,7 @@ from platform_api.inbound.schemas import (
 from platform_api.numbers import onboarding
 from platform_api.numbers.models import STATUS_LINKED, WhatsAppNumber
 from platform_api.numbers.service import BusinessNumber, UnknownNumberError, get_business_number
+from platform_api.outbox import failures
 
 # A later status never moves a message back (Meta may deliver "delivered" after "read").
 STATUS_RANK = {
@@ -58,8 +58,6 @@ class IngestResult:
     bot_turns: list[BotTurn] = field(default_factory=list)
     # Attachments recorded in this batch, to fetch from the Graph API after the commit.
     pending_attachment_ids: list[int] = field(default_factory=list)
-    # Messages Meta refused with 131047: the re-engagement template goes after the commit.
-    reengagement_message_ids: list[int] = field(default_factory=list)
     contacts_synced: int = 0
     numbers_unlinked: int = 0
     # Per event, in order: (stored, duplicates), so a caller that sent several webhooks'
@@ -155,6 +153,7 @@ def apply_status(session: Session, event: StatusEvent, result: IngestResult) -> 
         return
     if STATUS_RANK.get(event.status, 0) < STATUS_RANK.get(message.status, 0):
         return
+    was_failed = message.status == "failed"
     message.status = event.status
     message.status_at = datetime.fromtimestamp(event.timestamp, UTC)
     if event.status == "failed" and event.errors:
@@ -172,8 +171,9 @@ def apply_status(session: Session, event: StatusEvent, result: IngestResult) -> 
                 "detail": message.error_detail,
             },
         )
-        if needs_reengagement(message):
-            result.reengagement_message_ids.append(message.id)
+    if event.status == "failed" and not was_failed:
+        # Once per message: the template after 131047, reminders ended, advisor told.
+        failures.after_permanent_failure(session, message)
     result.statuses_updated += 1
 
 

@@ -32,6 +32,9 @@ def deliver(session: Session, graph: GraphClient, message_id: int) -> Message:
     if claimed is None:
         message = session.get(Message, message_id)
         assert message is not None
+        if message.status == service.PENDING:
+            # Behind an earlier message, paused, or held elsewhere: the worker will see to it.
+            workers.wake()
         return message
     crash_point(OUTBOX_BEFORE_GRAPH)
     pacer.wait_for_slot(claimed.phone_number_id, claimed.per_second)

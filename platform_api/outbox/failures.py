@@ -20,6 +20,7 @@ from platform_api.conversations.models import (
 from platform_api.graph import meta_errors
 from platform_api.graph.sending import display_text, reengagement_template
 from platform_api.notifications import service as notifications
+from platform_api.notifications.models import Notification
 
 ACTOR = "platform:outbox"
 
@@ -119,7 +120,8 @@ def tell_advisors(
     session: Session, conversation: Conversation, failed: Message, *, reminders_stopped: bool
 ) -> None:
     """The assigned advisor; with nobody assigned, the admins, but only when the reminders
-    stopped (a customer the bot can no longer reach needs a person)."""
+    stopped (a customer the bot can no longer reach needs a person). Once per conversation
+    until the notice is read."""
     if conversation.assigned_advisor_id is not None:
         advisor_ids = [conversation.assigned_advisor_id]
     elif reminders_stopped:
@@ -134,6 +136,8 @@ def tell_advisors(
         return
     text = failure_text(conversation, failed, reminders_stopped=reminders_stopped)
     for advisor_id in advisor_ids:
+        if already_told(session, advisor_id, conversation.id):
+            continue
         notifications.notify(
             session,
             advisor_id=advisor_id,
@@ -142,3 +146,21 @@ def tell_advisors(
             conversation_id=conversation.id,
             text=text,
         )
+
+
+def already_told(session: Session, advisor_id: int, conversation_id: int) -> bool:
+    """An unread failure notice for this conversation is enough: a customer who blocked us
+    makes every message fail, and the advisor needs one notice, not one per message."""
+    return (
+        session.scalar(
+            select(Notification.id)
+            .where(
+                Notification.advisor_id == advisor_id,
+                Notification.conversation_id == conversation_id,
+                Notification.kind == "message_failed",
+                Notification.read_at.is_(None),
+            )
+            .limit(1)
+        )
+        is not None
+    )

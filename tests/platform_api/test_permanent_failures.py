@@ -129,6 +129,28 @@ def test_a_failed_status_on_a_bot_message_ends_the_reminders_once_and_tells_the_
     assert "código 131026 – Message undeliverable" in notice.text
 
 
+def test_an_advisor_gets_one_notice_per_conversation_until_they_read_it(
+    client, auth, session
+) -> None:
+    paola = make_advisor(session, "Paola Ríos")
+    [turn] = customer_writes(client, auth, wa_id=None, user_id=UNREACHABLE)["bot_turns"]
+    client.post(
+        f"/api/conversations/{turn['conversation_id']}/assign",
+        headers=auth,
+        json={"advisor_id": paola.id},
+    )
+
+    for seq, text in enumerate(["Hola", "¿Sigues ahí?", "Te escribimos luego"]):
+        assert bot_replies(client, auth, turn, text, seq)["status"] == "failed"
+
+    notices = session.scalars(
+        select(Notification).where(
+            Notification.advisor_id == paola.id, Notification.kind == "message_failed"
+        )
+    ).all()
+    assert len(notices) == 1
+
+
 def test_the_inbox_shows_a_failed_send_with_metas_code_and_reason(client, auth, session) -> None:
     [turn] = customer_writes(client, auth, wa_id=None, user_id=UNREACHABLE)["bot_turns"]
     bot_replies(client, auth, turn, "Hola")

@@ -87,7 +87,7 @@ def test_a_reply_whose_platform_died_before_the_graph_call_reaches_the_customer_
     assert [m["text"] for m in durable.inbox(wa_id)] == [GREETING, ASK_NAME]
     conversation = conversation_of(durable, wa_id)
     outbound = [m for m in durable.messages(conversation["id"]) if m["direction"] == "out"]
-    assert [m["status"] for m in outbound] == ["sent", "sent"]
+    assert all(m["status"] in ("sent", "delivered", "read") for m in outbound), outbound
     assert len({m["wamid"] for m in outbound}) == 2
     greeting = outbound[0]
     [sent] = audit(durable, entity="message", entity_id=greeting["id"], action="message.sent")

@@ -124,8 +124,8 @@ def _reply_hops(results: dict[str, Any]) -> Iterator[str]:
             f"  {answers['messages_received_more_often_than_stored']} bot message(s) "
             f"reached {answers['customers_who_received_a_message_twice']} customer(s) "
             f"more often than the platform stored them, as when a Graph call times out "
-            f"(10 s) on the overloaded simulator and is retried (GRAPH_SEND_RETRIES) "
-            f"although the first call was accepted: graph_client.py documents this case."
+            f"(10 s) on the overloaded simulator and is retried by the outbox "
+            f"although the first call was accepted: outbox/delivery.py documents this case."
         )
 
 

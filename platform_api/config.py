@@ -80,13 +80,40 @@ class Settings(BaseSettings):
     graph_api_base_url: str = "http://127.0.0.1:8080"
     graph_api_version: str = "v23.0"
     graph_api_timeout_seconds: float = 10.0
-    # Graph 5xx, 429 and timeouts are retried this many times, waiting base * 2^n seconds.
-    graph_send_retries: int = 3
+    # Retryable failures (transport, 5xx, 429, Meta's rate limits) wait base * 2^n seconds,
+    # at most the max, before the next attempt: sends (the outbox) and attachment downloads.
     graph_retry_base_seconds: float = 0.5
+    graph_retry_max_seconds: float = 120.0
     # Sent instead of a message Meta refused with 131047 (outside the 24-hour window); an
     # approved template of the WABA. Empty name: no fallback, the message stays failed.
     reengagement_template_name: str = "seguimiento_conversacion"
     reengagement_template_language: str = "es"
+
+    # The outbox (every message to WhatsApp): a send is claimed for this long (more than
+    # Graph's timeout), given up as failed after this many Graph calls, or when it waited in
+    # the queue longer than the max age (a reply that late would only confuse the customer).
+    outbox_lease_seconds: float = 30.0
+    outbox_max_attempts: int = 10
+    outbox_max_age_hours: float = 24.0
+    # Meta's throughput per business number (Throughput page: 80 messages/s by default, 20
+    # for a number shared with the WhatsApp Business app), paced in each platform process:
+    # with several processes, divide by their number.
+    outbox_sends_per_second: float = 80.0
+    outbox_coexistence_sends_per_second: float = 20.0
+    # After 130429 (throughput reached) the number sends nothing for this long; after 131056
+    # (pair rate limit) that customer waits this long (Meta: about one message every 6 s).
+    outbox_number_pause_seconds: float = 5.0
+    outbox_pair_pause_seconds: float = 6.0
+    # Attachment downloads: claimed for this long, failed after this many attempts.
+    attachment_fetch_lease_seconds: float = 120.0
+    attachment_max_attempts: int = 6
+    # The background worker of every platform process (outbox and attachments): woken when
+    # work is queued, and looking for due work this often otherwise.
+    background_work_enabled: bool = True
+    background_poll_seconds: float = 1.0
+    # Development and test only: the named crash point kills the process there (SIGKILL),
+    # for the end-to-end crash tests (platform_api/crashpoints.py). Refused in production.
+    platform_crash_point: str = ""
 
     # Embedded Sign-Up (advisors link their WhatsApp Business app numbers; coexistence).
     meta_app_id: str = "000000000000000"
@@ -111,6 +138,9 @@ class Settings(BaseSettings):
     inactivity_seconds: float | None = None
     inactivity_check_seconds: float = 5.0
     inactivity_timers_enabled: bool = True
+    # A step is held this long while Rasa is told (more than RASA_TIMEOUT_SECONDS); a crash
+    # before it is recorded leaves it due again once the lease runs out.
+    inactivity_lease_seconds: float = 120.0
 
     # Worker threads for the synchronous endpoints (AnyIO's default is 40). Under load many
     # of them wait for SQLite's write lock; the one holding it must still find a free thread
@@ -170,6 +200,11 @@ class Settings(BaseSettings):
                     f"{name.upper()} must be set to a real secret when ENVIRONMENT="
                     f"{self.environment!r} (only development and test accept placeholders)"
                 )
+        if self.platform_crash_point:
+            raise UnsafeSettingsError(
+                f"PLATFORM_CRASH_POINT is for crash tests only; unset it when ENVIRONMENT="
+                f"{self.environment!r}"
+            )
         graph = urlsplit(self.graph_api_base_url)
         if graph.scheme != "https" or graph.hostname not in META_GRAPH_HOSTS or graph.port:
             raise UnsafeSettingsError(

@@ -7,32 +7,55 @@ from contextlib import asynccontextmanager
 from anyio import to_thread
 from fastapi import FastAPI
 
+from platform_api import workers
 from platform_api.api import api_router
+from platform_api.attachments import jobs
 from platform_api.config import settings
-from platform_api.database import SessionLocal
+from platform_api.database import ReadSessionLocal, SessionLocal
+from platform_api.graph.client import get_graph_client
 from platform_api.inactivity.rasa_events import trigger_intent
 from platform_api.inactivity.worker import InactivityWorker
 from platform_api.inbox.dependencies import SignInRequiredError, redirect_to_login
 from platform_api.inbox.router import router as inbox_router
 from platform_api.inbox.router import static_files
+from platform_api.outbox import delivery
 from platform_api.security.body_limit import BodyLimitMiddleware
 from platform_api.security.csrf import CSRFMiddleware
 from platform_api.security.headers import SecurityHeadersMiddleware
 
 
+def durable_work_passes() -> dict[str, workers.WorkPass]:
+    """The background worker's rounds: the outbox's sends, then attachment downloads. Due
+    work is looked up through read-only sessions (on SQLite they take no write lock)."""
+    graph = get_graph_client()
+
+    def outbox_round() -> float | None:
+        delivery.run_due(SessionLocal, graph, read_session=ReadSessionLocal)
+        return delivery.next_due_in(ReadSessionLocal)
+
+    def attachments_round() -> float | None:
+        jobs.run_due(SessionLocal, graph, read_session=ReadSessionLocal)
+        return jobs.next_due_in(ReadSessionLocal)
+
+    return {"outbox": outbox_round, "attachments": attachments_round}
+
+
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-    worker = None
+    timers = None
     if settings.inactivity_timers_enabled:
-        worker = InactivityWorker(SessionLocal, trigger_intent)
-        worker.start()
+        timers = InactivityWorker(SessionLocal, trigger_intent)
+        timers.start()
+    if settings.background_work_enabled:
+        workers.start(durable_work_passes())
     # What start-up loaded stays: the garbage collector stops rescanning it, which shortens
     # its full collections (pauses inside requests).
     gc.freeze()
     yield
-    if worker is not None:
-        worker.stop()
+    workers.stop()
+    if timers is not None:
+        timers.stop()
 
 
 app = FastAPI(title="PROSUMINISTROS · Plataforma de atención", version="0.1.0", lifespan=lifespan)

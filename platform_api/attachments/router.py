@@ -4,8 +4,8 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.responses import FileResponse
 
 from platform_api import authorization
-from platform_api.attachments import service
-from platform_api.attachments.models import STATUS_STORED, Attachment
+from platform_api.attachments import jobs, service
+from platform_api.attachments.models import Attachment
 from platform_api.attachments.schemas import AttachmentRead
 from platform_api.auth import CurrentPrincipal
 from platform_api.conversations.dependencies import ConversationDep
@@ -80,8 +80,6 @@ def retry_fetch(
     session: SessionDep,
     graph: GraphDep,
 ) -> Attachment:
-    """Downloads again from the Graph API an attachment that failed (Meta keeps media 30 days)."""
-    if attachment.status != STATUS_STORED:
-        service.fetch_and_store(session, graph, attachment)
-        session.commit()
-    return attachment
+    """Downloads again from the Graph API an attachment that failed (Meta keeps media 30 days);
+    one still waiting for its download gets its attempt now, if nobody holds it."""
+    return jobs.fetch_again(session, graph, attachment)

@@ -10,7 +10,7 @@ from platform_api.advisors.models import Advisor
 from platform_api.audit import service as audit
 from platform_api.conversations.models import Conversation, Message
 from platform_api.graph.client import GraphClient
-from platform_api.graph.sending import send_to_conversation
+from platform_api.outbox.delivery import send_now
 
 
 class NoPersonalPhoneError(ValueError):
@@ -37,27 +37,31 @@ def send_hyperlink(
     actor: str,
     sender: str,
 ) -> Message:
+    """Queued in the outbox with its audit row (one commit), then its first attempt at once.
+    Commits, like every send (see outbox.delivery.send_now)."""
     url = wa_me_link(advisor, conversation)
     text = f"Aquí tienes el enlace para escribirle directamente a {advisor.name}: {url}"
-    message = send_to_conversation(
+
+    def audit_the_link(message: Message) -> None:
+        audit.record(
+            session,
+            actor=actor,
+            action="hyperlink.sent",
+            entity=conversation,
+            details={
+                "advisor_id": advisor.id,
+                "url": url,
+                "message_id": message.id,
+                "traceability_lost": True,
+            },
+        )
+
+    return send_now(
         session,
         graph,
         conversation=conversation,
         sender=sender,
         actor=actor,
         message={"type": "text", "text": {"body": text, "preview_url": True}},
+        before_commit=audit_the_link,
     ).message
-    audit.record(
-        session,
-        actor=actor,
-        action="hyperlink.sent",
-        entity=conversation,
-        details={
-            "advisor_id": advisor.id,
-            "url": url,
-            "message_id": message.id,
-            "status": message.status,
-            "traceability_lost": True,
-        },
-    )
-    return message

@@ -105,7 +105,6 @@ def send_hyperlink(
         raise unprocessable(
             f"{error} no tiene teléfono personal registrado", "body", "advisor_id"
         ) from error
-    session.commit()
     if message.status == "failed":
         raise refused_by_graph(message)
     return message

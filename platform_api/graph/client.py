@@ -1,7 +1,5 @@
 """Graph API client: the only code that talks to Meta (or to the simulator standing in for it)."""
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -20,23 +18,16 @@ class GraphError(Exception):
     message: str
     details: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
-    attempts: int = 1
     subcode: int | None = None
 
     def __str__(self) -> str:
         return f"Graph API {self.http_status} code={self.code}: {self.message}"
-
-    @property
-    def retryable(self) -> bool:
-        return self.http_status == 0 or self.http_status == 429 or self.http_status >= 500
 
 
 @dataclass(frozen=True)
 class SentMessage:
     wamid: str
     contacts: list[dict[str, Any]]
-    # How many calls it took (1 = no retry).
-    attempts: int = 1
 
 
 def _raise_for_graph_error(response: httpx.Response) -> None:
@@ -70,37 +61,15 @@ class GraphClient:
         self._client = httpx.Client(
             timeout=timeout or settings.graph_api_timeout_seconds, transport=transport
         )
-        self._sleep: Callable[[float], None] = time.sleep
 
     def close(self) -> None:
         self._client.close()
 
     def send_message(
-        self,
-        *,
-        phone_number_id: str,
-        token: str,
-        body: dict[str, Any],
-        retries: int | None = None,
+        self, *, phone_number_id: str, token: str, body: dict[str, Any]
     ) -> SentMessage:
-        """Retries Graph 5xx, 429 and transport failures (timeouts included) with exponential
-        backoff; a permanent error (4xx with Meta's code) is raised at once. A timeout may
-        hide a message Meta did accept, so a retried timeout can, rarely, reach the customer
-        twice: Meta's send endpoint has no idempotency key."""
-        retries = settings.graph_send_retries if retries is None else retries
-        for attempt in range(retries + 1):
-            try:
-                sent = self._send_once(phone_number_id=phone_number_id, token=token, body=body)
-            except GraphError as error:
-                error.attempts = attempt + 1
-                if not error.retryable or attempt == retries:
-                    raise
-                self._sleep(settings.graph_retry_base_seconds * 2**attempt)
-                continue
-            return SentMessage(wamid=sent.wamid, contacts=sent.contacts, attempts=attempt + 1)
-        raise AssertionError("unreachable")
-
-    def _send_once(self, *, phone_number_id: str, token: str, body: dict[str, Any]) -> SentMessage:
+        """One send call, no retry: the outbox (platform_api/outbox) decides what a failure
+        means and when to try again (platform_api/graph/meta_errors.py)."""
         url = f"{self.base_url}/{self.version}/{phone_number_id}/messages"
         try:
             response = self._client.post(

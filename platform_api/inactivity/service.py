@@ -1,18 +1,26 @@
 """Flujo D / Plantilla G: reminders after one and two periods without an answer, closing
 after three. The state lives in the conversation row (awaiting_reply_since, reminders_sent),
-so timers survive restarts; every step is claimed with a conditional update, so two
-platform workers never take the same one."""
+so timers survive restarts. A step is claimed with a lease (inactivity_lease_until, a
+conditional update, so two platform workers never take the same one), Rasa is told, and only
+then is the step recorded, in one transaction: a crash at any point leaves it due again once
+the lease runs out (done again, never skipped)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from platform_api.audit import service as audit
 from platform_api.cases.models import Case
 from platform_api.conversations import service as conversations
-from platform_api.conversations.models import MODE_BOT, STATUS_OPEN, Conversation
+from platform_api.conversations.models import (
+    DIRECTION_IN,
+    MODE_BOT,
+    STATUS_OPEN,
+    Conversation,
+    Message,
+)
 from platform_api.database import utcnow
 
 REMINDER_1 = 1
@@ -40,9 +48,16 @@ def step_due(since: datetime, now: datetime, period_seconds: float) -> int:
     return min(int(elapsed // period_seconds), CLOSING) if elapsed >= 0 else 0
 
 
+def _lease_free(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        Conversation.inactivity_lease_until.is_(None), Conversation.inactivity_lease_until <= now
+    )
+
+
 def due_steps(session: Session, *, now: datetime, period_seconds: float) -> list[DueStep]:
-    """After a long outage the latest due step is taken directly: a customer silent for an
-    hour is not sent two reminders and the closing in one go."""
+    """Steps nobody holds (or whose holder died: its lease ran out). After a long outage the
+    latest due step is taken directly: a customer silent for an hour is not sent two
+    reminders and the closing in one go."""
     rows = session.execute(
         select(Conversation.id, Conversation.awaiting_reply_since, Conversation.reminders_sent)
         .where(
@@ -50,6 +65,7 @@ def due_steps(session: Session, *, now: datetime, period_seconds: float) -> list
             Conversation.mode == MODE_BOT,
             Conversation.awaiting_reply_since.is_not(None),
             Conversation.awaiting_reply_since <= now - timedelta(seconds=period_seconds),
+            _lease_free(now),
         )
         .order_by(Conversation.awaiting_reply_since)
     ).all()
@@ -61,45 +77,81 @@ def due_steps(session: Session, *, now: datetime, period_seconds: float) -> list
     return due
 
 
-def claim(session: Session, due: DueStep) -> bool:
-    """True for the one caller that moves the conversation to this step. A customer message
-    in between (the timers cleared) makes it false."""
+def _still_waiting(due: DueStep) -> ColumnElement[bool]:
+    return and_(
+        Conversation.id == due.conversation_id,
+        Conversation.awaiting_reply_since == due.since,
+        Conversation.reminders_sent == due.previous,
+        Conversation.status == STATUS_OPEN,
+        Conversation.mode == MODE_BOT,
+    )
+
+
+def claim(session: Session, due: DueStep, *, now: datetime, lease_seconds: float) -> bool:
+    """True for the one caller that takes this step, until the lease runs out. A customer
+    message in between (the timers cleared) or another worker's claim makes it false. Nothing
+    else changes: if the caller dies before `record_step`, the step is due again after the
+    lease, never skipped."""
     result = session.execute(
         update(Conversation)
-        .where(
-            Conversation.id == due.conversation_id,
-            Conversation.awaiting_reply_since == due.since,
-            Conversation.reminders_sent == due.previous,
-            Conversation.status == STATUS_OPEN,
-            Conversation.mode == MODE_BOT,
-        )
-        .values(reminders_sent=due.step)
+        .where(_still_waiting(due), _lease_free(now))
+        .values(inactivity_lease_until=now + timedelta(seconds=lease_seconds))
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def unclaim(session: Session, due: DueStep) -> None:
+def release(session: Session, due: DueStep) -> None:
     """Rasa could not be told (it is down): the step is due again on the next check."""
     session.execute(
         update(Conversation)
-        .where(
-            Conversation.id == due.conversation_id,
-            Conversation.awaiting_reply_since == due.since,
-            Conversation.reminders_sent == due.step,
-        )
-        .values(reminders_sent=due.previous)
+        .where(Conversation.id == due.conversation_id, Conversation.reminders_sent == due.previous)
+        .values(inactivity_lease_until=None)
         .execution_options(synchronize_session=False)
     )
 
 
-def record_step(session: Session, due: DueStep, *, now: datetime | None = None) -> None:
-    """Audits the step; the closing also closes the conversation (the bot has registered
-    the unfinished request as an `incompleto` case when it knew enough to). The customer's
-    next message opens a fresh conversation."""
-    conversation = session.get(Conversation, due.conversation_id)
+def customer_wrote_since(session: Session, conversation_id: int, moment: datetime) -> bool:
+    return (
+        session.scalar(
+            select(Message.id)
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.direction == DIRECTION_IN,
+                Message.created_at >= moment,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def record_step(
+    session: Session, due: DueStep, *, claimed_at: datetime, now: datetime | None = None
+) -> bool:
+    """Rasa was told: the step is taken (reminders_sent advanced, audited; the closing also
+    closes the conversation, the bot having registered the unfinished request as an
+    `incompleto` case when it knew enough to), in the caller's transaction, and the lease
+    given back. False, changing nothing, when the wait ended meanwhile: the customer wrote,
+    the bot asked something new, an advisor took over, or another worker already recorded
+    it. The timers stopped by a failed send (the customer blocked us) do not prevent the
+    record: the step was taken, and a closing is never lost. The customer's next message
+    opens a fresh conversation."""
+    conversation = session.get(Conversation, due.conversation_id, populate_existing=True)
     if conversation is None:
-        return
+        return False
+    # Given back whatever follows: a new wait's first step must not wait for this lease.
+    conversation.inactivity_lease_until = None
+    if conversation.reminders_sent != due.previous:
+        return False
+    if conversation.status != STATUS_OPEN or conversation.mode != MODE_BOT:
+        return False
+    if conversation.awaiting_reply_since != due.since and (
+        conversation.awaiting_reply_since is not None
+        or customer_wrote_since(session, conversation.id, claimed_at)
+    ):
+        return False
+    conversation.reminders_sent = due.step
     waited = int(((now or utcnow()) - due.since).total_seconds())
     if due.step < CLOSING:
         audit.record(
@@ -109,7 +161,7 @@ def record_step(session: Session, due: DueStep, *, now: datetime | None = None) 
             entity=conversation,
             details={"reminder": due.step, "seconds_without_answer": waited},
         )
-        return
+        return True
     incomplete = session.scalars(
         select(Case.number).where(
             Case.conversation_id == conversation.id, Case.status == "incompleto"
@@ -127,3 +179,4 @@ def record_step(session: Session, due: DueStep, *, now: datetime | None = None) 
             "cases_incomplete": list(incomplete),
         },
     )
+    return True

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from platform_api.config import settings
+from platform_api.crashpoints import INACTIVITY_BEFORE_RECORD, crash_point
 from platform_api.database import utcnow
 from platform_api.inactivity import service
 from platform_api.inactivity.rasa_events import RasaUnavailableError, TriggerIntent
@@ -16,16 +17,23 @@ logger = logging.getLogger(__name__)
 
 
 def run_due_steps(
-    new_session: Callable[[], Session], trigger: TriggerIntent, *, period_seconds: float
+    new_session: Callable[[], Session],
+    trigger: TriggerIntent,
+    *,
+    period_seconds: float,
+    lease_seconds: float | None = None,
 ) -> list[service.DueStep]:
-    """One pass. Each step: claim (committed), tell Rasa (which sends Plantilla G through
-    the connector), then record it, or give the claim back if Rasa could not be reached."""
+    """One pass. Each step: claim it with a lease (committed), tell Rasa (which sends
+    Plantilla G through the connector and the outbox), then record it in one transaction; or
+    give the claim back if Rasa could not be reached. Returns the steps recorded."""
+    lease = lease_seconds or settings.inactivity_lease_seconds
     with new_session() as session:
         due = service.due_steps(session, now=utcnow(), period_seconds=period_seconds)
     taken = []
     for step in due:
+        claimed_at = utcnow()
         with new_session() as session:
-            claimed = service.claim(session, step)
+            claimed = service.claim(session, step, now=claimed_at, lease_seconds=lease)
             session.commit()
         if not claimed:
             continue
@@ -39,13 +47,15 @@ def run_due_steps(
                 error,
             )
             with new_session() as session:
-                service.unclaim(session, step)
+                service.release(session, step)
                 session.commit()
             continue
+        crash_point(INACTIVITY_BEFORE_RECORD)
         with new_session() as session:
-            service.record_step(session, step)
+            recorded = service.record_step(session, step, claimed_at=claimed_at)
             session.commit()
-        taken.append(step)
+        if recorded:
+            taken.append(step)
     return taken
 
 

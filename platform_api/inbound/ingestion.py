@@ -30,7 +30,6 @@ from platform_api.conversations.models import (
     SENDER_CUSTOMER,
     Message,
 )
-from platform_api.graph.sending import needs_reengagement
 from platform_api.inbound import raw_events, revisions, turns
 from platform_api.inbound.message_content import Content, describe, unsupported_reason
 from platform_api.inbound.routing import conversation_for
@@ -47,6 +46,7 @@ from platform_api.inbound.schemas import (
 from platform_api.numbers import onboarding
 from platform_api.numbers.models import STATUS_LINKED, WhatsAppNumber
 from platform_api.numbers.service import UnknownNumberError, get_business_number
+from platform_api.outbox import failures
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +83,6 @@ class EventResult:
     bot_turns: list[BotTurn] = field(default_factory=list)
     # Attachments recorded, to fetch from the Graph API after the commit.
     pending_attachment_ids: list[int] = field(default_factory=list)
-    # Messages Meta refused with 131047: the re-engagement template goes after the commit.
-    reengagement_message_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -125,10 +123,6 @@ class IngestResult:
     @property
     def pending_attachment_ids(self) -> list[int]:
         return [i for event in self.events for i in event.pending_attachment_ids]
-
-    @property
-    def reengagement_message_ids(self) -> list[int]:
-        return [i for event in self.events for i in event.reengagement_message_ids]
 
 
 def record_media(
@@ -305,6 +299,7 @@ def apply_status(session: Session, event: StatusEvent, result: EventResult) -> N
     _record_recipient(session, event, message)
     if STATUS_RANK[event.status] < STATUS_RANK.get(message.status, 0):
         return
+    was_failed = message.status == "failed"
     message.status = event.status
     message.status_at = datetime.fromtimestamp(event.timestamp, UTC)
     if event.status == "failed" and event.errors:
@@ -322,8 +317,9 @@ def apply_status(session: Session, event: StatusEvent, result: EventResult) -> N
                 "detail": message.error_detail,
             },
         )
-        if needs_reengagement(message):
-            result.reengagement_message_ids.append(message.id)
+    if event.status == "failed" and not was_failed:
+        # Once per message: the template after 131047, reminders ended, advisor told.
+        failures.after_permanent_failure(session, message)
     result.statuses_updated += 1
 
 

@@ -1,17 +1,15 @@
 """Internal endpoints the connector and the bot's output channel call."""
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException, status
+from fastapi import APIRouter, HTTPException, status
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from platform_api.attachments.models import Attachment
+from platform_api import workers
 from platform_api.auth import ServicePrincipal
 from platform_api.conversations import service as conversations
-from platform_api.conversations.models import Message
-from platform_api.database import SessionDep, SessionFactoryDep
-from platform_api.graph import sending
+from platform_api.database import SessionDep
 from platform_api.graph.client import GraphDep
-from platform_api.inbound import background_work, raw_events, turns
+from platform_api.inbound import raw_events, turns
 from platform_api.inbound.ingestion import ingest_events
 from platform_api.inbound.schemas import (
     ClaimIn,
@@ -25,7 +23,7 @@ from platform_api.inbound.schemas import (
     TurnFailedIn,
     TurnOut,
 )
-from platform_api.validation import refused_by_graph
+from platform_api.outbox import delivery
 
 router = APIRouter(prefix="/internal/whatsapp", tags=["whatsapp"])
 
@@ -35,9 +33,6 @@ def store_webhook_events(
     body: EventsIn,
     session: SessionDep,
     _: ServicePrincipal,
-    background: BackgroundTasks,
-    graph: GraphDep,
-    new_session: SessionFactoryDep,
 ) -> EventsOut:
     """Stores every event, each on its own: one the platform cannot apply is kept raw with
     the reason (see `events[].reason`), never refusing the others. Idempotent on wamid (and,
@@ -55,20 +50,9 @@ def store_webhook_events(
             detail="La base de datos no está disponible; reintente más tarde.",
             headers={"Retry-After": "5"},
         ) from error
-    background.add_task(
-        background_work.each_in_its_own_transaction,
-        Attachment,
-        result.pending_attachment_ids,
-        background_work.fetch_attachment(graph),
-        new_session,
-    )
-    background.add_task(
-        background_work.each_in_its_own_transaction,
-        Message,
-        result.reengagement_message_ids,
-        background_work.send_template_instead(graph),
-        new_session,
-    )
+    if result.pending_attachment_ids or result.statuses_updated:
+        # Attachments to download, a template queued after a 131047: committed, durable work.
+        workers.wake()
     return EventsOut(
         stored=result.stored,
         duplicates=result.duplicates,
@@ -89,12 +73,15 @@ def send_message(
     _: ServicePrincipal,
     graph: GraphDep,
 ) -> SendOut:
-    """Stores the message (committed) before calling Graph, so the database is free while
-    Graph is retried, and the message is on record even if the platform dies meanwhile."""
+    """Queues the message in the outbox (committed) and makes its first attempt at once.
+    Answers 200 with its status whatever Graph said: `sent`, `pending` (the outbox retries
+    it) or `failed` (Meta refused it for good; its code and reason come along), so the bot's
+    turn finishes and never holds the customer's next message. The same reply of a retried
+    turn (in_reply_to, reply_seq) is not queued again: `already_sent` says so."""
     conversation = conversations.get(session, body.conversation_id)
     if conversation is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Conversación no encontrada")
-    result = sending.send_now(
+    result = delivery.send_now(
         session,
         graph,
         conversation=conversation,
@@ -105,13 +92,13 @@ def send_message(
         reply_seq=body.reply_seq,
     )
     message = result.message
-    if message.status == "failed":
-        raise refused_by_graph(message)
     return SendOut(
         message_id=message.id,
         wamid=message.wamid,
         status=message.status,
-        already_sent=result.already_sent,
+        already_sent=result.already_stored,
+        error_code=message.error_code if message.status == "failed" else None,
+        error_detail=message.error_detail if message.status == "failed" else None,
     )
 
 

@@ -268,8 +268,15 @@ class SendIn(ApiInput):
 
 
 class SendOut(BaseModel):
+    """The message as the outbox holds it: `sent` (Meta accepted it; its wamid), `pending`
+    (queued: the outbox sends it, in order, retrying what can be retried) or `failed` (Meta
+    refused it for good, or it ran out of attempts: Meta's code and reason)."""
+
     message_id: int
     wamid: str | None
     status: str
-    # True when this reply had already been sent by an earlier attempt of the same turn.
+    # An earlier attempt of the same turn had already queued this reply (in_reply_to,
+    # reply_seq): it is not queued or sent again; `status` says where it is.
     already_sent: bool = False
+    error_code: int | None = None
+    error_detail: str | None = None

@@ -166,8 +166,18 @@ def mark_done(session: Session, wamid: str, *, awaiting_reply: bool) -> TurnOutc
             Message.bot_status == BOT_PENDING,
         )
     )
+    # A reply of this turn Meta refused for good (blocked, not on WhatsApp...): reminders
+    # would fail the same way, so none start.
+    refused_reply = session.scalar(
+        select(Message.id).where(Message.in_reply_to == wamid, Message.status == "failed")
+    )
     if newer_pending is None:
-        if awaiting_reply and conversation.mode == MODE_BOT and conversation.status == STATUS_OPEN:
+        if (
+            awaiting_reply
+            and refused_reply is None
+            and conversation.mode == MODE_BOT
+            and conversation.status == STATUS_OPEN
+        ):
             conversation.awaiting_reply_since = utcnow()
             conversation.reminders_sent = 0
         else:

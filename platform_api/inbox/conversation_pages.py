@@ -151,6 +151,8 @@ def reply(
                 code=result.message.error_code, detail=result.message.error_detail
             ),
         )
+    if result.message.status == "pending":
+        return back_to(conversation_id, notice=texts.REPLY_QUEUED)
     return back_to(conversation_id, notice=texts.REPLY_SENT)
 
 
@@ -234,7 +236,11 @@ def send_hyperlink(
         )
     except hyperlink.NoPersonalPhoneError:
         return back_to(conversation_id, error=texts.NO_PERSONAL_PHONE.format(name=advisor.name))
-    session.commit()
     if message.status == "failed":
-        return back_to(conversation_id, error=texts.LINK_REFUSED.format(code=message.error_code))
+        return back_to(
+            conversation_id,
+            error=texts.LINK_REFUSED.format(code=message.error_code, detail=message.error_detail),
+        )
+    if message.status == "pending":
+        return back_to(conversation_id, notice=texts.LINK_QUEUED.format(name=advisor.name))
     return back_to(conversation_id, notice=texts.LINK_SENT.format(name=advisor.name))

@@ -68,7 +68,11 @@ def minutes(seconds: int) -> str:
 # One conversation.
 EMPTY_REPLY = "Escribe un mensaje antes de enviar."
 REPLY_SENT = "Mensaje enviado. El bot queda en pausa."
-REPLY_REFUSED = "WhatsApp no aceptó el mensaje ({code}): {detail}"
+REPLY_REFUSED = "WhatsApp no aceptó el mensaje (código {code}): {detail}"
+REPLY_QUEUED = (
+    "Mensaje en cola: WhatsApp no lo recibió todavía; se reintenta solo y verás su estado "
+    "en la conversación. El bot queda en pausa."
+)
 BACK_TO_BOT = "La conversación volvió al bot."
 NO_ACTIVE_ADVISOR = "Ese asesor no existe o está inactivo."
 ASSIGNED = "Conversación asignada a {name}."
@@ -76,5 +80,6 @@ CONFIRM_TRACEABILITY_LOSS = (
     "Confirma que entiendes que se pierde la trazabilidad antes de enviar el enlace."
 )
 NO_PERSONAL_PHONE = "{name} no tiene teléfono personal registrado."
-LINK_REFUSED = "WhatsApp no aceptó el enlace ({code})."
+LINK_REFUSED = "WhatsApp no aceptó el enlace (código {code}): {detail}"
+LINK_QUEUED = "Enlace al WhatsApp de {name} en cola: se enviará en cuanto WhatsApp lo acepte."
 LINK_SENT = "Enlace al WhatsApp de {name} enviado."

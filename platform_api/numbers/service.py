@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from platform_api import authorization
 from platform_api.auth import Principal
 from platform_api.config import settings
-from platform_api.numbers.models import STATUS_LINKED, WhatsAppNumber
+from platform_api.numbers.models import KIND_ADVISOR, STATUS_LINKED, WhatsAppNumber
 from platform_api.numbers.token_box import open_sealed
 
 
@@ -38,7 +38,10 @@ def linked_number(session: Session, phone_number_id: str) -> WhatsAppNumber | No
 
 
 def visible_numbers(session: Session, principal: Principal) -> list[WhatsAppNumber]:
-    query = select(WhatsAppNumber).where(authorization.number_condition(principal))
+    # The bot number's row (kind `bot`) only holds Meta's send pause (platform_api/outbox).
+    query = select(WhatsAppNumber).where(
+        authorization.number_condition(principal), WhatsAppNumber.kind == KIND_ADVISOR
+    )
     return list(session.scalars(query.order_by(WhatsAppNumber.id)).all())
 
 
@@ -47,7 +50,7 @@ def numbers_of_advisor(session: Session, advisor_id: int | None) -> list[WhatsAp
     return list(
         session.scalars(
             select(WhatsAppNumber)
-            .where(WhatsAppNumber.advisor_id == advisor_id)
+            .where(WhatsAppNumber.advisor_id == advisor_id, WhatsAppNumber.kind == KIND_ADVISOR)
             .order_by(WhatsAppNumber.id.desc())
         ).all()
     )

@@ -47,6 +47,8 @@ os.environ.update(
         "WHATSAPP_APP_SECRET": "test-app-secret",
         # The timer loop is driven by hand in tests/platform_api/test_inactivity.py.
         "INACTIVITY_TIMERS_ENABLED": "false",
+        # So is the outbox's and the attachments' worker (tests/platform_api/durable.py).
+        "BACKGROUND_WORK_ENABLED": "false",
         "GRAPH_RETRY_BASE_SECONDS": "0.01",
         "TOKEN_ENCRYPTION_KEY": "test-token-encryption-key",
         "META_APP_ID": "100000000000009",
@@ -184,3 +186,7 @@ def client(session: Session, simulator: tuple[str, object]) -> Iterator[TestClie
 @pytest.fixture()
 def auth() -> dict[str, str]:
     return {"Authorization": f"Bearer {TEST_TOKEN}"}
+
+
+# The background worker's passes, driven by hand (tests/platform_api/durable.py).
+from tests.platform_api.durable import drain, graph_api, new_session  # noqa: E402, F401

@@ -64,6 +64,8 @@ def seed_resources(
     )
     lead = _post(client, auth, f"/api/conversations/{conversation_id}/lead", None)
     attachments = client.get(f"/api/conversations/{conversation_id}/attachments", headers=auth)
+    # Downloaded now rather than by the background worker (off in these tests).
+    _post(client, auth, f"/api/attachments/{attachments.json()[0]['id']}/fetch", None)
     notifications = client.get(f"/api/notifications?advisor_id={advisor.id}", headers=auth)
     return {
         "conversation_id": conversation_id,

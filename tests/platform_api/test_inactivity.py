@@ -1,12 +1,13 @@
 """Flujo D / Plantilla G timers: reminders after one and two periods, closing after three;
-kept in the database, claimed once, postponed while Rasa is down. Rasa itself is replaced
-here by a recorder of the external events it would receive; tests/e2e/test_reliability.py
-runs the same loop against the real Rasa."""
+kept in the database, claimed with a lease, recorded after Rasa was told (a crash in between
+leaves the step due again, never skipped), postponed while Rasa is down, ended when the
+customer cannot be reached. Rasa itself is replaced here by a recorder of the external events
+it would receive (and, where it matters, by one that sends the reminder as Rasa's output
+channel does); tests/e2e/test_reliability.py and test_durable_work.py run the same loop
+against the real Rasa."""
 
-from collections.abc import Callable
 from datetime import timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -15,9 +16,12 @@ from platform_api.audit.models import AuditEvent
 from platform_api.cases.models import Case
 from platform_api.conversations.models import Conversation
 from platform_api.database import utcnow
+from platform_api.inactivity import service
 from platform_api.inactivity.rasa_events import RasaUnavailableError
 from platform_api.inactivity.worker import run_due_steps
+from platform_api.notifications.models import Notification
 from tests.platform_api.events import text_event
+from tests.platform_api.factories import make_advisor
 
 PERIOD = 600.0
 DONE = "/api/internal/whatsapp/turns/done"
@@ -32,13 +36,6 @@ class RasaRecorder:
         if self.down:
             raise RasaUnavailableError("connection refused")
         self.events.append((sender_id, intent))
-
-
-@pytest.fixture()
-def new_session(session: Session) -> Callable[[], Session]:
-    return lambda: Session(
-        bind=session.get_bind(), join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
 
 
 def bot_asked(client: TestClient, auth: dict[str, str], text: str = "hola") -> int:
@@ -207,3 +204,147 @@ def test_no_reminders_while_an_advisor_has_the_conversation(
     silence(session, conversation_id, 3 * PERIOD + 1)
     rasa = RasaRecorder()
     assert run_due_steps(new_session, rasa, period_seconds=PERIOD) == []
+
+
+LEASE = 30.0
+
+
+def expire_lease(session: Session, conversation_id: int) -> None:
+    session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(inactivity_lease_until=utcnow() - timedelta(seconds=1))
+    )
+    session.flush()
+
+
+def crash_after_telling_rasa(new_session, rasa: RasaRecorder, conversation_id: int) -> None:
+    """What a platform killed between telling Rasa and recording the step leaves behind: the
+    claim (its lease running), Rasa told, nothing recorded."""
+    with new_session() as db:
+        [due] = [
+            d
+            for d in service.due_steps(db, now=utcnow(), period_seconds=PERIOD)
+            if d.conversation_id == conversation_id
+        ]
+        assert service.claim(db, due, now=utcnow(), lease_seconds=LEASE)
+        db.commit()
+    rasa(f"conversation-{conversation_id}", service.STEP_INTENTS[due.step])
+
+
+def test_a_crash_before_the_record_leaves_the_step_due_again_after_the_lease(
+    client, auth, session, new_session
+) -> None:
+    conversation_id = bot_asked(client, auth)
+    silence(session, conversation_id, PERIOD + 1)
+    rasa = RasaRecorder()
+    crash_after_telling_rasa(new_session, rasa, conversation_id)
+
+    # While the dead process's lease runs, nobody takes the step.
+    assert run_due_steps(new_session, rasa, period_seconds=PERIOD, lease_seconds=LEASE) == []
+    assert audit_actions(session) == []
+
+    expire_lease(session, conversation_id)
+    [step] = run_due_steps(new_session, rasa, period_seconds=PERIOD, lease_seconds=LEASE)
+
+    # Done again (Rasa told twice), never skipped; recorded once.
+    assert step.step == 1
+    assert [intent for _, intent in rasa.events] == ["EXTERNAL_inactivity_reminder_1"] * 2
+    assert audit_actions(session) == ["conversation.reminder_sent"]
+    session.expire_all()
+    conversation = session.get(Conversation, conversation_id)
+    assert (conversation.reminders_sent, conversation.inactivity_lease_until) == (1, None)
+
+
+def test_a_closing_claimed_by_a_process_that_died_is_never_lost(
+    client, auth, session, new_session
+) -> None:
+    conversation_id = bot_asked(client, auth)
+    silence(session, conversation_id, 3 * PERIOD + 1)
+    rasa = RasaRecorder()
+    crash_after_telling_rasa(new_session, rasa, conversation_id)
+    expire_lease(session, conversation_id)
+
+    run_due_steps(new_session, rasa, period_seconds=PERIOD, lease_seconds=LEASE)
+
+    session.expire_all()
+    assert session.get(Conversation, conversation_id).status == "closed"
+    assert audit_actions(session).count("conversation.closed_for_inactivity") == 1
+
+
+def test_two_workers_at_once_take_a_step_once(client, auth, session, new_session) -> None:
+    conversation_id = bot_asked(client, auth)
+    silence(session, conversation_id, PERIOD + 1)
+    with new_session() as db:
+        [due] = service.due_steps(db, now=utcnow(), period_seconds=PERIOD)
+        first = service.claim(db, due, now=utcnow(), lease_seconds=LEASE)
+        second = service.claim(db, due, now=utcnow(), lease_seconds=LEASE)
+    assert (first, second) == (True, False)
+
+
+class RasaThatReminds(RasaRecorder):
+    """Rasa as it answers the reminder intent: its output channel (the connector) posts the
+    reminder to the platform's send endpoint, which answers 200 whatever Meta said."""
+
+    def __init__(self, client: TestClient, auth: dict[str, str]) -> None:
+        super().__init__()
+        self.client, self.auth = client, auth
+        self.answers: list[dict] = []
+
+    def __call__(self, sender_id: str, intent: str) -> None:
+        super().__call__(sender_id, intent)
+        response = self.client.post(
+            "/api/internal/whatsapp/send",
+            headers=self.auth,
+            json={
+                "conversation_id": int(sender_id.removeprefix("conversation-")),
+                "message": {"type": "text", "text": {"body": "¿Sigues ahí? 😊"}},
+            },
+        )
+        assert response.status_code == 200, response.text
+        self.answers.append(response.json())
+
+
+def test_a_customer_who_cannot_be_reached_gets_one_reminder_attempt_and_an_admin_is_told(
+    client, auth, session, new_session
+) -> None:
+    """The customer is unknown to Meta (here a user id the simulator refuses with 131026 at
+    once): the first reminder fails for good, the reminders end, audited once, and with no
+    advisor assigned the admins are told. Later checks send nothing: no loop."""
+    admin = make_advisor(session, "Diana Admin", role="admin", email="diana@example.co")
+    response = client.post(
+        "/api/internal/whatsapp/events",
+        json={"events": [text_event("hola", wa_id=None, user_id="CO.00000000000000000077")]},
+        headers=auth,
+    )
+    [turn] = response.json()["bot_turns"]
+    client.post(DONE, json={"wamid": turn["wamid"], "awaiting_reply": True}, headers=auth)
+    conversation_id = turn["conversation_id"]
+    rasa = RasaThatReminds(client, auth)
+
+    for seconds in (PERIOD + 1, 2 * PERIOD + 1, 3 * PERIOD + 1):
+        silence_if_waiting(session, conversation_id, seconds)
+        run_due_steps(new_session, rasa, period_seconds=PERIOD)
+
+    assert [(a["status"], a["error_code"]) for a in rasa.answers] == [("failed", 131026)]
+    session.expire_all()
+    conversation = session.get(Conversation, conversation_id)
+    assert conversation.awaiting_reply_since is None and conversation.status == "open"
+    stopped = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "conversation.reminders_stopped")
+    ).all()
+    assert len(stopped) == 1 and stopped[0].details["code"] == 131026
+    [notice] = session.scalars(
+        select(Notification).where(Notification.advisor_id == admin.id)
+    ).all()
+    assert "131026" in notice.text and "recordatorios" in notice.text
+
+
+def silence_if_waiting(session: Session, conversation_id: int, seconds: float) -> None:
+    """Moves the wait's start back, if the bot still waits (the timers may have ended)."""
+    session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.awaiting_reply_since.is_not(None))
+        .values(awaiting_reply_since=utcnow() - timedelta(seconds=seconds))
+    )
+    session.flush()

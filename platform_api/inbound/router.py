@@ -9,7 +9,7 @@ from platform_api.auth import ServicePrincipal
 from platform_api.conversations import service as conversations
 from platform_api.database import SessionDep
 from platform_api.graph.client import GraphDep
-from platform_api.inbound import raw_events, turns
+from platform_api.inbound import backlog, raw_events, turns
 from platform_api.inbound.ingestion import ingest_events
 from platform_api.inbound.schemas import (
     ClaimIn,
@@ -129,3 +129,10 @@ def turn_done(body: TurnDoneIn, session: SessionDep, _: ServicePrincipal) -> Tur
 def turn_failed(body: TurnFailedIn, session: SessionDep, _: ServicePrincipal) -> TurnOut:
     outcome = turns.release(session, body.wamid, error=body.error)
     return turn_out(session, body.wamid, outcome)
+
+
+@router.get("/backlog", response_model=backlog.Backlog)
+def work_backlog(session: SessionDep, _: ServicePrincipal) -> backlog.Backlog:
+    """Unanswered customer messages, unfinished sends, files not downloaded yet, and the
+    events kept raw: all zero pending once every webhook received has been handled."""
+    return backlog.backlog(session)

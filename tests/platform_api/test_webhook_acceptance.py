@@ -325,3 +325,17 @@ def test_an_edit_that_names_no_original_is_unsupported_not_a_new_text(client, au
     assert (result["raw"], result["bot_turns"]) == (1, [])
     [conversation] = conversation_items(client, auth)
     assert messages_of(client, auth, conversation["id"])[0]["text"] == "mensaje no soportado"
+
+
+def test_the_backlog_counts_what_is_still_to_be_done(client, auth) -> None:
+    """An operator's view: a customer message waiting for the bot is pending until its turn
+    is reported done; nothing is pending after that."""
+    post_events(client, auth, text_event("hola", wa_id="573001230001", wamid="wamid.BACKLOG1"))
+    backlog = client.get("/api/internal/whatsapp/backlog", headers=auth).json()
+    assert backlog["bot_turns"]["pending"] == 1 and backlog["bot_turns"]["oldest"] is not None
+
+    done = {"wamid": "wamid.BACKLOG1"}
+    client.post("/api/internal/whatsapp/turns/done", json=done, headers=auth).raise_for_status()
+    backlog = client.get("/api/internal/whatsapp/backlog", headers=auth).json()
+    assert backlog["bot_turns"] == {"pending": 0, "oldest": None}
+    assert backlog["sends"]["pending"] == 0

@@ -252,6 +252,8 @@ def test_an_advisor_session_cannot_call_the_internal_api(client, scene) -> None:
     }
     for path, body in attempts.items():
         _refused(client.post(f"/api/internal/whatsapp/{path}", json=body), (403,))
+    # Nor read the backlog (counts of every advisor's pending work).
+    _refused(client.get("/api/internal/whatsapp/backlog"), (403,))
 
 
 def test_the_sender_and_audit_actor_come_from_the_credentials_not_the_body(

@@ -405,7 +405,9 @@ def _status_event(status: Any, number: _Number, value: dict[str, Any]) -> dict[s
         # Meta's field is `recipient_parent_user_id` (BSUID page; whatsapp-api-js types).
         "parent_recipient_user_id": _text(status.get("recipient_parent_user_id"))
         or _text(status.get("parent_recipient_user_id")),
-        "contacts": contacts if isinstance(contacts, list) else None,
+        "contacts": [c for c in contacts if isinstance(c, dict)]
+        if isinstance(contacts, list)
+        else [],
     }
 
 

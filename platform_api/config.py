@@ -100,9 +100,10 @@ class Settings(BaseSettings):
     # with several processes, divide by their number.
     outbox_sends_per_second: float = 80.0
     outbox_coexistence_sends_per_second: float = 20.0
-    # After 130429 (throughput reached) the number sends nothing for this long; after 131056
-    # (pair rate limit) that customer waits this long (Meta: about one message every 6 s).
-    outbox_number_pause_seconds: float = 5.0
+    # After 130429 (throughput reached: a limit per second) the number sends nothing for this
+    # long; after 131056 (pair rate limit) that customer waits this long (Meta: about one
+    # message every 6 s).
+    outbox_number_pause_seconds: float = 1.0
     outbox_pair_pause_seconds: float = 6.0
     # Attachment downloads: claimed for this long, failed after this many attempts.
     attachment_fetch_lease_seconds: float = 120.0

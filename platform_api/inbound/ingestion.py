@@ -31,7 +31,12 @@ from platform_api.conversations.models import (
     Message,
 )
 from platform_api.inbound import raw_events, revisions, turns
-from platform_api.inbound.message_content import Content, describe, unsupported_reason
+from platform_api.inbound.message_content import (
+    MEDIA_PLACEHOLDER,
+    Content,
+    describe,
+    unsupported_reason,
+)
 from platform_api.inbound.routing import conversation_for
 from platform_api.inbound.schemas import (
     AccountUpdateEvent,
@@ -174,7 +179,39 @@ def _stored_already(session: Session, event: InboundMessageEvent | EchoEvent) ->
     return conversations.get_message_by_wamid(session, event.wamid) is not None
 
 
+def _fill_placeholder(
+    session: Session, event: InboundMessageEvent | EchoEvent, result: EventResult
+) -> bool:
+    """Meta's delayed history media: a file of the advisor's app history comes in its own
+    `history` webhook, under the wamid of the placeholder stored from the history chunk.
+    The placeholder becomes that photo or document (downloaded by the attachment jobs);
+    the same file delivered again is a duplicate."""
+    if event.media is None:
+        return False
+    message = conversations.get_message_by_wamid(session, event.wamid)
+    if message is None or message.type != MEDIA_PLACEHOLDER:
+        return False
+    message.type = event.type[:MAX_MESSAGE_TYPE]
+    message.text = event.text
+    message.payload = {
+        **(message.payload or {}),
+        "media": event.media.model_dump(exclude_none=True),
+    }
+    record_media(session, message, event, result)
+    audit.record(
+        session,
+        actor="meta",
+        action="message.media_imported",
+        entity=message,
+        details={"wamid": event.wamid, "type": event.type},
+    )
+    result.stored += 1
+    return True
+
+
 def ingest_message(session: Session, event: InboundMessageEvent, result: EventResult) -> None:
+    if _fill_placeholder(session, event, result):
+        return
     if _stored_already(session, event):
         result.duplicates += 1
         return
@@ -325,6 +362,8 @@ def apply_status(session: Session, event: StatusEvent, result: EventResult) -> N
 
 def ingest_echo(session: Session, event: EchoEvent, result: EventResult) -> None:
     """The advisor's own message from the app: stored as theirs, never sent again."""
+    if _fill_placeholder(session, event, result):
+        return
     if _stored_already(session, event):
         result.duplicates += 1
         return

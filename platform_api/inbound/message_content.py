@@ -128,6 +128,11 @@ def _flow_reply(details: Any) -> str | None:
     return "Formulario enviado: " + "; ".join(fields[:20]) if fields else "Formulario enviado"
 
 
+# Meta's coexistence history sends a past photo, audio or document as this type first.
+MEDIA_PLACEHOLDER = "media_placeholder"
+PLACEHOLDER_TEXT = "Archivo del historial (se importa en cuanto WhatsApp lo envíe)"
+
+
 def _unsupported(event: InboundMessageEvent | EchoEvent) -> Content:
     errors = getattr(event, "errors", [])
     return Content(
@@ -171,6 +176,9 @@ def describe(event: InboundMessageEvent | EchoEvent) -> Content:
             starts_turn=True,
             bot_text=WELCOME_INTENT,
         )
+    if kind == MEDIA_PLACEHOLDER:
+        # History: the file itself comes later, in its own webhook with the same wamid.
+        return Content(kind, event.text or PLACEHOLDER_TEXT, starts_turn=False)
     if kind == "reaction":
         return Content(kind, _reaction(details), starts_turn=False, payload={"reaction": details})
     if kind == "system":

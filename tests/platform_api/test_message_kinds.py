@@ -264,3 +264,32 @@ def test_the_advisor_deleting_in_the_app_deletes_their_mirrored_message(
 
     [message] = messages(client, auth)
     assert (message["sender"], message["deleted_at"] is not None) == ("advisor_app", True)
+
+
+def test_a_history_file_arrives_after_its_placeholder_and_becomes_that_file(client, auth) -> None:
+    """Coexistence history sends a past photo first as `media_placeholder`, then the file in
+    its own `history` webhook under the same wamid (Meta's "Onboarding WhatsApp Business app
+    users" page): the placeholder becomes the photo, downloaded once; a redelivery is a
+    duplicate."""
+    placeholder = message_event(
+        "media_placeholder", wamid="wamid.HISTORYMEDIA1", history=True, text=None
+    )
+    assert post(client, auth, placeholder)["stored"] == 1
+    [message] = messages(client, auth)
+    assert message["type"] == "media_placeholder" and "historial" in message["text"]
+
+    media = {"id": "1003383421387256", "mime_type": "image/jpeg", "sha256": "abc"}
+    photo = message_event(
+        "image", wamid="wamid.HISTORYMEDIA1", history=True, media=media, text="la factura"
+    )
+    assert post(client, auth, photo)["stored"] == 1
+    assert post(client, auth, photo)["duplicates"] == 1
+
+    [message] = messages(client, auth)
+    assert (message["type"], message["text"]) == ("image", "la factura")
+    conversation = only_conversation(client, auth)
+    [attachment] = client.get(
+        f"/api/conversations/{conversation['id']}/attachments", headers=auth
+    ).json()
+    assert (attachment["message_id"], attachment["kind"]) == (message["id"], "image")
+    assert attachment["mime_type"] == "image/jpeg"

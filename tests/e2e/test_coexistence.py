@@ -16,6 +16,9 @@ CARLOS = "carlos.ramirez@prosuministros.com.co"
 PAOLA = "paola.rios@prosuministros.com.co"
 ADVISOR_NUMBER = "100000000000101"
 ANDREA = "573157778899"  # one of the customers in the simulated app's address book
+# A customer with a WhatsApp username whose phone Meta withholds: known by BSUID only.
+SOFIA = "573209990011"
+SOFIA_USERNAME = "sofia.herrera"
 
 
 def open_metas_window(page: Page) -> Page:
@@ -57,7 +60,41 @@ def test_cancel_and_error_in_metas_window_are_explained(stack: Stack, page: Page
     screenshot(page, "link-error")
 
 
+def sofias_conversation(stack: Stack) -> dict:
+    return next(
+        c
+        for c in stack.conversations()
+        if c["contact"].get("username") == SOFIA_USERNAME and c["phone_number_id"] == ADVISOR_NUMBER
+    )
+
+
 def test_an_advisor_links_their_app_number_and_both_sides_show_up(stack: Stack, page: Page) -> None:
+    # Carlos's app also holds a chat with Sofía, whose phone Meta withholds: her history
+    # (with a photo, sent later in its own webhook), her messages, Carlos's echoes and the
+    # platform's reply all go by her business-scoped user id.
+    httpx.post(
+        f"{stack.simulator_url}/_sim/smb/200000000000101/chats",
+        json={
+            "contacts": [
+                {
+                    "wa_id": SOFIA,
+                    "full_name": "Sofía Herrera",
+                    "phone_hidden": True,
+                    "username": SOFIA_USERNAME,
+                }
+            ],
+            "messages": [
+                {"wa_id": SOFIA, "seconds_before": 7200, "text": "¿Tienen tóner 85A?"},
+                {
+                    "wa_id": SOFIA,
+                    "seconds_before": 7100,
+                    "text": "Sí, hay 4.",
+                    "from_business": True,
+                },
+                {"wa_id": SOFIA, "seconds_before": 7000, "media": "image", "caption": "este"},
+            ],
+        },
+    ).raise_for_status()
     sign_in(page, stack, CARLOS)
     popup = open_metas_window(page)
     screenshot(popup, "link-metas-window")
@@ -108,3 +145,56 @@ def test_an_advisor_links_their_app_number_and_both_sides_show_up(stack: Stack, 
     assert inbox[-1]["from_phone_number_id"] == ADVISOR_NUMBER
     # The bot never answered on the advisor's number.
     assert all(m["sender"] != "bot" for m in stack.messages(conversation["id"]))
+
+    # Sofía, known by user id only: her history imported both ways with its photo...
+    assert wait_for(
+        lambda: any(c["contact"].get("username") == SOFIA_USERNAME for c in stack.conversations()),
+        20,
+    )
+    sofia = sofias_conversation(stack)
+    assert sofia["contact"]["wa_id"] is None
+    assert wait_for(
+        lambda: (
+            [(m["sender"], m["type"], m["text"]) for m in stack.messages(sofia["id"])]
+            == [
+                ("customer", "text", "¿Tienen tóner 85A?"),
+                ("advisor_app", "text", "Sí, hay 4."),
+                ("customer", "image", "este"),
+            ]
+        ),
+        20,
+    )
+    assert wait_for(
+        lambda: (
+            [
+                a["status"]
+                for a in httpx.get(
+                    f"{stack.platform_url}/api/conversations/{sofia['id']}/attachments",
+                    headers=stack.auth,
+                ).json()
+            ]
+            == ["stored"]
+        ),
+        20,
+    )
+    # ...her live message and Carlos's echo in the same conversation...
+    stack.write(SOFIA, type="text", text="¿Y el precio?", to=ADVISOR_NUMBER, phone_hidden=True)
+    httpx.post(
+        f"{stack.simulator_url}/_sim/numbers/{ADVISOR_NUMBER}/echo",
+        json={"to": SOFIA, "text": "Ya te lo paso."},
+    ).raise_for_status()
+    assert wait_for(
+        lambda: (
+            [m["text"] for m in stack.messages(sofia["id"])][-2:]
+            == ["¿Y el precio?", "Ya te lo paso."]
+        )
+    )
+    assert sofias_conversation(stack)["id"] == sofia["id"]
+    # ...and the platform's reply reaches her through her user id.
+    page.goto(f"{stack.platform_url}/conversations/{sofia['id']}")
+    page.get_by_label("Respuesta por WhatsApp").fill("Son 250.000 pesos.")
+    page.get_by_role("button", name="Enviar", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Mensaje enviado")
+    received = stack.inbox(SOFIA)[-1]
+    assert received["text"] == "Son 250.000 pesos."
+    assert received["from_phone_number_id"] == ADVISOR_NUMBER

@@ -54,12 +54,13 @@ def recent(times: list[float], now: float) -> list[float]:
     return [t for t in times if now - t < REGISTRATION_WINDOW_SECONDS]
 
 
-def register(account: SmbAccount, body: dict[str, Any], now: float | None = None) -> JSONResponse:
-    """POST /{phone-number-id}/register for a linked account's number."""
-    now = time.time() if now is None else now
+def refused_call(account: SmbAccount, now: float) -> JSONResponse | None:
+    """What register and deregister refuse alike, else None (the call is then counted): a
+    Business app number (Meta: skip registration; deregister cannot be used on it), and more
+    than Meta's register/deregister calls in the window (133016)."""
     if account.on_business_app:
-        # Meta documents no error here (it says: skip this step); refusing keeps a test from
-        # "passing" with a call that would take the number off the advisor's phone (guess).
+        # Meta documents no error for register (it says: skip this step); refusing keeps a
+        # test from "passing" with a call that would take the number off the advisor's phone.
         return graph_error(
             100,
             "(#100) Invalid parameter",
@@ -76,6 +77,15 @@ def register(account: SmbAccount, body: dict[str, Any], now: float | None = None
             "this phone number in a short period of time.",
         )
     account.registration_calls.append(now)
+    return None
+
+
+def register(account: SmbAccount, body: dict[str, Any], now: float | None = None) -> JSONResponse:
+    """POST /{phone-number-id}/register for a linked account's number."""
+    now = time.time() if now is None else now
+    refused = refused_call(account, now)
+    if refused is not None:
+        return refused
     pin = str(body.get("pin") or "")
     malformed = malformed_pin(pin)
     if malformed is not None:
@@ -104,23 +114,8 @@ def register(account: SmbAccount, body: dict[str, Any], now: float | None = None
 
 def deregister(account: SmbAccount, now: float | None = None) -> JSONResponse:
     now = time.time() if now is None else now
-    if account.on_business_app:
-        # Meta (Registration page): deregister cannot be used on a Business app number.
-        return graph_error(
-            100,
-            "(#100) Invalid parameter",
-            "This phone number is in use with the WhatsApp Business app (coexistence) and is "
-            "already registered: do not register or deregister it.",
-            400,
-        )
-    account.registration_calls[:] = recent(account.registration_calls, now)
-    if len(account.registration_calls) >= REGISTRATION_CALLS_PER_WINDOW:
-        return registration_error(
-            133016,
-            "Account register deregister rate limit exceeded",
-            "Registration or Deregistration failed because there were too many attempts for "
-            "this phone number in a short period of time.",
-        )
-    account.registration_calls.append(now)
+    refused = refused_call(account, now)
+    if refused is not None:
+        return refused
     account.registered = False
     return JSONResponse({"success": True})

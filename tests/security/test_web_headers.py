@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from platform_api.config import settings
 from platform_api.main import app
+from tests.platform_api.durable import drain, graph_api, new_session  # noqa: F401 (fixtures)
 from tests.platform_api.factories import make_advisor, open_conversation
-from tests.platform_api.test_attachments import attachments_of, media_event, post
+from tests.platform_api.test_attachments import attachments_of, media_event
 from tests.security.web_fixtures import browser_sign_in
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "platform_api" / "inbox" / "templates"
@@ -104,8 +105,9 @@ def media_dir(tmp_path, monkeypatch):
     return tmp_path / "media"
 
 
-def served(client: TestClient, auth: dict[str, str], event: dict):
-    result = post(client, auth, event)
+def served(client: TestClient, auth: dict[str, str], post, event: dict):
+    """The file of a customer's message, as the platform serves it once downloaded."""
+    result = post(event)
     [attachment] = attachments_of(client, auth, result["bot_turns"][0]["conversation_id"])
     return client.get(f"/api/attachments/{attachment['id']}/content", headers=auth)
 
@@ -124,6 +126,7 @@ def test_attachments_download_unless_images_never_sniffed_and_sandboxed(
     auth: dict[str, str],
     simulator,
     media_dir,
+    post,
     kind: str,
     mime_type: str,
     disposition: str,
@@ -132,7 +135,7 @@ def test_attachments_download_unless_images_never_sniffed_and_sandboxed(
         b"<html><script>alert(document.cookie)</script></html>" if kind == "document" else None
     )
     response = served(
-        client, auth, media_event(simulator, kind, mime_type=mime_type, content=content)
+        client, auth, post, media_event(simulator, kind, mime_type=mime_type, content=content)
     )
     assert response.status_code == 200
     assert response.headers["content-disposition"].startswith(disposition)

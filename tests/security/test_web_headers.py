@@ -14,10 +14,14 @@ from sqlalchemy.orm import Session
 
 from platform_api.config import settings
 from platform_api.main import app
+from tests.platform_api import test_attachments
 from tests.platform_api.durable import drain, graph_api, new_session  # noqa: F401 (fixtures)
 from tests.platform_api.factories import make_advisor, open_conversation
 from tests.platform_api.test_attachments import attachments_of, media_event
 from tests.security.web_fixtures import browser_sign_in
+
+# The attachment tests' fixture: the events posted, then the downloads done.
+post = test_attachments.post
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "platform_api" / "inbox" / "templates"
 

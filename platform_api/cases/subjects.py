@@ -10,8 +10,10 @@ The rule (docs: platform_api/cases/DUPLICATES.md):
 - Two subjects are the same when one of them has no words left (nothing tells them apart:
   the customer only chose option 2, say) or when they share a word. Words are shared when
   equal, or, for words of 4+ letters, when one starts with the other once a final "s" is
-  dropped ("portátiles" ~ "portátil", "cables" ~ "cable"). Numbers (order, invoice) must be
-  equal: "factura 1201" and "factura 1202" are two requests.
+  dropped ("portátiles" ~ "portátil", "cables" ~ "cable").
+- Numbers of 3+ digits are references (order, invoice, model): when both subjects name
+  references and share none, they are two requests whatever their words ("factura 1201" and
+  "factura 1202"). Shorter numbers are quantities and do not count ("10 portátiles").
 """
 
 import re
@@ -40,10 +42,11 @@ def _fold(text: str) -> str:
 
 
 def subject_words(text: str | None) -> frozenset[str]:
-    """The words of a subject that name a product or process (folded, singular-ish)."""
+    """The words of a subject that name a product or process (folded, singular-ish), and its
+    references (numbers of 3+ digits)."""
     words = set()
     for word in re.findall(r"[a-z0-9]+", _fold(text or "")):
-        if word in IGNORED_WORDS or (len(word) < 3 and not word.isdigit()):
+        if word in IGNORED_WORDS or len(word) < 3:
             continue
         if not word.isdigit() and len(word) > MIN_PREFIX and word.endswith("s"):
             word = word[:-1]
@@ -64,6 +67,10 @@ def same_subject(first: str | None, second: str | None) -> bool:
     a, b = subject_words(first), subject_words(second)
     if not a or not b:
         return True
+    references_a = {w for w in a if w.isdigit()}
+    references_b = {w for w in b if w.isdigit()}
+    if references_a and references_b:
+        return bool(references_a & references_b)
     return any(_words_match(x, y) for x in a for y in b)
 
 

@@ -58,9 +58,10 @@ def test_a_repeated_request_is_told_plantilla_h_before_the_name_and_takes_the_fi
 
     detail = wait_for(lambda: (d := case_detail(stack, number))["attachments"] and d, timeout=10)
     assert len(detail["attachments"]) == 1
-    assert [m["text"] for m in detail["messages"]][-2:] == [
-        "buenas, mi portatil lenovo sigue sin prender",
-        "es el de la oficina de contabilidad, serial PF3XK21",
+    assert [(m["type"], m["text"] or None) for m in detail["messages"]][-3:] == [
+        ("text", "buenas, mi portatil lenovo sigue sin prender"),
+        ("image", None),
+        ("text", "es el de la oficina de contabilidad, serial PF3XK21"),
     ]
     assert "serial PF3XK21" in detail["description"]
     assert [c["number"] for c in lucia.cases()] == [number]

@@ -413,3 +413,21 @@ def test_an_abandoned_conversation_is_in_the_commercial_team_s_cases_and_inbox(
     page = client.get(f"/conversations/{conversation_id}")
     assert page.status_code == 200
     assert case["number"] in page.text and "Incompleto" in page.text
+
+
+def test_the_inbox_lists_conversations_left_half_way(client, auth, session, new_session) -> None:
+    left = bot_asked(client, auth, "hola")
+    close_for_inactivity(session, new_session, left)
+    finished = client.post(
+        "/api/internal/whatsapp/events",
+        json={"events": [text_event("mi portátil no prende", wa_id="573004445566")]},
+        headers=auth,
+    ).json()["bot_turns"][0]["conversation_id"]
+    client.post(f"/api/conversations/{finished}/close", headers=auth, json={})
+    sign_in(client, make_advisor(session, "Andrés Rojas", area="comercial"))
+
+    page = client.get("/", params={"estado": "incomplete"})
+    assert page.status_code == 200
+    assert f'data-conversation-id="{left}"' in page.text
+    assert f'data-conversation-id="{finished}"' not in page.text
+    assert page.text.count("tag case-incompleto") == 1

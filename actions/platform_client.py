@@ -101,12 +101,15 @@ class PlatformClient:
         )
         return found["case"]
 
-    async def add_to_case(self, number: str, *, conversation_id: int, text: str) -> dict[str, Any]:
-        """Plantilla H 2: the conversation's new messages and files go to the open case."""
+    async def add_to_case(
+        self, number: str, *, conversation_id: int, text: str, subject: str = ""
+    ) -> dict[str, Any]:
+        """Plantilla H 2: the conversation's new messages and files go to the open case (and
+        a repeated request's subject, so the case answers to it)."""
         return await self._request(
             "POST",
             f"/api/cases/{number}/additions",
-            json={"conversation_id": conversation_id, "text": text[:20000]},
+            json={"conversation_id": conversation_id, "text": text[:20000], "subject": subject},
         )
 
     async def assign(

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.classification import classify, is_long_or_unordered
-from actions.duplicates import duplicate_query, find_open_case, request_subject
+from actions.duplicates import find_open_case, request_subject
 from actions.parsing import parse_menu_option
 from actions.platform_client import PlatformClient, PlatformError, conversation_id_from_sender
 from actions.service_form import GROUP_BY_OPTION, latest_intent, request_slots_for
@@ -193,7 +193,10 @@ class ActionOpenCase(Action):
         try:
             async with PlatformClient() as platform:
                 await platform.add_to_case(
-                    number, conversation_id=conversation_id, text=case_description(tracker)
+                    number,
+                    conversation_id=conversation_id,
+                    text=case_description(tracker),
+                    subject=request_subject(tracker.get_slot),
                 )
         except PlatformError as error:
             logger.warning("could not add to case %s: %s", number, error)
@@ -210,8 +213,9 @@ def tell_duplicate(dispatcher: CollectingDispatcher, number: str) -> list[dict[s
 
 class ActionAddToCase(Action):
     """After Plantilla H ("puedes hacerlo aquí mismo"): files and words go to the open case,
-    and its advisor is told. Words that state another request (another type, or another
-    product or process by the platform's rule) start that request instead."""
+    and its advisor is told. The customer was just invited to add details, so words of the
+    same type family are details of that case whatever they name; words that state a request
+    of another family (a bill after a support case, say) start that request instead."""
 
     def name(self) -> str:
         return "action_add_to_case"
@@ -227,12 +231,11 @@ class ActionAddToCase(Action):
             return start_new_request()
         if intent != "share_attachment" and text:
             found = classify(text, intent, confidence)
-            if found.type is not None:
-                slots = request_slots_for(found.type, text, found.source)
-                slots["topic_notes"] = text
-                query = duplicate_query(slots.get)
-                if query is not None and await find_open_case(conversation_id, query) != number:
-                    return start_new_request()
+            # An empty subject matches any open case of the type's family: is it this one?
+            if found.type is not None and (
+                await find_open_case(conversation_id, (found.type, "")) != number
+            ):
+                return start_new_request()
         try:
             async with PlatformClient() as platform:
                 added = await platform.add_to_case(

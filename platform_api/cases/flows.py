@@ -65,11 +65,19 @@ def open_case(
 
 
 def add_to_case(
-    session: Session, case: Case, *, conversation: Conversation, text: str, actor: str
+    session: Session,
+    case: Case,
+    *,
+    conversation: Conversation,
+    text: str,
+    actor: str,
+    subject: str = "",
 ) -> tuple[list[int], list[int]]:
     """Escenario 5 after Plantilla H: the customer's new messages and files go to the open
     case, and whoever has it (its advisor, else the conversation's) is told."""
-    linked = cases.add_to_case(session, case, conversation=conversation, text=text, actor=actor)
+    linked = cases.add_to_case(
+        session, case, conversation=conversation, text=text, subject=subject, actor=actor
+    )
     advisor_id = case.advisor_id or conversation.assigned_advisor_id
     if advisor_id is not None and any(linked):
         files = f" ({len(linked[1])} archivo(s))" if linked[1] else ""

@@ -131,7 +131,12 @@ def add_to_case(
         raise HTTPException(status.HTTP_409_CONFLICT, "El caso ya no está abierto")
     actor = "bot" if principal.kind == "service" else principal.actor
     messages, attachments = flows.add_to_case(
-        session, case, conversation=conversation, text=body.text.strip(), actor=actor
+        session,
+        case,
+        conversation=conversation,
+        text=body.text.strip(),
+        subject=body.subject.strip(),
+        actor=actor,
     )
     result = CaseAdditionResult(
         case=detail(session, case), messages=messages, attachments=attachments

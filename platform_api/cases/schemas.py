@@ -35,6 +35,8 @@ class CaseAddition(ApiInput):
 
     conversation_id: DbId
     text: str = Field(default="", max_length=20000)
+    # The repeated request's product or process: the case answers to it from now on.
+    subject: str = Field(default="", max_length=2000)
 
 
 class CaseUpdate(ApiInput):

@@ -202,11 +202,17 @@ def append_details(case: Case, *, description: str, subject: str = "") -> None:
 
 
 def add_to_case(
-    session: Session, case: Case, *, conversation: Conversation, text: str, actor: str
+    session: Session,
+    case: Case,
+    *,
+    conversation: Conversation,
+    text: str,
+    actor: str,
+    subject: str = "",
 ) -> tuple[list[int], list[int]]:
     """Plantilla H 2 ("puedes hacerlo aquí mismo"): the conversation's messages and files no
     case holds yet go to this open case, with the customer's words in its description."""
-    append_details(case, description=text)
+    append_details(case, description=text, subject=subject)
     linked_messages, linked_attachments = link_evidence(session, case, conversation, None)
     audit.record(
         session,

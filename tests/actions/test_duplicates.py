@@ -103,6 +103,7 @@ def test_the_request_goes_to_the_open_case_with_plantilla_h(monkeypatch) -> None
     assert platform.body(ADDITIONS) == {
         "conversation_id": 12,
         "text": "Lo que escribió el cliente: mi portátil no prende",
+        "subject": "mi portátil no prende",
     }
     assert responses(messages) == ["utter_duplicate_case", "utter_duplicate_more_details"]
     assert events == {"case_number": "PS-2026-00007", "continuing_case": True}
@@ -129,7 +130,7 @@ def test_a_file_after_plantilla_h_is_added_to_the_open_case(monkeypatch) -> None
     platform.added_attachments = [55]
     events, messages = run(ActionAddToCase(), tracker("", intent="share_attachment", **AFTER_H))
     assert platform.calls() == [ADDITIONS]
-    assert platform.body(ADDITIONS) == {"conversation_id": 12, "text": ""}
+    assert platform.body(ADDITIONS) == {"conversation_id": 12, "text": "", "subject": ""}
     assert responses(messages) == ["utter_added_file_to_case"]
     assert messages[0]["case_number"] == "PS-2026-00007" and events == {}
 
@@ -150,6 +151,26 @@ def test_the_same_request_restated_is_added_too(monkeypatch) -> None:
     _, messages = run(ActionAddToCase(), tracker(text, intent="report_incident", **AFTER_H))
     assert platform.calls() == [OPEN_MATCH, ADDITIONS]
     assert responses(messages) == ["utter_added_to_case"]
+
+
+def test_details_of_the_same_kind_are_added_whatever_they_name(monkeypatch) -> None:
+    """Invited to add details, the customer rarely names the laptop again."""
+    platform = platform_for(monkeypatch, requests, duplicates)
+    platform.open_case = "PS-2026-00007"
+    text = "ya lo reinicie y la pantalla se queda negra"
+    _, messages = run(ActionAddToCase(), tracker(text, intent="report_incident", **AFTER_H))
+    assert platform.params(OPEN_MATCH)["subject"] == ""
+    assert platform.calls() == [OPEN_MATCH, ADDITIONS]
+    assert responses(messages) == ["utter_added_to_case"]
+
+
+def test_a_request_of_another_kind_after_plantilla_h_starts_it_instead(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests, duplicates)
+    text = "y necesito una copia de la factura de ese equipo"
+    events, messages = run(ActionAddToCase(), tracker(text, intent="request_billing", **AFTER_H))
+    assert platform.params(OPEN_MATCH)["type"] == "financiero"
+    assert platform.calls() == [OPEN_MATCH]
+    assert events == {"continuing_case": False} and messages == []
 
 
 def test_another_request_after_plantilla_h_starts_it_instead(monkeypatch) -> None:

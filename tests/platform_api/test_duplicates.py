@@ -187,10 +187,15 @@ def test_a_file_sent_after_plantilla_h_goes_to_the_open_case_and_its_advisor_is_
     response = client.post(
         f"/api/cases/{case['number']}/additions",
         headers=auth,
-        json={"conversation_id": conversation_id, "text": "el portátil sigue sin prender"},
+        json={
+            "conversation_id": conversation_id,
+            "text": "el portátil sigue sin prender",
+            "subject": "el portátil sigue sin prender",
+        },
     )
     assert response.status_code == 200, response.text
     added = response.json()
+    assert added["case"]["subject"] == "el portátil sigue sin prender"
     assert len(added["messages"]) == 2 and len(added["attachments"]) == 1
     assert [a["id"] for a in added["case"]["attachments"]] == added["attachments"]
     assert "el portátil sigue sin prender" in added["case"]["description"]

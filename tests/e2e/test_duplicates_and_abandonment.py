@@ -45,7 +45,7 @@ def test_a_repeated_request_is_told_plantilla_h_before_the_name_and_takes_the_fi
     ).raise_for_status()
 
     # Next day she writes about the same laptop: no name, no ID asked before Plantilla H.
-    assert lucia.texts(3, "buenas, mi portatil lenovo sigue sin prender") == [
+    assert lucia.texts(3, "mi portatil lenovo sigue sin prender, necesito ayuda") == [
         GREETING,
         DUPLICATE_1,
         DUPLICATE_2,
@@ -59,7 +59,7 @@ def test_a_repeated_request_is_told_plantilla_h_before_the_name_and_takes_the_fi
     detail = wait_for(lambda: (d := case_detail(stack, number))["attachments"] and d, timeout=10)
     assert len(detail["attachments"]) == 1
     assert [(m["type"], m["text"] or None) for m in detail["messages"]][-3:] == [
-        ("text", "buenas, mi portatil lenovo sigue sin prender"),
+        ("text", "mi portatil lenovo sigue sin prender, necesito ayuda"),
         ("image", None),
         ("text", "es el de la oficina de contabilidad, serial PF3XK21"),
     ]

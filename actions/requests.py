@@ -320,11 +320,10 @@ class ActionRegisterIncomplete(Action):
             return []
         advisor_id = tracker.get_slot("advisor_id")
         name = tracker.get_slot("customer_name")
+        if name and not tracker.get_slot("customer_id_number"):
+            await save_name(conversation_id, name)
         try:
             async with PlatformClient() as platform:
-                if name and not tracker.get_slot("customer_id_number"):
-                    contact = (await platform.conversation(conversation_id))["contact"]
-                    await platform.update_contact(contact["id"], name=name)
                 case = await platform.open_case(
                     conversation_id=conversation_id,
                     type=incomplete_type(tracker),
@@ -338,3 +337,14 @@ class ActionRegisterIncomplete(Action):
             logger.error("incomplete request not registered: %s", error)
             return []
         return [SlotSet("case_number", case["number"])]
+
+
+async def save_name(conversation_id: int, name: str) -> None:
+    """A name given without its ID (saved with the ID otherwise): on the contact, for the
+    advisor and the customer's next visit."""
+    try:
+        async with PlatformClient() as platform:
+            contact = (await platform.conversation(conversation_id))["contact"]
+            await platform.update_contact(contact["id"], name=name)
+    except PlatformError as error:
+        logger.warning("could not save the name of an unfinished request: %s", error)

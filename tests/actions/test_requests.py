@@ -172,6 +172,15 @@ def test_a_customer_silent_at_the_id_question_is_registered_with_their_name(
     assert events == {"case_number": "CASO-000042"} and said == []
 
 
+def test_the_incomplete_record_is_made_even_if_the_name_cannot_be_saved(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    platform.fail["PATCH /api/contacts/7"] = 500
+    slots = {"customer_name": "Juan Pérez", "requested_slot": "customer_id_number"}
+    events, _ = run(ActionRegisterIncomplete(), tracker("Juan Pérez", **slots))
+    assert platform.calls()[-1] == "POST /api/cases"
+    assert events == {"case_number": "CASO-000042"}
+
+
 def test_a_customer_silent_after_hello_still_leaves_an_incomplete_record(monkeypatch) -> None:
     platform = platform_for(monkeypatch, requests)
     run(ActionRegisterIncomplete(), tracker("hola", intent="greet", requested_slot="customer_name"))

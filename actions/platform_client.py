@@ -72,6 +72,7 @@ class PlatformClient:
         advisor_id: int | None,
         idempotency_key: str | None = None,
         status: str = "abierto",
+        subject: str = "",
     ) -> dict[str, Any]:
         """The key (the customer message that completed the request) makes a retry after a
         crash return the same case instead of opening a second one."""
@@ -85,7 +86,30 @@ class PlatformClient:
                 "description": description[:20000],
                 "advisor_id": advisor_id,
                 "status": status,
+                "subject": subject[:2000],
             },
+        )
+
+    async def open_match(
+        self, *, conversation_id: int, type: str, subject: str
+    ) -> dict[str, Any] | None:
+        """Escenario 5: the customer's open case this request would continue, if any."""
+        found = await self._request(
+            "GET",
+            "/api/cases/open-match",
+            params={"conversation_id": conversation_id, "type": type, "subject": subject[:2000]},
+        )
+        return found["case"]
+
+    async def add_to_case(
+        self, number: str, *, conversation_id: int, text: str, subject: str = ""
+    ) -> dict[str, Any]:
+        """Plantilla H 2: the conversation's new messages and files go to the open case (and
+        a repeated request's subject, so the case answers to it)."""
+        return await self._request(
+            "POST",
+            f"/api/cases/{number}/additions",
+            json={"conversation_id": conversation_id, "text": text[:20000], "subject": subject},
         )
 
     async def assign(

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.classification import classify, is_long_or_unordered
+from actions.duplicates import find_open_case, request_subject
 from actions.parsing import parse_menu_option
 from actions.platform_client import PlatformClient, PlatformError, conversation_id_from_sender
 from actions.service_form import GROUP_BY_OPTION, latest_intent, request_slots_for
@@ -41,6 +42,8 @@ REQUEST_SLOTS = (
     "from_free_text",
     "initial_request",
     "use_menu",
+    "duplicate_checked",
+    "duplicate_case",
 )
 CONVERSATION_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny", "inform")
 
@@ -53,6 +56,8 @@ class ActionStartRequest(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = [SlotSet(slot, None) for slot in REQUEST_SLOTS]
+        # False, not None: the rules after Plantilla H tell "a new request" by this value.
+        events.append(SlotSet("continuing_case", False))
         if not tracker.get_slot("greeted"):
             dispatcher.utter_message(response="utter_greet")
             events.append(SlotSet("greeted", True))
@@ -146,6 +151,9 @@ class ActionOpenCase(Action):
         if conversation_id is None:
             dispatcher.utter_message(response="utter_case_failed")
             return []
+        duplicate = tracker.get_slot("duplicate_case")
+        if duplicate and await self._add_to_open_case(tracker, conversation_id, duplicate):
+            return tell_duplicate(dispatcher, duplicate)
         try:
             async with PlatformClient() as platform:
                 case = await platform.open_case(
@@ -154,6 +162,7 @@ class ActionOpenCase(Action):
                     description=case_description(tracker),
                     advisor_id=int(advisor_id) if advisor_id else None,
                     idempotency_key=case_request_key(tracker, conversation_id),
+                    subject=request_subject(tracker.get_slot),
                 )
         except PlatformError as error:
             logger.error("case not created: %s", error)
@@ -161,9 +170,7 @@ class ActionOpenCase(Action):
             return []
         number = case["number"]
         if case["duplicate"]:
-            dispatcher.utter_message(response="utter_duplicate_case")
-            dispatcher.utter_message(response="utter_duplicate_more_details")
-            return [SlotSet("case_number", number)]
+            return tell_duplicate(dispatcher, number)
         group = tracker.get_slot("request_group")
         if group in ("order", "other") and tracker.get_slot("advisor_name"):
             dispatcher.utter_message(
@@ -179,11 +186,128 @@ class ActionOpenCase(Action):
             dispatcher.utter_message(response="utter_case_confirmed", case_number=number)
         return [SlotSet("case_number", number)]
 
+    @staticmethod
+    async def _add_to_open_case(tracker: Tracker, conversation_id: int, number: str) -> bool:
+        """The request found to repeat an open case (before the remaining questions) goes to
+        it. False when that case closed meanwhile: a new case is opened instead."""
+        try:
+            async with PlatformClient() as platform:
+                await platform.add_to_case(
+                    number,
+                    conversation_id=conversation_id,
+                    text=case_description(tracker),
+                    subject=request_subject(tracker.get_slot),
+                )
+        except PlatformError as error:
+            logger.warning("could not add to case %s: %s", number, error)
+            return False
+        return True
+
+
+def tell_duplicate(dispatcher: CollectingDispatcher, number: str) -> list[dict[str, Any]]:
+    """Plantilla H, both messages; what the customer sends next goes to this case."""
+    dispatcher.utter_message(response="utter_duplicate_case")
+    dispatcher.utter_message(response="utter_duplicate_more_details")
+    return [SlotSet("case_number", number), SlotSet("continuing_case", True)]
+
+
+class ActionAddToCase(Action):
+    """After Plantilla H ("puedes hacerlo aquí mismo"): files and words go to the open case,
+    and its advisor is told. The customer was just invited to add details, so words of the
+    same type family are details of that case whatever they name; words that state a request
+    of another family (a bill after a support case, say) start that request instead."""
+
+    def name(self) -> str:
+        return "action_add_to_case"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        conversation_id = conversation_id_from_sender(tracker.sender_id)
+        number = tracker.get_slot("case_number")
+        text = (tracker.latest_message.get("text") or "").strip()
+        intent, confidence = latest_intent(tracker)
+        if conversation_id is None or not number:
+            return start_new_request()
+        if intent != "share_attachment" and text:
+            found = classify(text, intent, confidence)
+            # An empty subject matches any open case of the type's family: is it this one?
+            if found.type is not None and (
+                await find_open_case(conversation_id, (found.type, "")) != number
+            ):
+                return start_new_request()
+        try:
+            async with PlatformClient() as platform:
+                added = await platform.add_to_case(
+                    number,
+                    conversation_id=conversation_id,
+                    text="" if intent == "share_attachment" else text,
+                )
+        except PlatformError as error:
+            # The case closed meanwhile (or the platform is down): this is a new request.
+            logger.warning("could not add to case %s: %s", number, error)
+            return start_new_request()
+        response = "utter_added_file_to_case" if added["attachments"] else "utter_added_to_case"
+        dispatcher.utter_message(response=response, case_number=number)
+        return []
+
+
+def start_new_request() -> list[dict[str, Any]]:
+    """The rule "words after Plantilla H that state another request" then starts it."""
+    return [SlotSet("continuing_case", False)]
+
+
+# The question a customer left unanswered, as an advisor reads it.
+QUESTION_LABELS = {
+    "customer_name": "su nombre completo",
+    "customer_id_number": "su número de identificación",
+    "menu_option": "qué desea hacer hoy (menú)",
+    "need_text": "qué necesita",
+    "summary": "qué necesita, en una frase",
+    "details": "los detalles de su solicitud",
+    "product": "sobre qué producto desea información",
+    "quote_kind": "si desea cotización formal o información general",
+    "process": "qué proceso necesita realizar",
+    "advisor": "qué asesor lo atendió",
+}
+
+
+def incomplete_type(tracker: Tracker) -> str:
+    """What is known of the request's type; `sin_clasificar` before the customer said it."""
+    if tracker.get_slot("request_type"):
+        return tracker.get_slot("request_type")
+    if tracker.get_slot("request_group") == "quote":
+        return "cotizacion"
+    return "sin_clasificar"
+
+
+def incomplete_description(tracker: Tracker) -> str:
+    """Every partial answer, then the question left unanswered."""
+    slot = tracker.get_slot
+    id_parts = (slot("customer_id_type"), slot("customer_id_number"))
+    identification = " ".join(part for part in id_parts if part)
+    lines = [
+        f"{label}: {value}"
+        for label, value in (("Nombre", slot("customer_name")), ("Identificación", identification))
+        if value
+    ]
+    described = case_description(tracker)
+    if described:
+        lines.append(described)
+    question = QUESTION_LABELS.get(slot("requested_slot") or "")
+    if question:
+        lines.append(f"Se quedó en la pregunta: {question}.")
+    lines.append("(El cliente dejó de responder.)")
+    return "\n".join(lines)
+
 
 class ActionRegisterIncomplete(Action):
-    """Flujo D: the customer stopped answering half-way; what they did say is registered as
-    an `incompleto` case (when the bot already knew what kind of request it was), so an
-    advisor can follow up. The platform closes the conversation afterwards."""
+    """Flujo D, on the closing after Plantilla G's reminders: whatever the customer answered
+    (name, ID, type, product or process, advisor; files and messages are linked by the
+    platform) is registered as an `incompleto` case, whatever question they stopped at, so
+    an advisor can follow up. A name given without its ID is saved on the contact too. The
+    platform then closes the conversation, and records an `incompleto` case itself if this
+    one could not be (platform_api/inactivity/service.py)."""
 
     def name(self) -> str:
         return "action_register_incomplete"
@@ -192,22 +316,35 @@ class ActionRegisterIncomplete(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         conversation_id = conversation_id_from_sender(tracker.sender_id)
-        request_type = tracker.get_slot("request_type")
-        if conversation_id is None or not request_type:
+        if conversation_id is None:
             return []
         advisor_id = tracker.get_slot("advisor_id")
-        description = case_description(tracker)
+        name = tracker.get_slot("customer_name")
+        if name and not tracker.get_slot("customer_id_number"):
+            await save_name(conversation_id, name)
         try:
             async with PlatformClient() as platform:
                 case = await platform.open_case(
                     conversation_id=conversation_id,
-                    type=request_type,
-                    description=f"{description}\n(El cliente dejó de responder.)".strip(),
+                    type=incomplete_type(tracker),
+                    description=incomplete_description(tracker),
                     advisor_id=int(advisor_id) if advisor_id else None,
                     idempotency_key=f"incomplete:{conversation_id}",
                     status="incompleto",
+                    subject=request_subject(tracker.get_slot),
                 )
         except PlatformError as error:
             logger.error("incomplete request not registered: %s", error)
             return []
         return [SlotSet("case_number", case["number"])]
+
+
+async def save_name(conversation_id: int, name: str) -> None:
+    """A name given without its ID (saved with the ID otherwise): on the contact, for the
+    advisor and the customer's next visit."""
+    try:
+        async with PlatformClient() as platform:
+            contact = (await platform.conversation(conversation_id))["contact"]
+            await platform.update_contact(contact["id"], name=name)
+    except PlatformError as error:
+        logger.warning("could not save the name of an unfinished request: %s", error)

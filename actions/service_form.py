@@ -7,6 +7,8 @@ Option 2: the advisor who served them (C 1), mandatory.
 Option 3: the process (E 1) → classified → the advisor who served them.
 Long or unclear messages (Escenario 3): one sentence (F 1) → the details (F 2).
 A file first with no words (Escenario 4): what they need with it, then the rest.
+Escenario 5: once the type and the product or process are known, an open case of the same
+request ends the questions there (action_open_case then tells Plantilla H).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -26,6 +29,7 @@ from actions.classification import (
     explicit_quote_kind,
     is_long_or_unordered,
 )
+from actions.duplicates import duplicate_query, find_open_case, query_key
 from actions.parsing import (
     clean_name,
     is_dont_know,
@@ -71,6 +75,28 @@ class ValidateServiceForm(FormValidationAction):
     def name(self) -> str:
         return "validate_service_form"
 
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        events = await super().run(dispatcher, tracker, domain)
+        return events + await self._continue_open_case(tracker)
+
+    async def _continue_open_case(self, tracker: Tracker) -> list[dict[str, Any]]:
+        """Escenario 5, asked once per (type, subject) as soon as both are known (at the
+        form's activation too), before the name, the ID or anything else still missing."""
+        conversation_id = conversation_id_from_sender(tracker.sender_id)
+        query = duplicate_query(tracker.get_slot)
+        if conversation_id is None or query is None or tracker.get_slot("duplicate_case"):
+            return []
+        if tracker.get_slot("duplicate_checked") == query_key(query):
+            return []
+        number = await find_open_case(conversation_id, query)
+        events = [SlotSet("duplicate_checked", query_key(query))]
+        if number is not None:
+            # The form ends here; action_open_case adds this request to the case.
+            events += [SlotSet("duplicate_case", number), SlotSet("requested_slot", None)]
+        return events
+
     async def required_slots(
         self,
         domain_slots: list[str],
@@ -79,6 +105,8 @@ class ValidateServiceForm(FormValidationAction):
         domain: DomainDict,
     ) -> list[str]:
         slot = tracker.get_slot
+        if slot("duplicate_case"):
+            return []
         group = slot("request_group")
         needed: list[str] = []
         if slot("attachment_first") and not group and not slot("needs_summary"):

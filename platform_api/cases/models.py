@@ -10,7 +10,17 @@ from platform_api.contacts.models import Contact
 from platform_api.conversations.models import Message
 from platform_api.database import Base, utcnow
 
-CASE_TYPES = ("cotizacion", "informacion", "pedido", "soporte", "documentos", "financiero")
+CASE_TYPES = (
+    "cotizacion",
+    "informacion",
+    "pedido",
+    "soporte",
+    "documentos",
+    "financiero",
+    "sin_clasificar",
+)
+# Flujo D: a customer who went quiet before saying what they need (only ever `incompleto`).
+UNCLASSIFIED = "sin_clasificar"
 # `pedido` goes to the advisor the customer names; their area is recorded with the case.
 AREA_BY_TYPE = {
     "cotizacion": "comercial",
@@ -19,6 +29,8 @@ AREA_BY_TYPE = {
     "soporte": "soporte",
     "documentos": "documental",
     "financiero": "financiera",
+    # New contacts who left half-way are followed up by the commercial team.
+    "sin_clasificar": "comercial",
 }
 CASE_STATUSES = ("abierto", "en_proceso", "cerrado", "incompleto")
 OPEN_STATUSES = ("abierto", "en_proceso")
@@ -52,6 +64,8 @@ class Case(Base):
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id"))
     advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"))
     description: Mapped[str] = mapped_column(Text, default="")
+    # The product or process the customer named (Escenario 5 compares it; cases/subjects.py).
+    subject: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]

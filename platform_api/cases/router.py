@@ -1,20 +1,25 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 
+from platform_api import authorization
 from platform_api.advisors.dependencies import active_advisor_if_named
 from platform_api.attachments.schemas import AttachmentRead
 from platform_api.auth import CurrentPrincipal
 from platform_api.cases import flows, service
 from platform_api.cases.dependencies import CaseDep
-from platform_api.cases.models import Case
+from platform_api.cases.models import OPEN_STATUSES, Case
 from platform_api.cases.schemas import (
+    TYPE_PATTERN,
+    CaseAddition,
+    CaseAdditionResult,
     CaseCreate,
     CaseCreated,
     CaseDetail,
     CaseList,
     CaseRead,
     CaseUpdate,
+    OpenMatch,
 )
 from platform_api.conversations.dependencies import get_visible_conversation
 from platform_api.database import SessionDep
@@ -58,6 +63,7 @@ def create_case(
         advisor=advisor,
         message_ids=body.message_ids,
         status=body.status,
+        subject=body.subject.strip(),
     )
     created = CaseCreated(**detail(session, result.case).model_dump(), duplicate=result.duplicate)
     idempotency.remember(
@@ -89,6 +95,54 @@ def list_cases(
         offset=offset,
     )
     return CaseList(total=total, items=[CaseRead.model_validate(c) for c in rows])
+
+
+@router.get("/open-match", response_model=OpenMatch)
+def open_match(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    conversation_id: DbId,
+    type: Annotated[str, Query(pattern=TYPE_PATTERN)],
+    subject: Annotated[str, Query(max_length=2000)] = "",
+) -> OpenMatch:
+    """Escenario 5, asked as soon as the type and the product or process are known: the
+    customer's open case this request would continue (same type family and subject, inside
+    the window), if any. Changes nothing."""
+    conversation = get_visible_conversation(conversation_id, session, principal)
+    found = service.find_open_duplicate(
+        session, contact_id=conversation.contact_id, type=type, subject=subject.strip()
+    )
+    if found is not None and authorization.visible_case(session, principal, found.number) is None:
+        found = None
+    return OpenMatch(case=CaseRead.model_validate(found) if found else None)
+
+
+@router.post("/{number}/additions", response_model=CaseAdditionResult)
+def add_to_case(
+    body: CaseAddition, case: CaseDep, session: SessionDep, principal: CurrentPrincipal
+) -> CaseAdditionResult:
+    """Plantilla H 2 ("puedes hacerlo aquí mismo"): the conversation's messages and files that
+    no case holds yet go to this open case of the same customer; its advisor is told. 409
+    when the case is closed (the customer's words then start a new request)."""
+    conversation = get_visible_conversation(body.conversation_id, session, principal)
+    if conversation.contact_id != case.contact_id:
+        raise HTTPException(status.HTTP_409_CONFLICT, "El caso es de otro cliente")
+    if case.status not in OPEN_STATUSES:
+        raise HTTPException(status.HTTP_409_CONFLICT, "El caso ya no está abierto")
+    actor = "bot" if principal.kind == "service" else principal.actor
+    messages, attachments = flows.add_to_case(
+        session,
+        case,
+        conversation=conversation,
+        text=body.text.strip(),
+        subject=body.subject.strip(),
+        actor=actor,
+    )
+    result = CaseAdditionResult(
+        case=detail(session, case), messages=messages, attachments=attachments
+    )
+    session.commit()
+    return result
 
 
 @router.get("/{number}", response_model=CaseDetail)

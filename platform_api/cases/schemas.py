@@ -1,9 +1,9 @@
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from platform_api.attachments.schemas import AttachmentRead
-from platform_api.cases.models import CASE_STATUSES, CASE_TYPES
+from platform_api.cases.models import CASE_STATUSES, CASE_TYPES, UNCLASSIFIED
 from platform_api.conversations.schemas import ContactRead, MessageRead
 from platform_api.validation import ApiInput, DbId, UtcDatetime
 
@@ -20,6 +20,23 @@ class CaseCreate(ApiInput):
     message_ids: list[DbId] | None = Field(default=None, max_length=500)
     # Flujo D: a request the customer left half-way is registered as `incompleto`.
     status: Literal["abierto", "incompleto"] = "abierto"
+    # The product or process named (Escenario 5 tells requests apart by it).
+    subject: str = Field(default="", max_length=2000)
+
+    @model_validator(mode="after")
+    def unclassified_only_when_left_half_way(self) -> "CaseCreate":
+        if self.type == UNCLASSIFIED and self.status != "incompleto":
+            raise ValueError("sin_clasificar is only for a request left half-way (incompleto)")
+        return self
+
+
+class CaseAddition(ApiInput):
+    """Plantilla H 2: what the customer sends after being told of their open case."""
+
+    conversation_id: DbId
+    text: str = Field(default="", max_length=20000)
+    # The repeated request's product or process: the case answers to it from now on.
+    subject: str = Field(default="", max_length=2000)
 
 
 class CaseUpdate(ApiInput):
@@ -48,6 +65,7 @@ class CaseRead(BaseModel):
     conversation_id: int | None
     advisor: AdvisorBrief | None
     description: str
+    subject: str = ""
     created_at: UtcDatetime
     updated_at: UtcDatetime
     closed_at: UtcDatetime | None
@@ -65,3 +83,15 @@ class CaseCreated(CaseDetail):
 class CaseList(BaseModel):
     total: int
     items: list[CaseRead]
+
+
+class OpenMatch(BaseModel):
+    """The open case a request would continue (Escenario 5), or none."""
+
+    case: CaseRead | None
+
+
+class CaseAdditionResult(BaseModel):
+    case: CaseDetail
+    messages: list[int]
+    attachments: list[int]

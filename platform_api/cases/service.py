@@ -12,9 +12,11 @@ from platform_api.advisors.models import Advisor
 from platform_api.attachments.models import Attachment
 from platform_api.audit import service as audit
 from platform_api.auth import Principal
+from platform_api.cases import subjects
 from platform_api.cases.models import (
     AREA_BY_TYPE,
     OPEN_STATUSES,
+    UNCLASSIFIED,
     Case,
     CaseCounter,
     case_message,
@@ -52,18 +54,27 @@ def next_number(session: Session, now: datetime | None = None) -> str:
 
 
 def find_open_duplicate(
-    session: Session, *, contact_id: int, type: str, now: datetime | None = None
+    session: Session,
+    *,
+    contact_id: int,
+    type: str,
+    subject: str = "",
+    now: datetime | None = None,
 ) -> Case | None:
+    """Escenario 5: the contact's newest open case of the same type family, younger than the
+    window, about the same product or process (cases/subjects.py)."""
     since = (now or utcnow()) - timedelta(hours=settings.duplicate_window_hours)
-    candidate = session.scalar(
+    candidates = session.scalars(
         select(Case)
-        .where(Case.contact_id == contact_id, Case.type == type, Case.status.in_(OPEN_STATUSES))
-        .order_by(Case.created_at.desc())
-        .limit(1)
-    )
-    if candidate is not None and candidate.created_at >= since:
-        return candidate
-    return None
+        .where(
+            Case.contact_id == contact_id,
+            Case.type.in_(subjects.family(type)),
+            Case.status.in_(OPEN_STATUSES),
+            Case.created_at >= since,
+        )
+        .order_by(Case.created_at.desc(), Case.id.desc())
+    ).all()
+    return next((c for c in candidates if subjects.same_subject(c.subject, subject)), None)
 
 
 def unlinked_customer_messages(session: Session, conversation: Conversation) -> list[Message]:
@@ -122,12 +133,17 @@ def create_case(
     advisor: Advisor | None = None,
     message_ids: list[int] | None = None,
     status: str = "abierto",
+    subject: str = "",
 ) -> CaseResult:
-    """Escenario 5: an open case of the same type younger than the window gets the new details."""
-    existing = find_open_duplicate(session, contact_id=contact.id, type=type)
+    """Escenario 5: an open case of the same type and subject younger than the window gets
+    the new details. A request the customer left unclassified is never anyone's duplicate."""
+    existing = (
+        None
+        if type == UNCLASSIFIED
+        else find_open_duplicate(session, contact_id=contact.id, type=type, subject=subject)
+    )
     if existing is not None:
-        if description and description not in existing.description:
-            existing.description = f"{existing.description}\n---\n{description}".strip()
+        append_details(existing, description=description, subject=subject)
         linked_messages, linked_attachments = link_evidence(
             session, existing, conversation, message_ids
         )
@@ -153,6 +169,7 @@ def create_case(
         conversation_id=conversation.id if conversation else None,
         advisor_id=advisor.id if advisor else None,
         description=description,
+        subject=subject,
     )
     session.add(case)
     session.flush()
@@ -173,6 +190,43 @@ def create_case(
         },
     )
     return CaseResult(case, duplicate=False)
+
+
+def append_details(case: Case, *, description: str, subject: str = "") -> None:
+    """What the customer adds to an open case: its description grows, and so does its subject
+    (a later request about what they added is the same case)."""
+    if description and description not in case.description:
+        case.description = f"{case.description}\n---\n{description}".strip()
+    if subject and subject not in case.subject:
+        case.subject = f"{case.subject} | {subject}" if case.subject else subject
+
+
+def add_to_case(
+    session: Session,
+    case: Case,
+    *,
+    conversation: Conversation,
+    text: str,
+    actor: str,
+    subject: str = "",
+) -> tuple[list[int], list[int]]:
+    """Plantilla H 2 ("puedes hacerlo aquí mismo"): the conversation's messages and files no
+    case holds yet go to this open case, with the customer's words in its description."""
+    append_details(case, description=text, subject=subject)
+    linked_messages, linked_attachments = link_evidence(session, case, conversation, None)
+    audit.record(
+        session,
+        actor=actor,
+        action="case.addition",
+        entity=case,
+        details={
+            "number": case.number,
+            "conversation_id": conversation.id,
+            "messages": linked_messages,
+            "attachments": linked_attachments,
+        },
+    )
+    return linked_messages, linked_attachments
 
 
 def update_case(

@@ -12,7 +12,8 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from platform_api.audit import service as audit
-from platform_api.cases.models import Case
+from platform_api.cases import service as cases
+from platform_api.cases.models import UNCLASSIFIED, Case
 from platform_api.conversations import service as conversations
 from platform_api.conversations.models import (
     DIRECTION_IN,
@@ -126,17 +127,42 @@ def customer_wrote_since(session: Session, conversation_id: int, moment: datetim
     )
 
 
+UNRECORDED_NOTE = (
+    "El cliente dejó de responder antes de terminar su solicitud. El bot no alcanzó a "
+    "registrar sus respuestas: revisa la conversación."
+)
+
+
+def record_left_half_way(session: Session, conversation: Conversation) -> None:
+    """Flujo D's safety net: the bot registers what the customer answered as an `incompleto`
+    case on the closing step (action_register_incomplete, which knows the answers). If it
+    could not (the platform refused it, the action server failed), the customer's messages
+    that no case holds are recorded here, so no abandoned conversation is left without its
+    `incompleto` record."""
+    if not cases.unlinked_customer_messages(session, conversation):
+        return
+    cases.create_case(
+        session,
+        contact=conversation.contact,
+        conversation=conversation,
+        type=UNCLASSIFIED,
+        description=UNRECORDED_NOTE,
+        actor=ACTOR,
+        status="incompleto",
+    )
+
+
 def record_step(
     session: Session, due: DueStep, *, claimed_at: datetime, now: datetime | None = None
 ) -> bool:
     """Rasa was told: the step is taken (reminders_sent advanced, audited; the closing also
     closes the conversation, the bot having registered the unfinished request as an
-    `incompleto` case when it knew enough to), in the caller's transaction, and the lease
-    given back. False, changing nothing, when the wait ended meanwhile: the customer wrote,
-    the bot asked something new, an advisor took over, or another worker already recorded
-    it. The timers stopped by a failed send (the customer blocked us) do not prevent the
-    record: the step was taken, and a closing is never lost. The customer's next message
-    opens a fresh conversation."""
+    `incompleto` case, or else `record_left_half_way` doing it), in the caller's
+    transaction, and the lease given back. False, changing nothing, when the wait ended
+    meanwhile: the customer wrote, the bot asked something new, an advisor took over, or
+    another worker already recorded it. The timers stopped by a failed send (the customer
+    blocked us) do not prevent the record: the step was taken, and a closing is never lost.
+    The customer's next message opens a fresh conversation."""
     conversation = session.get(Conversation, due.conversation_id, populate_existing=True)
     if conversation is None:
         return False
@@ -162,6 +188,7 @@ def record_step(
             details={"reminder": due.step, "seconds_without_answer": waited},
         )
         return True
+    record_left_half_way(session, conversation)
     incomplete = session.scalars(
         select(Case.number).where(
             Case.conversation_id == conversation.id, Case.status == "incompleto"

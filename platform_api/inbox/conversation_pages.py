@@ -58,6 +58,8 @@ def inbox_context(
         "conversations": rows,
         "latest": conversations.last_messages(session, [c.id for c in rows]),
         "unread": queries.unread_counts(session, rows),
+        "left_half_way": queries.left_half_way(session, rows),
+        "left_half_way_label": texts.LEFT_HALF_WAY,
         "scopes": texts.SCOPE_FILTERS,
         "modes": texts.MODE_LABELS,
         "statuses": texts.STATUS_FILTERS,

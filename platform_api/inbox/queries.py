@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from platform_api import authorization
@@ -63,7 +63,9 @@ def list_inbox(
         query = query.where(Conversation.assigned_advisor_id.is_(None))
     if filters.mode:
         query = query.where(Conversation.mode == filters.mode)
-    if filters.status:
+    if filters.status == "incomplete":
+        query = query.where(_left_half_way())
+    elif filters.status:
         query = query.where(Conversation.status == filters.status)
     if filters.q:
         query = _search(query, filters.q)
@@ -71,6 +73,23 @@ def list_inbox(
         query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc()).limit(limit)
     ).all()
     return list(rows)
+
+
+def _left_half_way() -> ColumnElement[bool]:
+    return exists().where(Case.conversation_id == Conversation.id, Case.status == "incompleto")
+
+
+def left_half_way(session: Session, rows: list[Conversation]) -> set[int]:
+    """The listed conversations the customer left half-way (an `incompleto` case, Flujo D)."""
+    if not rows:
+        return set()
+    return set(
+        session.scalars(
+            select(Case.conversation_id).where(
+                Case.conversation_id.in_([c.id for c in rows]), Case.status == "incompleto"
+            )
+        ).all()
+    )
 
 
 def unread_counts(session: Session, rows: list[Conversation]) -> dict[int, int]:

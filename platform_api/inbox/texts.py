@@ -38,7 +38,9 @@ AREA_LABELS = {
 
 # The inbox's filters.
 SCOPE_FILTERS = {"mine": "Mías", "unassigned": "Sin asignar", "all": "Todas"}
-STATUS_FILTERS = {"open": "Abiertas", "closed": "Cerradas"}
+# "incomplete": conversations the customer left half-way (Flujo D), with an `incompleto` case.
+STATUS_FILTERS = {"open": "Abiertas", "closed": "Cerradas", "incomplete": "Sin terminar"}
+LEFT_HALF_WAY = "Sin terminar"
 
 AUDIT_ENTITIES = {
     "": "Todas",

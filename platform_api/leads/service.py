@@ -7,7 +7,7 @@ from platform_api import authorization
 from platform_api.attachments.models import Attachment
 from platform_api.audit import service as audit
 from platform_api.auth import Principal
-from platform_api.cases.models import Case
+from platform_api.cases.models import UNCLASSIFIED, Case
 from platform_api.conversations.models import DIRECTION_IN, Conversation, Message
 from platform_api.leads.models import Lead
 from platform_api.leads.schemas import LeadFromConversation
@@ -30,9 +30,11 @@ def find_existing(
 
 
 def latest_case_type(session: Session, conversation: Conversation) -> str | None:
+    """The request type of the conversation's latest case that has one (a request left
+    before the customer said what they need has none)."""
     return session.scalar(
         select(Case.type)
-        .where(Case.conversation_id == conversation.id)
+        .where(Case.conversation_id == conversation.id, Case.type != UNCLASSIFIED)
         .order_by(Case.id.desc())
         .limit(1)
     )

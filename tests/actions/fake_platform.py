@@ -25,6 +25,10 @@ class FakePlatform:
         self.contact: dict[str, Any] = {"id": 7, "name": None, "id_number": None, "id_type": None}
         self.match: dict[str, Any] = {"unambiguous": False, "best": None, "candidates": []}
         self.duplicate = False
+        # Escenario 5: the open case GET /api/cases/open-match answers (None: no match), and
+        # the attachment ids an addition links.
+        self.open_case: str | None = None
+        self.added_attachments: list[int] = []
         self.assigned_advisor_name: str | None = "Laura Gómez"
         self.fail: dict[str, int] = {}
         self.down = False
@@ -43,6 +47,9 @@ class FakePlatform:
             json.loads(r.content) for r in self.requests if f"{r.method} {r.url.path}" == call
         )
 
+    def params(self, call: str) -> dict[str, str]:
+        return next(dict(r.url.params) for r in self.requests if f"{r.method} {r.url.path}" == call)
+
     def answer(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         if self.down:
@@ -58,6 +65,14 @@ class FakePlatform:
         conversation = re.fullmatch(r"(GET|POST) /api/conversations/(\d+)(/\w+)?", call)
         if call == "GET /api/advisors/match":
             return httpx.Response(200, json={"query": request.url.params["q"], **self.match})
+        if call == "GET /api/cases/open-match":
+            case = {"number": self.open_case, "status": "abierto"} if self.open_case else None
+            return httpx.Response(200, json={"case": case})
+        addition = re.fullmatch(r"POST /api/cases/([\w-]+)/additions", call)
+        if addition:
+            case = {"number": addition.group(1), "status": "abierto", "attachments": []}
+            body = {"case": case, "messages": [101], "attachments": self.added_attachments}
+            return httpx.Response(200, json=body)
         if call == "POST /api/cases":
             body = json.loads(request.content)
             case = {"number": "CASO-000042", "status": body["status"], "duplicate": self.duplicate}

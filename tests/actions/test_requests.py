@@ -94,6 +94,7 @@ def test_a_case_is_opened_once_per_completing_message_and_confirmed(monkeypatch)
         "description": "Lo que escribió el cliente: no prende",
         "advisor_id": 3,
         "status": "abierto",
+        "subject": "no prende",
     }
     assert responses(messages) == ["utter_case_confirmed"]
     assert messages[0]["case_number"] == "CASO-000042"
@@ -119,7 +120,7 @@ def test_a_duplicate_case_is_reported_as_such(monkeypatch) -> None:
     platform.duplicate = True
     events, messages = run(ActionOpenCase(), tracker(request_type="soporte"))
     assert responses(messages) == ["utter_duplicate_case", "utter_duplicate_more_details"]
-    assert events == {"case_number": "CASO-000042"}
+    assert events == {"case_number": "CASO-000042", "continuing_case": True}
 
 
 def test_a_case_the_platform_refuses_tells_the_customer(monkeypatch) -> None:
@@ -149,10 +150,69 @@ def test_a_request_left_half_way_is_registered_as_incomplete(monkeypatch) -> Non
     assert messages == [] and events == {"case_number": "CASO-000042"}
 
 
-def test_nothing_is_registered_before_the_kind_of_request_is_known(monkeypatch) -> None:
+def test_a_customer_silent_at_the_id_question_is_registered_with_their_name(
+    monkeypatch,
+) -> None:
     platform = platform_for(monkeypatch, requests)
-    assert run(ActionRegisterIncomplete(), tracker()) == ({}, [])
-    assert platform.calls() == []
+    slots = {"customer_name": "Juan Pérez", "requested_slot": "customer_id_number"}
+    events, said = run(ActionRegisterIncomplete(), tracker("Juan Pérez", **slots))
+    assert platform.calls() == [
+        "GET /api/conversations/12",
+        "PATCH /api/contacts/7",
+        "POST /api/cases",
+    ]
+    assert platform.body("PATCH /api/contacts/7") == {"name": "Juan Pérez"}
+    body = platform.body("POST /api/cases")
+    assert (body["type"], body["status"]) == ("sin_clasificar", "incompleto")
+    assert body["description"] == (
+        "Nombre: Juan Pérez\n"
+        "Se quedó en la pregunta: su número de identificación.\n"
+        "(El cliente dejó de responder.)"
+    )
+    assert events == {"case_number": "CASO-000042"} and said == []
+
+
+def test_the_incomplete_record_is_made_even_if_the_name_cannot_be_saved(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    platform.fail["PATCH /api/contacts/7"] = 500
+    slots = {"customer_name": "Juan Pérez", "requested_slot": "customer_id_number"}
+    events, _ = run(ActionRegisterIncomplete(), tracker("Juan Pérez", **slots))
+    assert platform.calls()[-1] == "POST /api/cases"
+    assert events == {"case_number": "CASO-000042"}
+
+
+def test_a_customer_silent_after_hello_still_leaves_an_incomplete_record(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    run(ActionRegisterIncomplete(), tracker("hola", intent="greet", requested_slot="customer_name"))
+    assert platform.calls() == ["POST /api/cases"]
+    body = platform.body("POST /api/cases")
+    assert body["type"] == "sin_clasificar"
+    assert body["description"] == (
+        "Se quedó en la pregunta: su nombre completo.\n(El cliente dejó de responder.)"
+    )
+
+
+def test_a_quote_left_at_its_kind_is_registered_with_its_product(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    slots = {
+        "customer_name": "Ana Pérez",
+        "customer_id_number": "52123456",
+        "customer_id_type": "CC",
+        "request_group": "quote",
+        "product": "10 portátiles lenovo",
+        "requested_slot": "quote_kind",
+    }
+    run(ActionRegisterIncomplete(), tracker(**slots))
+    assert platform.calls() == ["POST /api/cases"]  # name and ID were saved when given
+    body = platform.body("POST /api/cases")
+    assert (body["type"], body["subject"]) == ("cotizacion", "10 portátiles lenovo")
+    assert body["description"].splitlines() == [
+        "Nombre: Ana Pérez",
+        "Identificación: CC 52123456",
+        "Producto: 10 portátiles lenovo",
+        "Se quedó en la pregunta: si desea cotización formal o información general.",
+        "(El cliente dejó de responder.)",
+    ]
 
 
 def test_an_incomplete_case_the_platform_refuses_is_only_logged(monkeypatch) -> None:

@@ -21,7 +21,7 @@ from platform_api.inactivity.rasa_events import RasaUnavailableError
 from platform_api.inactivity.worker import run_due_steps
 from platform_api.notifications.models import Notification
 from tests.platform_api.events import text_event
-from tests.platform_api.factories import make_advisor
+from tests.platform_api.factories import make_advisor, sign_in
 
 PERIOD = 600.0
 DONE = "/api/internal/whatsapp/turns/done"
@@ -348,3 +348,86 @@ def silence_if_waiting(session: Session, conversation_id: int, seconds: float) -
         .values(awaiting_reply_since=utcnow() - timedelta(seconds=seconds))
     )
     session.flush()
+
+
+def close_for_inactivity(session: Session, new_session, conversation_id: int) -> None:
+    rasa = RasaRecorder()
+    for seconds in (PERIOD + 1, 2 * PERIOD + 1, 3 * PERIOD + 1):
+        silence(session, conversation_id, seconds)
+        run_due_steps(new_session, rasa, period_seconds=PERIOD)
+    assert rasa.events[-1][1] == "EXTERNAL_inactivity_close"
+
+
+def test_a_customer_silent_at_the_name_question_is_recorded_incomplete_by_the_platform(
+    client, auth, session, new_session
+) -> None:
+    """The bot could not register the answers (here: Rasa only records the events): the
+    closing still leaves an `incompleto` record with the customer's words, visible to the
+    commercial team."""
+    conversation_id = bot_asked(client, auth, "hola")
+    close_for_inactivity(session, new_session, conversation_id)
+
+    cases = client.get("/api/cases?status=incompleto", headers=auth).json()["items"]
+    [case] = [c for c in cases if c["conversation_id"] == conversation_id]
+    assert (case["type"], case["area"]) == ("sin_clasificar", "comercial")
+    assert case["description"] == service.UNRECORDED_NOTE
+    detail = client.get(f"/api/cases/{case['number']}", headers=auth).json()
+    assert [m["text"] for m in detail["messages"]] == ["hola"]
+    closing = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "conversation.closed_for_inactivity")
+    ).one()
+    assert closing.details["cases_incomplete"] == [case["number"]]
+
+
+def test_the_bot_s_own_incomplete_record_is_not_doubled(client, auth, session, new_session) -> None:
+    conversation_id = bot_asked(client, auth, "hola")
+    bot_asked(client, auth, "Juan Pérez")
+    client.post(
+        "/api/cases",
+        json={
+            "conversation_id": conversation_id,
+            "type": "sin_clasificar",
+            "status": "incompleto",
+            "description": "Nombre: Juan Pérez\nSe quedó en: número de identificación",
+        },
+        headers=auth,
+    )
+    close_for_inactivity(session, new_session, conversation_id)
+    numbers = session.scalars(
+        select(Case.number).where(
+            Case.conversation_id == conversation_id, Case.status == "incompleto"
+        )
+    ).all()
+    assert len(numbers) == 1
+
+
+def test_an_abandoned_conversation_is_in_the_commercial_team_s_cases_and_inbox(
+    client, auth, session, new_session
+) -> None:
+    conversation_id = bot_asked(client, auth, "hola")
+    close_for_inactivity(session, new_session, conversation_id)
+    sign_in(client, make_advisor(session, "Andrés Rojas", area="comercial"))
+
+    [case] = client.get("/api/cases?status=incompleto").json()["items"]
+    assert case["conversation_id"] == conversation_id
+    page = client.get(f"/conversations/{conversation_id}")
+    assert page.status_code == 200
+    assert case["number"] in page.text and "Incompleto" in page.text
+
+
+def test_the_inbox_lists_conversations_left_half_way(client, auth, session, new_session) -> None:
+    left = bot_asked(client, auth, "hola")
+    close_for_inactivity(session, new_session, left)
+    finished = client.post(
+        "/api/internal/whatsapp/events",
+        json={"events": [text_event("mi portátil no prende", wa_id="573004445566")]},
+        headers=auth,
+    ).json()["bot_turns"][0]["conversation_id"]
+    client.post(f"/api/conversations/{finished}/close", headers=auth, json={})
+    sign_in(client, make_advisor(session, "Andrés Rojas", area="comercial"))
+
+    page = client.get("/", params={"estado": "incomplete"})
+    assert page.status_code == 200
+    assert f'data-conversation-id="{left}"' in page.text
+    assert f'data-conversation-id="{finished}"' not in page.text
+    assert page.text.count("tag case-incompleto") == 1

@@ -92,3 +92,14 @@ def test_bad_lead_requests(client, auth) -> None:
     )
     assert client.post(f"/api/conversations/{conversation}/lead").status_code == 401
     assert client.get("/api/leads/999999", headers=auth).status_code == 404
+
+
+def test_a_request_left_unclassified_gives_the_lead_no_request_type(client, auth) -> None:
+    conversation = open_conversation(client, auth, "hola", profile_name="Andrea Suárez")
+    client.post(
+        "/api/cases",
+        headers=auth,
+        json={"conversation_id": conversation, "type": "sin_clasificar", "status": "incompleto"},
+    )
+    lead = crear_lead(client, auth, conversation)["lead"]
+    assert lead["request_type"] is None

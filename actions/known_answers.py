@@ -51,6 +51,22 @@ REQUEST_WORDS = frozenset(
 NAMED_ADVISOR_SCORE = 75.0
 
 
+# Words after which customers name who served them: "me atendió Carlos Ramírez", "mi asesora
+# es Paola". Only that part is looked up when present (the rest of the sentence is no name).
+ADVISOR_CUE = re.compile(
+    r"(?:me atendi[oó]|me atiende|me atendieron|atendid[oa] por|habl[eé] con|"
+    r"mi (?:asesor|asesora|comercial|vendedor|vendedora|ejecutiv[oa])(?: es| fue| se llama)?)"
+    r"\s+([^,.;!?]+)",
+    re.IGNORECASE,
+)
+
+
+def advisor_words(text: str) -> str:
+    """The part of the customer's words that names the advisor, when a cue shows it."""
+    cue = ADVISOR_CUE.search(text or "")
+    return cue.group(1).strip() if cue else text
+
+
 def stated_quote_kind(text: str) -> str | None:
     """`informacion` or `cotizacion` when the words already answer Plantilla D 2."""
     plain = normalize(text)
@@ -73,7 +89,7 @@ async def advisor_named_in(text: str) -> dict[str, Any]:
         return {}
     try:
         async with PlatformClient() as platform:
-            result = await platform.match_advisor(text)
+            result = await platform.match_advisor(advisor_words(text))
     except PlatformError as error:
         logger.warning("advisor lookup in the customer's words failed: %s", error)
         return {}

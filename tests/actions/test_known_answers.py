@@ -104,6 +104,31 @@ def test_an_advisor_named_with_the_order_is_not_asked_for(monkeypatch) -> None:
     assert events["advisor"] == "Carlos Ramírez"
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("mi pedido no ha llegado, me atendió Jorge Iván Herrera", "Jorge Iván Herrera"),
+        ("la factura esta mal. Mi asesora es Paola, gracias", "Paola"),
+        ("hablé con carlos ramirez la semana pasada", "carlos ramirez la semana pasada"),
+        ("quiero saber de mi pedido", "quiero saber de mi pedido"),
+    ],
+)
+def test_the_words_after_a_cue_are_what_names_the_advisor(text: str, words: str) -> None:
+    assert known_answers.advisor_words(text) == words
+
+
+def test_only_the_advisors_part_of_the_sentence_is_looked_up(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests, known_answers)
+    platform.match = named(CARLOS, 95.0)
+    run(
+        ActionStartRequest(),
+        tracker("mi pedido no llega, me atendió Carlos", "check_order_status", greeted=True),
+    )
+    assert [r.url.params["q"] for r in platform.requests if r.url.path.endswith("/match")] == [
+        "Carlos"
+    ]
+
+
 def test_an_area_word_alone_is_not_an_advisor_named(monkeypatch) -> None:
     # "soporte" matches the one advisor of that area, at the platform's area-only score.
     events = start(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from platform_api.conversations.models import Message
 from tests.platform_api.events import text_event
+from tests.platform_api.factories import make_advisor, sign_in
 
 EVENTS = "/api/internal/whatsapp/events"
 DONE = "/api/internal/whatsapp/turns/done"
@@ -112,3 +113,43 @@ def test_a_retried_turn_keeps_the_visit_decided_on_its_first_attempt(client, aut
 
     assert (retry["wamid"], retry["attempt"]) == (turn["wamid"], 2)
     assert (turn["new_visit"], retry["new_visit"]) == (False, False)
+
+
+def close(client: TestClient, auth: dict[str, str], conversation_id: int) -> None:
+    response = client.post(f"/api/conversations/{conversation_id}/close", headers=auth)
+    assert response.status_code == 200, response.text
+
+
+def test_the_inbox_shows_one_history_per_contact_across_closed_conversations(
+    client, auth, session
+) -> None:
+    first = write(client, auth, "hola, mi portátil no prende")
+    close(client, auth, first["conversation_id"])  # Flujo D closed it, say
+    again = write(client, auth, "buenas, vuelvo a escribir")
+    assert again["conversation_id"] != first["conversation_id"]
+    sign_in(client, make_advisor(session, "Paola Ríos", area="soporte"))
+
+    page = client.get(f"/conversations/{again['conversation_id']}").text
+
+    assert "Conversaciones anteriores con este cliente" in page
+    assert page.index("hola, mi portátil no prende") < page.index("buenas, vuelvo a escribir")
+
+
+def test_earlier_conversations_another_advisor_holds_are_not_shown(client, auth, session) -> None:
+    first = write(client, auth, "mi factura de octubre está mal")
+    carlos = make_advisor(session, "Carlos Ramírez", area="financiera")
+    assigned = client.post(
+        f"/api/conversations/{first['conversation_id']}/assign",
+        headers=auth,
+        json={"advisor_id": carlos.id},
+    )
+    assert assigned.status_code == 200, assigned.text
+    close(client, auth, first["conversation_id"])
+    again = write(client, auth, "hola de nuevo")
+    sign_in(client, make_advisor(session, "Paola Ríos", area="soporte"))
+
+    page = client.get(f"/conversations/{again['conversation_id']}").text
+
+    assert "hola de nuevo" in page
+    assert "mi factura de octubre está mal" not in page
+    assert "Conversaciones anteriores" not in page

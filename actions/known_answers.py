@@ -41,7 +41,9 @@ REQUEST_WORDS = frozenset(
     si sobre solicitar solicito solo somos sus tardes tienen tiene un una unas unos urgente
     vale valen valor venden vendan y ya hacer hagan haga manejan hay favor comercial
     empresa nosotros queremos queria deseo deseamos busco buscamos
-    averiguar necesitaria necesitariamos seria podria ustedes usted
+    averiguar necesitaria necesitariamos seria podria ustedes usted que
+    esto eso esos esas estas aqui adjunto adjunta archivo foto imagen audio video documento
+    envio envie mande mandamos enviamos
     """,
     )
 )

@@ -52,6 +52,7 @@ def test_the_kind_of_quote_is_read_only_when_the_words_say_it(text: str, kind: s
         ("Buenas tardes, quisiera información", False),
         ("necesito una cotizacion por favor", False),
         ("me gustaría saber precios", False),
+        ("quiero cotizar esto que les envié", False),
         ("cotización de 20 portátiles Lenovo ThinkPad", True),
         ("quiero saber si manejan impresoras epson", True),
         ("cuanto cuesta un portatil", True),

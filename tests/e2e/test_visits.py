@@ -3,6 +3,9 @@ registered starts a new visit and is greeted as known (Plantilla B 1 and the sto
 menu) in the same conversation; nothing they already said is asked again; a voice note is
 asked about in its own words and kept on the case."""
 
+import subprocess
+import sys
+
 import httpx
 
 from devstack.stack import Stack
@@ -106,3 +109,27 @@ def test_a_voice_note_alone_is_asked_about_as_audio_and_kept_on_the_case(stack: 
         timeout=10,
     )
     assert [a["kind"] for a in attachments] == ["audio"]
+
+
+def test_make_shell_is_a_customer_talking_to_the_real_bot(stack: Stack) -> None:
+    """The designer's shell (scripts/shell.py, `make shell`) against the running stack."""
+    shell = subprocess.run(
+        [
+            sys.executable,
+            "scripts/shell.py",
+            "--simulator",
+            stack.simulator_url,
+            "--phone",
+            "573201120009",
+        ],
+        input="hola\nMaría José Díaz\n/salir\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert shell.returncode == 0, shell.stderr
+    lines = shell.stdout.splitlines()
+    assert "bot> 👋 ¡Hola! Bienvenido a PROSUMINISTROS 🧰" in lines
+    assert f"bot> {ASK_NAME}" in lines
+    assert f"bot> {ASK_ID}" in lines

@@ -8,6 +8,7 @@ import sys
 
 import httpx
 
+from devstack.processes import REPO_ROOT
 from devstack.stack import Stack
 from tests.e2e.test_conversation_flows import (
     ASK_ADVISOR_ORDER,
@@ -116,7 +117,7 @@ def test_make_shell_is_a_customer_talking_to_the_real_bot(stack: Stack) -> None:
     shell = subprocess.run(
         [
             sys.executable,
-            "scripts/shell.py",
+            str(REPO_ROOT / "scripts" / "shell.py"),
             "--simulator",
             stack.simulator_url,
             "--phone",

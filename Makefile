@@ -15,6 +15,7 @@ help:
 	@echo "make setup  virtualenvs, .env with random secrets, database migrations (idempotent)"
 	@echo "make train  train the Rasa model if data/ or rasa_project/ changed"
 	@echo "make test-security  the security suite alone (real processes; part of make test)"
+	@echo "make shell  the designer's shell: be a customer in the terminal, against make run"
 	@echo "make advisor ARGS='create --name \"Ana Gómez\" --email ana@empresa.co --area comercial'"
 	@echo "           advisor accounts without the API (also reset-password, deactivate; --help)"
 
@@ -38,6 +39,13 @@ run: train
 	echo "  Ctrl-C stops all ($$procfile)."; \
 	echo; \
 	exec .venv/platform/bin/honcho start -f "$$procfile" -e .env
+
+# The conversation designer's shell: a customer's WhatsApp in the terminal, talking to the real
+# bot, actions and platform of `make run` (started in another terminal) through the simulator.
+# `rasa shell` has no platform conversation behind it: the actions refuse it and say so.
+.PHONY: shell
+shell: setup
+	@set -a; source .env; set +a; $(PLATFORM_PY) scripts/shell.py $(ARGS)
 
 lint: setup
 	.venv/platform/bin/ruff check .

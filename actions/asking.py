@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+
+# Escenario 4 in the words of what was sent: a voice note or a video is not an "imagen/documento".
+WHAT_WITH = {"audio": "utter_what_with_audio", "video": "utter_what_with_video"}
 
 
 class ActionAskNeedText(Action):
@@ -19,9 +23,29 @@ class ActionAskNeedText(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         if tracker.get_slot("attachment_first"):
-            dispatcher.utter_message(response="utter_what_with_file")
+            kind = tracker.get_slot("attachment_kind") or ""
+            dispatcher.utter_message(response=WHAT_WITH.get(kind, "utter_what_with_file"))
         else:
             dispatcher.utter_message(response="utter_ask_need_text")
+        return []
+
+
+class ActionAskMenuOption(Action):
+    """What the customer wants to do today. A known customer's visit opens with the story's
+    initial menu ("Menú Inicial (Obligatorio)"); a new customer reaches it as Plantilla A 4,
+    after their name and ID (Flujo A). Asked again (after a hint), it is A 4 for everyone:
+    the initial menu greets, and a visit greets once."""
+
+    def name(self) -> str:
+        return "action_ask_menu_option"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        if tracker.get_slot("known_customer") and not tracker.get_slot("initial_menu_sent"):
+            dispatcher.utter_message(response="utter_initial_menu")
+            return [SlotSet("initial_menu_sent", True)]
+        dispatcher.utter_message(response="utter_ask_menu_option")
         return []
 
 

@@ -7,12 +7,13 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.classification import classify, is_long_or_unordered
 from actions.duplicates import find_open_case, request_subject
+from actions.known_answers import advisor_named_in
 from actions.parsing import parse_menu_option
 from actions.platform_client import PlatformClient, PlatformError, conversation_id_from_sender
 from actions.service_form import GROUP_BY_OPTION, latest_intent, request_slots_for
@@ -44,28 +45,65 @@ REQUEST_SLOTS = (
     "use_menu",
     "duplicate_checked",
     "duplicate_case",
+    "attachment_kind",
+    "initial_menu_sent",
 )
 CONVERSATION_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny", "inform")
 
 
+def message_type(tracker: Tracker) -> str | None:
+    """WhatsApp's type of the latest message (text, image, audio, video...), from the
+    metadata the connector gives every turn."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    return metadata.get("message_type") if isinstance(metadata, dict) else None
+
+
 class ActionStartRequest(Action):
+    """The start of a request. The first one of a visit (each visit is a Rasa session, see
+    rasa_project/domain/conversation.yml) also greets: a new customer with Plantilla A 1, a
+    known one with Plantilla B 1 and then the story's initial menu, or Plantilla A 1 and
+    B 1 when their first words already say what they need."""
+
     def name(self) -> str:
         return "action_start_request"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        if conversation_id_from_sender(tracker.sender_id) is None:
+            # `rasa shell`, `rasa interactive`, a REST call: no WhatsApp conversation in the
+            # platform, so no customer, no case. Said once, clearly, instead of failing later.
+            dispatcher.utter_message(
+                response="utter_not_a_platform_conversation", sender_id=tracker.sender_id
+            )
+            return [FollowupAction("action_listen")]
         events: list[dict[str, Any]] = [SlotSet(slot, None) for slot in REQUEST_SLOTS]
         # False, not None: the rules after Plantilla H tell "a new request" by this value.
         events.append(SlotSet("continuing_case", False))
+        events += await self._what_they_need(tracker)
         if not tracker.get_slot("greeted"):
-            dispatcher.utter_message(response="utter_greet")
             events.append(SlotSet("greeted", True))
-            events += await self._recognise_customer(tracker, dispatcher)
+            known, recognised = await self._recognise_customer(tracker)
+            need_stated = any(
+                event.get("name") in ("request_group", "attachment_first", "needs_summary")
+                and event.get("value")
+                for event in events
+            )
+            if not known or need_stated:
+                dispatcher.utter_message(response="utter_greet")
+            if known:
+                # Plantilla B 1; without a stated need the initial menu follows (the form).
+                dispatcher.utter_message(response="utter_known_customer")
+            events += recognised
+        return events
+
+    async def _what_they_need(self, tracker: Tracker) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
         text = (tracker.latest_message.get("text") or "").strip()
         intent, confidence = latest_intent(tracker)
         if intent == "share_attachment":
             events.append(SlotSet("attachment_first", True))
+            events.append(SlotSet("attachment_kind", message_type(tracker)))
         elif intent == "choose_option" or parse_menu_option(text):
             option = parse_menu_option(text) or next(
                 tracker.get_latest_entity_values("option"), None
@@ -87,22 +125,25 @@ class ActionStartRequest(Action):
             elif found.type is not None:
                 slots = request_slots_for(found.type, text, found.source)
                 slots.update(from_free_text=True, topic_notes=text)
+                if slots["request_group"] in ("order", "other"):
+                    # "mi pedido no llega, me atendió Carlos Ramírez": C 1 is not asked.
+                    slots.update(await advisor_named_in(text))
                 events += [SlotSet(k, v) for k, v in slots.items()]
         return events
 
-    async def _recognise_customer(
-        self, tracker: Tracker, dispatcher: CollectingDispatcher
-    ) -> list[dict[str, Any]]:
-        """Flujo B: a number we know with name and ID gets Plantilla B 1."""
+    async def _recognise_customer(self, tracker: Tracker) -> tuple[bool, list[dict[str, Any]]]:
+        """Flujo B: "Bot clasifica si es nuevo o recurrente". Recurring: the platform has the
+        name and ID of this number, which the bot asks only once (a first visit that got
+        that far); the customer then gets Plantilla B 1 and no data questions."""
         conversation_id = conversation_id_from_sender(tracker.sender_id)
         if conversation_id is None:
-            return []
+            return False, []
         try:
             async with PlatformClient() as platform:
                 contact = (await platform.conversation(conversation_id))["contact"]
         except PlatformError as error:
             logger.warning("could not look the customer up: %s", error)
-            return []
+            return False, []
         events: list[dict[str, Any]] = []
         if contact.get("name"):
             events.append(SlotSet("customer_name", contact["name"]))
@@ -111,10 +152,10 @@ class ActionStartRequest(Action):
                 SlotSet("customer_id_number", contact["id_number"]),
                 SlotSet("customer_id_type", contact.get("id_type")),
             ]
-        if contact.get("name") and contact.get("id_number"):
-            dispatcher.utter_message(response="utter_known_customer")
+        known = bool(contact.get("name") and contact.get("id_number"))
+        if known:
             events.append(SlotSet("known_customer", True))
-        return events
+        return known, events
 
 
 def case_description(tracker: Tracker) -> str:

@@ -1,7 +1,8 @@
 """The one form that serves a request: only what is missing is asked, in the story's order.
 
 New customer (Flujo A): name (A 2) → ID (A 3) → menu (A 4) → the option's questions.
-Known customer (Flujo B): what they need (B 2) → the questions of what it turned out to be.
+Known customer (Flujo B): the story's initial menu (unless their words already said what
+they need) → the questions of what it turned out to be.
 Option 1: product (D 1) → formal quote or information (D 2).
 Option 2: the advisor who served them (C 1), mandatory.
 Option 3: the process (E 1) → classified → the advisor who served them.
@@ -9,6 +10,7 @@ Long or unclear messages (Escenario 3): one sentence (F 1) → the details (F 2)
 A file first with no words (Escenario 4): what they need with it, then the rest.
 Escenario 5: once the type and the product or process are known, an open case of the same
 request ends the questions there (action_open_case then tells Plantilla H).
+Nothing the customer already said is asked again (actions/known_answers.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from actions.classification import (
     is_long_or_unordered,
 )
 from actions.duplicates import duplicate_query, find_open_case, query_key
+from actions.known_answers import advisor_named_in, stated_product, stated_quote_kind
 from actions.parsing import (
     clean_name,
     is_dont_know,
@@ -61,13 +64,25 @@ def request_slots_for(request_type: str, text: str, source: str) -> dict[str, An
     group = GROUP_BY_TYPE[request_type]
     slots: dict[str, Any] = {"request_type": request_type, "request_group": group}
     if group == "quote":
-        slots["request_type"] = explicit_quote_kind(text)  # None → D 2 asks
-        if len(text.split()) >= 3:
+        kind = stated_quote_kind(text)
+        # Without a stated kind, D 2 asks; the words' hint stands until then.
+        slots["request_type"] = kind or explicit_quote_kind(text)
+        if kind:
+            slots["quote_kind"] = kind
+        if stated_product(text):
             slots["product"] = text
     elif group == "other":
         slots["process"] = text
     if source != "none":
         slots["initial_request"] = text
+    return slots
+
+
+async def with_named_advisor(slots: dict[str, Any], text: str, tracker: Tracker) -> dict[str, Any]:
+    """An order or another motive whose words already name the advisor: C 1 is not asked."""
+    group = slots.get("request_group") or tracker.get_slot("request_group")
+    if group in ("order", "other") and not tracker.get_slot("advisor"):
+        slots.update(await advisor_named_in(text))
     return slots
 
 
@@ -117,7 +132,7 @@ class ValidateServiceForm(FormValidationAction):
         if not group:
             if slot("needs_summary"):
                 needed.append("summary")
-            elif (slot("known_customer") or slot("attachment_first")) and not slot("use_menu"):
+            elif slot("attachment_first") and not slot("use_menu"):
                 needed.append("need_text")
             else:
                 needed.append("menu_option")
@@ -187,7 +202,7 @@ class ValidateServiceForm(FormValidationAction):
 
     # --- what they need --------------------------------------------------------------------
 
-    def _from_free_text(
+    async def _from_free_text(
         self, text: str, tracker: Tracker, dispatcher: CollectingDispatcher, slot_name: str
     ) -> dict[str, Any]:
         intent, confidence = latest_intent(tracker)
@@ -199,7 +214,7 @@ class ValidateServiceForm(FormValidationAction):
         slots[slot_name] = text
         slots["from_free_text"] = True
         slots["topic_notes"] = add_note(tracker, text)
-        return slots
+        return await with_named_advisor(slots, text, tracker)
 
     async def validate_menu_option(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -219,7 +234,7 @@ class ValidateServiceForm(FormValidationAction):
         intent, confidence = latest_intent(tracker)
         found = classify(text, intent, confidence)
         if found.type is not None or is_long_or_unordered(text):
-            return self._from_free_text(text, tracker, dispatcher, "menu_option")
+            return await self._from_free_text(text, tracker, dispatcher, "menu_option")
         dispatcher.utter_message(response="utter_menu_hint")
         return {"menu_option": None}
 
@@ -235,7 +250,7 @@ class ValidateServiceForm(FormValidationAction):
                 "request_group": group,
                 "request_type": "pedido" if group == "order" else None,
             }
-        return self._from_free_text(text, tracker, dispatcher, "need_text")
+        return await self._from_free_text(text, tracker, dispatcher, "need_text")
 
     async def validate_summary(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -257,7 +272,7 @@ class ValidateServiceForm(FormValidationAction):
                 "from_free_text": True,
             }
         )
-        return slots
+        return await with_named_advisor(slots, text, tracker)
 
     async def validate_details(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -273,10 +288,13 @@ class ValidateServiceForm(FormValidationAction):
         text = str(value or "").strip()
         if len(text) < 2:
             return {"product": None}
-        kind = explicit_quote_kind(text) if not tracker.get_slot("request_type") else None
         slots: dict[str, Any] = {"product": text}
-        if kind:
-            slots["request_type"] = kind
+        stated = stated_quote_kind(text)
+        if stated:
+            # "cotización formal de 10 portátiles": D 2 answered too.
+            slots.update(quote_kind=stated, request_type=stated)
+        elif not tracker.get_slot("request_type") and explicit_quote_kind(text):
+            slots["request_type"] = explicit_quote_kind(text)
         return slots
 
     async def validate_quote_kind(
@@ -297,16 +315,17 @@ class ValidateServiceForm(FormValidationAction):
         intent, confidence = latest_intent(tracker)
         found = classify(text, intent, confidence)
         if found.type in ("soporte", "documentos", "financiero"):
-            return {
+            slots = {
                 "process": text,
                 "request_type": found.type,
                 "topic_notes": add_note(tracker, text),
             }
+            return await with_named_advisor(slots, text, tracker)
         if found.type is not None:
             # They chose "otro motivo" but describe a quote or an order: follow their words.
             slots = request_slots_for(found.type, text, found.source)
             slots["topic_notes"] = add_note(tracker, text)
-            return slots
+            return await with_named_advisor(slots, text, tracker)
         dispatcher.utter_message(response="utter_process_hint")
         return {"process": None, "topic_notes": add_note(tracker, text)}
 

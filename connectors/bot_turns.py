@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
-from rasa.shared.core.events import UserUtteranceReverted, UserUttered
+from rasa.shared.core.events import SessionStarted, UserUtteranceReverted, UserUttered
 
 from connectors.platform_events import PlatformClient, PlatformUnavailableError
 
@@ -114,6 +114,8 @@ class TurnRunner:
         if turn.get("attempt", 1) > 1 and await self._already_answered(sender_id, turn["wamid"]):
             await self._report_done(turn)
             return True
+        if turn.get("new_visit"):
+            await self._end_session(sender_id)
         errors: list[str] = []
         token = _turn_errors.set(errors)
         try:
@@ -174,6 +176,20 @@ class TurnRunner:
             if tracker is None or not self._in_effect(tracker, wamid):
                 return
             tracker.update(UserUtteranceReverted())
+            await self.agent.tracker_store.save(tracker)
+
+    async def _end_session(self, sender_id: str) -> None:
+        """The platform says this message starts a new visit (its request was registered, or
+        the customer was away for VISIT_IDLE_HOURS): the tracker's session ends here, so Rasa
+        runs action_session_start for the message, as after its own session expiry (slots
+        are not carried over: the bot greets, recognises the customer and asks afresh)."""
+        if self.agent is None or self.agent.tracker_store is None:
+            return
+        async with self.agent.lock_store.lock(sender_id):
+            tracker = await self._tracker(sender_id)
+            if tracker is None or not tracker.applied_events():
+                return
+            tracker.update(SessionStarted())
             await self.agent.tracker_store.save(tracker)
 
     async def _awaiting_reply(self, sender_id: str) -> bool:

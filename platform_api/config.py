@@ -155,6 +155,10 @@ class Settings(BaseSettings):
     # A failed turn waits 2, 4, 8... seconds before its retry, at most this long.
     bot_turn_retry_max_seconds: float = 60.0
     duplicate_window_hours: float = 24
+    # A customer who writes after this long without messages starts a new visit of the bot
+    # (greeted again, Plantilla B when known, the initial menu); so does one who writes after
+    # their request was registered.
+    visit_idle_hours: float = Field(default=12, gt=0)
 
     media_dir: str = "var/media"
     media_max_bytes: int = 25 * 1024 * 1024

@@ -154,6 +154,28 @@ def last_messages(session: Session, conversation_ids: list[int]) -> dict[int, Me
     return {m.conversation_id: m for m in rows}
 
 
+def earlier_messages(
+    session: Session, conversation: Conversation, principal: Principal, limit: int = 300
+) -> list[Message]:
+    """The latest messages of this contact's earlier conversations on this number (closed by
+    Flujo D or by an advisor; a visit after a registered request stays in one conversation),
+    as far as the principal may see them: with the conversation's own, one history per
+    contact."""
+    earlier = select(Conversation.id).where(
+        Conversation.contact_id == conversation.contact_id,
+        Conversation.phone_number_id == conversation.phone_number_id,
+        Conversation.id < conversation.id,
+        authorization.conversation_condition(principal),
+    )
+    rows = session.scalars(
+        select(Message)
+        .where(Message.conversation_id.in_(earlier))
+        .order_by(Message.id.desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(rows))
+
+
 def list_messages(session: Session, conversation_id: int) -> list[Message]:
     return list(
         session.scalars(

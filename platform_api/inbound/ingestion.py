@@ -274,7 +274,7 @@ def ingest_message(session: Session, event: InboundMessageEvent, result: EventRe
         session.flush()
         for waiting in turns.claimable(session, limit=50, conversation_id=conversation.id):
             if turns.lease_if_free(session, waiting):
-                result.bot_turns.append(turns.as_turn(waiting))
+                result.bot_turns.append(turns.as_turn(session, waiting))
 
 
 def _recipient_ids(event: StatusEvent) -> contacts.CustomerIds:

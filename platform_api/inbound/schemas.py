@@ -192,6 +192,9 @@ class BotTurn(BaseModel):
     customer_name: str | None = None
     # 1 on the first try; more when the message is retried after a failure or a crash.
     attempt: int = 1
+    # The first message of a new visit (platform_api/inbound/turns.py, starts_visit): the
+    # connector starts a new Rasa session before it, so the bot greets and classifies again.
+    new_visit: bool = False
 
 
 class ClaimIn(ApiInput):

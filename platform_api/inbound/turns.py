@@ -9,6 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from platform_api.audit import service as audit
+from platform_api.cases.models import Case
 from platform_api.config import settings
 from platform_api.conversations.models import (
     BOT_ANSWERED,
@@ -48,7 +49,42 @@ def text_for_bot(message: Message) -> str:
     return message.text or ""
 
 
-def as_turn(message: Message) -> BotTurn:
+def starts_visit(session: Session, message: Message) -> bool:
+    """Whether this customer message opens a new visit of the bot (a fresh Rasa session in the
+    same conversation, so the inbox keeps one history): the request of the previous visit was
+    registered (a case, not an `incompleto` one, opened since the customer's previous
+    message), or nothing was written for VISIT_IDLE_HOURS. Decided once, on the first
+    attempt, and kept on the message so a retried turn takes the same path."""
+    if "visit_start" in (message.payload or {}):
+        return bool(message.payload["visit_start"])
+    earlier = (
+        select(Message)
+        .where(Message.conversation_id == message.conversation_id, Message.id < message.id)
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    previous = session.scalar(earlier)
+    previous_in = session.scalar(earlier.where(Message.direction == DIRECTION_IN))
+    started = False
+    if previous is not None and previous_in is not None:
+        idle = (message.created_at - previous.created_at).total_seconds()
+        started = idle >= settings.visit_idle_hours * 3600 or (
+            session.scalar(
+                select(Case.id)
+                .where(
+                    Case.conversation_id == message.conversation_id,
+                    Case.status != "incompleto",
+                    Case.created_at > previous_in.created_at,
+                )
+                .limit(1)
+            )
+            is not None
+        )
+    message.payload = {**(message.payload or {}), "visit_start": started}
+    return started
+
+
+def as_turn(session: Session, message: Message) -> BotTurn:
     conversation = message.conversation
     return BotTurn(
         wamid=message.wamid or "",
@@ -58,6 +94,7 @@ def as_turn(message: Message) -> BotTurn:
         message_type=message.type,
         customer_name=conversation.contact.name,
         attempt=message.bot_attempts,
+        new_visit=starts_visit(session, message),
     )
 
 
@@ -131,7 +168,7 @@ def claim(session: Session, limit: int, lease_seconds: float | None = None) -> l
         )
         if taken.rowcount == 1:
             session.refresh(message)
-            turns.append(as_turn(message))
+            turns.append(as_turn(session, message))
     return turns
 
 

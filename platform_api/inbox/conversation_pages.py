@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from platform_api import authorization
 from platform_api.advisors import service as advisors
 from platform_api.attachments import service as attachments
+from platform_api.auth import Principal
 from platform_api.cases import service as cases
 from platform_api.conversations import assignment, hyperlink, replies
 from platform_api.conversations import service as conversations
@@ -86,11 +87,14 @@ def conversation_rows(request: Request, context: InboxContextDep) -> Response:
 # ---- one conversation ---------------------------------------------------------------------
 
 
-def history_context(session: Session, conversation: Conversation) -> dict:
-    messages = conversations.list_messages(session, conversation.id)
+def history_context(session: Session, conversation: Conversation, principal: Principal) -> dict:
+    """The contact's history on this number, earlier conversations first (one per contact)."""
+    earlier = conversations.earlier_messages(session, conversation, principal)
+    messages = earlier + conversations.list_messages(session, conversation.id)
     by_message: dict[int, list] = {}
-    for attachment in attachments.list_for_conversation(session, conversation.id):
-        by_message.setdefault(attachment.message_id, []).append(attachment)
+    for conversation_id in dict.fromkeys([*(m.conversation_id for m in earlier), conversation.id]):
+        for attachment in attachments.list_for_conversation(session, conversation_id):
+            by_message.setdefault(attachment.message_id, []).append(attachment)
     return {"conversation": conversation, "messages": messages, "attachments": by_message}
 
 
@@ -108,7 +112,7 @@ def conversation_page(
     session.commit()
     contact = conversation.contact
     context = {
-        **history_context(session, conversation),
+        **history_context(session, conversation, principal),
         "principal": principal,
         "contact": contact,
         "cases": cases.recent_for_contact(session, principal, contact.id),
@@ -129,7 +133,7 @@ def conversation_history(
     queries.mark_read(session, conversation)
     session.commit()
     return templates.TemplateResponse(
-        request, "_history.html", history_context(session, conversation)
+        request, "_history.html", history_context(session, conversation, principal)
     )
 
 

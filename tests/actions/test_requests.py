@@ -11,12 +11,15 @@ KNOWN = {"id": 7, "name": "Ana Pérez", "id_number": "52123456", "id_type": "CC"
 # --- starting a request -------------------------------------------------------------------
 
 
-def test_first_hello_from_a_known_number_greets_and_recognises_the_customer(monkeypatch) -> None:
+def test_first_hello_from_a_known_number_recognises_the_customer_before_the_menu(
+    monkeypatch,
+) -> None:
     platform = platform_for(monkeypatch, requests)
     platform.contact = dict(KNOWN)
     events, messages = run(ActionStartRequest(), tracker("hola", intent="greet"))
     assert platform.calls() == ["GET /api/conversations/12"]
-    assert responses(messages) == ["utter_greet", "utter_known_customer"]
+    # Plantilla B 1; the initial menu, which greets, is the form's first question.
+    assert responses(messages) == ["utter_known_customer"]
     assert events["greeted"] is True and events["known_customer"] is True
     assert (events["customer_name"], events["customer_id_number"]) == ("Ana Pérez", "52123456")
     assert events["customer_id_type"] == "CC"
@@ -219,3 +222,34 @@ def test_an_incomplete_case_the_platform_refuses_is_only_logged(monkeypatch) -> 
     platform = platform_for(monkeypatch, requests)
     platform.fail["POST /api/cases"] = 503
     assert run(ActionRegisterIncomplete(), tracker(request_type="soporte")) == ({}, [])
+
+
+def test_a_known_customer_whose_first_words_say_the_need_is_greeted_without_the_menu(
+    monkeypatch,
+) -> None:
+    platform = platform_for(monkeypatch, requests)
+    platform.contact = dict(KNOWN)
+    events, messages = run(
+        ActionStartRequest(), tracker("mi portátil no prende", intent="report_incident")
+    )
+    assert responses(messages) == ["utter_greet", "utter_known_customer"]
+    assert events["request_group"] == "other" and events["known_customer"] is True
+
+
+def test_a_voice_note_first_is_remembered_as_audio(monkeypatch) -> None:
+    platform_for(monkeypatch, requests)
+    state = tracker("/share_attachment", intent="share_attachment", greeted=True)
+    state.latest_message["metadata"] = {"message_type": "audio", "wamid": "wamid.1"}
+    events, _ = run(ActionStartRequest(), state)
+    assert (events["attachment_first"], events["attachment_kind"]) == (True, "audio")
+
+
+def test_a_sender_that_is_no_platform_conversation_is_refused_clearly(monkeypatch) -> None:
+    # `rasa shell` names its sender with a random hex id.
+    platform = platform_for(monkeypatch, requests)
+    events, messages = run(
+        ActionStartRequest(), tracker("hola", intent="greet", sender_id="4f2a9c0d1e")
+    )
+    assert responses(messages) == ["utter_not_a_platform_conversation"]
+    assert messages[0]["sender_id"] == "4f2a9c0d1e"
+    assert events == {"followup": "action_listen"} and platform.calls() == []

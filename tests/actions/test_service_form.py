@@ -48,11 +48,11 @@ def test_new_customer_is_asked_name_id_then_the_menu() -> None:
     assert next_slots() == ["customer_name", "customer_id_number", "menu_option"]
 
 
-def test_known_customer_is_asked_only_what_they_need() -> None:
+def test_known_customer_gets_the_menu_and_no_data_questions() -> None:
     assert next_slots(customer_name="Ana", customer_id_number="52123456", known_customer=True) == [
         "customer_name",
         "customer_id_number",
-        "need_text",
+        "menu_option",
     ]
 
 

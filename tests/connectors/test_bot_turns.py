@@ -2,7 +2,14 @@
 conversation once nothing runs or waits for it (a busy day must not grow its memory)."""
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
+
+from rasa.core.lock_store import InMemoryLockStore
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from connectors.bot_turns import TurnRunner
 
@@ -51,3 +58,44 @@ def test_turns_run_in_order_and_idle_conversations_are_forgotten() -> None:
     assert seen.index("w1") < seen.index("w3")
     assert sorted(platform.done) == ["w1", "w2", "w3"]
     assert runner._busy == {} and runner._users == {}
+
+
+def test_a_new_visit_starts_a_new_rasa_session_before_the_message() -> None:
+    domain = Domain.from_dict(
+        {"slots": {"greeted": {"type": "bool", "mappings": [{"type": "custom"}]}}}
+    )
+    store = InMemoryTrackerStore(domain)
+    agent = SimpleNamespace(tracker_store=store, lock_store=InMemoryLockStore())
+    runner = TurnRunner(RecordingPlatform(), output_for=lambda _: None)  # type: ignore[arg-type]
+    seen: dict[str, tuple[int, object, object]] = {}
+
+    async def on_new_message(message: Any) -> None:
+        tracker = await store.retrieve(message.sender_id)
+        seen[message.message_id] = (
+            len(tracker.applied_events()),
+            tracker.get_slot("greeted"),
+            tracker.active_loop_name,
+        )
+
+    runner.bind(agent, on_new_message)
+
+    async def scenario() -> None:
+        for conversation_id in (1, 2):
+            tracker = DialogueStateTracker.from_events(
+                f"conversation-{conversation_id}",
+                [
+                    ActionExecuted("action_listen"),
+                    UserUttered("hola", message_id=f"old{conversation_id}"),
+                    SlotSet("greeted", True),
+                    ActiveLoop("service_form"),
+                ],
+                domain.slots,
+            )
+            await store.save(tracker)
+        await runner.run([{**turn(1, "w1"), "new_visit": True}, {**turn(2, "w2")}])
+
+    asyncio.run(scenario())
+    # A new visit: Rasa finds no session and starts one for the message (no slot, no form).
+    assert seen["w1"] == (0, None, None)
+    # The same visit goes on where it was.
+    assert seen["w2"][1:] == (True, "service_form")

@@ -20,8 +20,14 @@ KNOWN = (
     "He encontrado tu número en nuestro sistema ✔️. Para continuar solo necesito que me "
     "confirmes lo siguiente."
 )
-ASK_NEED = (
-    "¿Puedes indicarme brevemente qué necesitas para poder clasificar correctamente tu solicitud?"
+# The story's "Menú Inicial (Obligatorio)", verbatim: how a known customer's visit opens.
+INITIAL_MENU = (
+    "👋 ¡Hola! Bienvenido a PROSUMINISTROS 🧰\n"
+    "Tu aliado en hardware, software, accesorios y servicios de infraestructura IT.\n"
+    "Para poder atenderte mejor, por favor cuéntame qué deseas hacer hoy:\n"
+    "1️⃣ Solicitar una Cotización\n2️⃣ Consulta el estado de tu pedido\n"
+    "3️⃣ Otro motivo (soporte, documentos, facturación, área financiera)\n"
+    "Estoy aquí para apoyarte. 🚀"
 )
 ASK_ADVISOR_ORDER = (
     "Para ayudarte mejor, ¿puedes decirme qué comercial te atendió cuando realizaste este pedido?"
@@ -160,7 +166,9 @@ def test_flujo_b_known_customer_order_status_with_two_advisors_named_carlos(stac
     httpx.post(f"{stack.platform_url}/api/conversations/{past}/close", headers=stack.auth)
 
     jorge = Customer(stack, wa_id)
-    assert jorge.texts(3, "hola") == [GREETING, KNOWN, ASK_NEED]
+    known, menu = jorge.says(2, "hola")
+    assert (known["text"], menu["text"]) == (KNOWN, INITIAL_MENU)
+    assert menu["buttons"] == ["Cotización", "Estado de pedido", "Otro motivo"]
     assert jorge.texts(1, "como va mi pedido?") == [ASK_ADVISOR_ORDER]
     [choose] = jorge.says(1, "carlos")
     assert choose["text"] == "Encontré varios asesores con ese nombre. ¿Cuál de ellos te atendió?"
@@ -243,8 +251,15 @@ def test_escenario_5_the_same_request_again_continues_the_open_case(stack) -> No
     assert sofia.texts(1, "1012345678") == [ASK_ADVISOR_OTHER]
     assert sofia.texts(2, "jorge")[0] == notified("Jorge Iván Herrera")
     [first] = sofia.cases()
-    # Told as soon as the request is understood: the advisor is not asked again.
-    assert sofia.texts(2, "sigue sin prender el portatil, ayuda") == [DUPLICATE_1, DUPLICATE_2]
+    # The registered request ended the visit: the next message starts a new one, in which
+    # Sofía is known (Plantilla B 1); her words say the request, and it is the open one, so
+    # she is told at once (Plantilla H), without being asked the advisor again.
+    assert sofia.texts(4, "sigue sin prender el portatil, ayuda") == [
+        GREETING,
+        KNOWN,
+        DUPLICATE_1,
+        DUPLICATE_2,
+    ]
     [again] = sofia.cases()
     assert again["number"] == first["number"]
     detail = httpx.get(

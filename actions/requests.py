@@ -11,7 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.classification import classify, is_long_or_unordered
+from actions.classification import AREA_LABELS, classify, is_long_or_unordered
 from actions.parsing import parse_menu_option
 from actions.platform_client import PlatformClient, PlatformError, conversation_id_from_sender
 from actions.service_form import GROUP_BY_OPTION, latest_intent, request_slots_for
@@ -164,11 +164,34 @@ class ActionOpenCase(Action):
             dispatcher.utter_message(response="utter_duplicate_case")
             dispatcher.utter_message(response="utter_duplicate_more_details")
             return [SlotSet("case_number", number)]
-        group = tracker.get_slot("request_group")
-        if group in ("order", "other") and tracker.get_slot("advisor_name"):
+        confirm_who_was_told(dispatcher, tracker, number, case.get("routing") or {})
+        return [SlotSet("case_number", number)]
+
+
+def confirm_who_was_told(
+    dispatcher: CollectingDispatcher, tracker: Tracker, number: str, routing: dict[str, Any]
+) -> None:
+    """The story's confirmation, in words that match what the platform did with the case:
+    - an advisor has it: the named one is named (Plantilla C 2 / E 2); one the area's rule chose
+      follows "envié tu consulta al área…" when the customer could not name theirs; then the
+      confirmation of the customer's path (B 3, D 3, A 5 or I), which promise an advisor;
+    - its area had nobody and the admins were told: Plantilla I ("nuestro equipo");
+    - nobody could be told: the case waits in its area's list, and we say exactly that."""
+    group = tracker.get_slot("request_group")
+    outcome = routing.get("outcome")
+    area_label = AREA_LABELS.get(routing.get("area") or "", "comercial")
+    advisor_not_identified = (
+        group in ("order", "other")
+        and bool(tracker.get_slot("advisor"))
+        and not tracker.get_slot("advisor_id")
+    )
+    if outcome == "advisor":
+        if routing.get("rule") == "named_by_customer" and group in ("order", "other"):
             dispatcher.utter_message(
-                response="utter_advisor_notified", advisor_name=tracker.get_slot("advisor_name")
+                response="utter_advisor_notified", advisor_name=routing["advisor"]["name"]
             )
+        elif advisor_not_identified:
+            dispatcher.utter_message(response="utter_advisor_routed_to_area", area_label=area_label)
         if tracker.get_slot("known_customer"):
             dispatcher.utter_message(response="utter_case_confirmed_known", case_number=number)
         elif group == "quote":
@@ -177,7 +200,14 @@ class ActionOpenCase(Action):
             dispatcher.utter_message(response="utter_case_registered", case_number=number)
         else:
             dispatcher.utter_message(response="utter_case_confirmed", case_number=number)
-        return [SlotSet("case_number", number)]
+    elif outcome == "admins":
+        if advisor_not_identified:
+            dispatcher.utter_message(response="utter_advisor_unknown_team_told")
+        dispatcher.utter_message(response="utter_case_confirmed", case_number=number)
+    else:
+        dispatcher.utter_message(
+            response="utter_case_waiting", case_number=number, area_label=area_label
+        )
 
 
 class ActionRegisterIncomplete(Action):

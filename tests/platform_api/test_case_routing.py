@@ -14,7 +14,9 @@ def make_inactive_advisor(session, name: str, area: str, role: str = "advisor"):
 
 def create_case(client, auth, conversation_id: int, type: str = "cotizacion", **fields) -> dict:
     response = client.post(
-        "/api/cases", headers=auth, json={"conversation_id": conversation_id, "type": type, **fields}
+        "/api/cases",
+        headers=auth,
+        json={"conversation_id": conversation_id, "type": type, **fields},
     )
     assert response.status_code == 201, response.text
     return response.json()
@@ -30,9 +32,9 @@ def conversation(client, auth, conversation_id: int) -> dict:
 
 
 def audit_actions(client, auth, entity: str, entity_id: int) -> list[str]:
-    items = client.get(
-        f"/api/audit?entity={entity}&entity_id={entity_id}", headers=auth
-    ).json()["items"]
+    items = client.get(f"/api/audit?entity={entity}&entity_id={entity_id}", headers=auth).json()[
+        "items"
+    ]
     return [e["action"] for e in items]
 
 
@@ -65,9 +67,7 @@ def test_a_quote_with_no_advisor_named_goes_to_a_commercial_advisor_who_is_notif
         "round_robin",
     )
     assert assigned["mode"] == "bot"  # assigned, but the bot goes on until someone replies
-    assert {"case.created", "case.assigned"} <= set(
-        audit_actions(client, auth, "case", case["id"])
-    )
+    assert {"case.created", "case.assigned"} <= set(audit_actions(client, auth, "case", case["id"]))
     assert "conversation.assigned" in audit_actions(client, auth, "conversation", conversation_id)
 
 
@@ -215,9 +215,10 @@ def test_an_advisor_sees_and_takes_their_areas_queue(client, auth, session) -> N
     assert "Documentación · Sin asignar (0)" in after
     read = client.get(f"/api/cases/{case['number']}").json()
     assert read["advisor"]["id"] == luisa.id
-    assert client.get(f"/api/conversations/{read['conversation_id']}").json()[
-        "assigned_advisor_id"
-    ] == luisa.id
+    assert (
+        client.get(f"/api/conversations/{read['conversation_id']}").json()["assigned_advisor_id"]
+        == luisa.id
+    )
 
 
 def test_another_areas_advisor_neither_sees_nor_takes_the_queued_case(

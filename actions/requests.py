@@ -172,9 +172,10 @@ def confirm_who_was_told(
     dispatcher: CollectingDispatcher, tracker: Tracker, number: str, routing: dict[str, Any]
 ) -> None:
     """The story's confirmation, in words that match what the platform did with the case:
-    - an advisor has it: the named one is named (Plantilla C 2 / E 2); one the area's rule chose
-      follows "envié tu consulta al área…" when the customer could not name theirs; then the
-      confirmation of the customer's path (B 3, D 3, A 5 or I), which promise an advisor;
+    - an advisor has it: the one the customer named is named (Plantilla C 2 / E 2); "envié tu
+      consulta al área…" when the customer could not name theirs and the area's advisor was
+      told; then the confirmation of the customer's path (B 3, D 3, A 5 or I), which promise
+      an advisor;
     - its area had nobody and the admins were told: Plantilla I ("nuestro equipo");
     - nobody could be told: the case waits in its area's list, and we say exactly that."""
     group = tracker.get_slot("request_group")
@@ -186,7 +187,7 @@ def confirm_who_was_told(
         and not tracker.get_slot("advisor_id")
     )
     if outcome == "advisor":
-        if routing.get("rule") == "named_by_customer" and group in ("order", "other"):
+        if routing.get("rule") == "named_by_customer":
             dispatcher.utter_message(
                 response="utter_advisor_notified", advisor_name=routing["advisor"]["name"]
             )

@@ -250,3 +250,11 @@ def test_an_answer_without_routing_never_claims_someone_was_told(monkeypatch) ->
     platform.routing = {}
     _, said = run(ActionOpenCase(), tracker(request_group="quote", advisor_name="Laura"))
     assert responses(said) == ["utter_case_waiting"]
+
+
+def test_an_advisor_named_for_a_quote_is_said_to_be_told(monkeypatch) -> None:
+    platform_for(monkeypatch, requests)
+    quote = {"request_type": "cotizacion", "request_group": "quote", "advisor_id": "4"}
+    _, said = run(ActionOpenCase(), tracker(**quote))
+    assert responses(said) == ["utter_advisor_notified", "utter_quote_registered"]
+    assert said[0]["advisor_name"] == "Laura Gómez"

@@ -3,15 +3,20 @@ customer names no advisor is assigned to an advisor of comercial, who finds it a
 notifications, and the customer's confirmation promises only what happened."""
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 
 from devstack.stack import ADVISOR_PASSWORD, Stack
 from tests.e2e.test_conversation_flows import (
+    ASK_ADVISOR_OTHER,
+    ASK_PROCESS,
     ASK_PRODUCT,
     ASK_QUOTE_KIND,
     Customer,
     case_number_in,
+    confirmed_i,
 )
 from tests.e2e.test_first_contact import ASK_ID, ASK_NAME, GREETING, MENU
 
@@ -73,3 +78,84 @@ def test_a_quote_with_no_advisor_named_is_assigned_to_a_commercial_advisor_who_i
         f"{stack.platform_url}/api/audit", params={"action": "case.assigned"}, headers=stack.auth
     ).json()["items"]
     assert any(e["details"]["number"] == number for e in assigned)
+
+
+def advisor_by_email(stack: Stack, email: str) -> dict:
+    advisors = httpx.get(
+        f"{stack.platform_url}/api/advisors", params={"limit": 100}, headers=stack.auth
+    ).json()
+    return next(a for a in advisors["items"] if a["email"] == email)
+
+
+@contextmanager
+def nobody_on_duty_in(stack: Stack, email: str) -> Iterator[None]:
+    """The area's only advisor is away (inactive) for the test, and back afterwards."""
+    advisor = advisor_by_email(stack, email)
+    url = f"{stack.platform_url}/api/advisors/{advisor['id']}"
+    assert httpx.patch(url, json={"is_active": False}, headers=stack.auth).status_code == 200
+    try:
+        yield
+    finally:
+        httpx.patch(url, json={"is_active": True}, headers=stack.auth)
+
+
+def test_an_advisor_not_named_the_area_is_said_only_once_its_advisor_was_told(
+    stack: Stack,
+) -> None:
+    hugo = Customer(stack, "573201110102")
+    hugo.says(2, "buenas tardes")
+    hugo.says(1, "Hugo Andres Mejia")
+    hugo.says(1, "80111222")
+    assert hugo.texts(1, "3") == [ASK_PROCESS]
+    assert hugo.texts(1, "el portatil no prende, sale una pantalla azul") == [ASK_ADVISOR_OTHER]
+    assert hugo.texts(2, "no se")[1] == ASK_ADVISOR_OTHER
+    replies = hugo.texts(2, "no se")
+
+    number = case_number_in(replies[1])
+    assert replies == [
+        "No logré identificar al asesor, así que envié tu consulta al área de soporte técnico. "
+        "Ellos te contactarán.",
+        confirmed_i(number),
+    ]
+    [case] = hugo.cases()
+    assert case["type"] == "soporte" and case["advisor"]["area"] == "soporte"
+    notes = httpx.get(
+        f"{stack.platform_url}/api/notifications",
+        params={"advisor_id": case["advisor"]["id"]},
+        headers=stack.auth,
+    ).json()["items"]
+    assert any(number in n["text"] for n in notes)
+
+
+def test_an_area_with_nobody_on_duty_queues_the_case_and_the_admins_are_told(
+    stack: Stack,
+) -> None:
+    with nobody_on_duty_in(stack, "luisa.castano@prosuministros.com.co"):
+        eva = Customer(stack, "573201110103")
+        eva.says(2, "hola")
+        eva.says(1, "Eva Lucia Torres")
+        eva.says(1, "1033444555")
+        assert eva.texts(1, "3") == [ASK_PROCESS]
+        process = "necesito la ficha tecnica y el certificado de calidad"
+        assert eva.texts(1, process) == [ASK_ADVISOR_OTHER]
+        assert eva.texts(2, "no se")[1] == ASK_ADVISOR_OTHER
+        replies = eva.texts(2, "no se")
+
+        number = case_number_in(replies[1])
+        # Nobody of documental was told: the customer is not told they were.
+        assert replies == [
+            "No logré identificar al asesor, así que envié tu consulta a nuestro equipo para "
+            "que la asigne a la persona indicada.",
+            confirmed_i(number),
+        ]
+        [case] = eva.cases()
+        assert (case["type"], case["area"], case["advisor"]) == ("documentos", "documental", None)
+
+        # The admin is told, and finds it in the documental queue ("Sin asignar").
+        with signed_in_advisor(stack, "laura.martinez@prosuministros.com.co") as inbox:
+            assert (
+                f"{case['contact']['name']} abrió el caso {number} (documentos), y el área "
+                "Documentación no tiene asesores activos: asígnalo desde «Sin asignar»."
+            ) in inbox.get("/notifications").text
+            queue = inbox.get("/queue").text
+            assert "Documentación · Sin asignar" in queue and number in queue

@@ -21,17 +21,17 @@ from tests.e2e.test_conversation_flows import (
 from tests.e2e.test_first_contact import ASK_ID, ASK_NAME, GREETING, MENU
 
 
-def signed_in_advisor(stack: Stack, email: str) -> httpx.Client:
+@contextmanager
+def signed_in_advisor(stack: Stack, email: str) -> Iterator[httpx.Client]:
     """A browser-like client of the inbox, signed in with the seed's password."""
-    client = httpx.Client(base_url=stack.platform_url, timeout=10)
-    page = client.get("/login").text
-    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
-    assert token, "no CSRF token on /login"
-    response = client.post(
-        "/login", data={"email": email, "password": ADVISOR_PASSWORD, "csrf_token": token.group(1)}
-    )
-    assert response.status_code in (200, 303), response.text[:300]
-    return client
+    with httpx.Client(base_url=stack.platform_url, timeout=10) as client:
+        page = client.get("/login").text
+        token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+        assert token, "no CSRF token on /login"
+        form = {"email": email, "password": ADVISOR_PASSWORD, "csrf_token": token.group(1)}
+        response = client.post("/login", data=form)
+        assert response.status_code == 303, response.text[:300]
+        yield client
 
 
 def test_a_quote_with_no_advisor_named_is_assigned_to_a_commercial_advisor_who_is_told(

@@ -11,7 +11,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.classification import classify, is_long_or_unordered
+from actions.classification import AREA_LABELS, classify, is_long_or_unordered
 from actions.duplicates import find_open_case, request_subject
 from actions.known_answers import advisor_named_in
 from actions.parsing import parse_menu_option
@@ -212,19 +212,7 @@ class ActionOpenCase(Action):
         number = case["number"]
         if case["duplicate"]:
             return tell_duplicate(dispatcher, number)
-        group = tracker.get_slot("request_group")
-        if group in ("order", "other") and tracker.get_slot("advisor_name"):
-            dispatcher.utter_message(
-                response="utter_advisor_notified", advisor_name=tracker.get_slot("advisor_name")
-            )
-        if tracker.get_slot("known_customer"):
-            dispatcher.utter_message(response="utter_case_confirmed_known", case_number=number)
-        elif group == "quote":
-            dispatcher.utter_message(response="utter_quote_registered", case_number=number)
-        elif tracker.get_slot("from_free_text") and group != "order":
-            dispatcher.utter_message(response="utter_case_registered", case_number=number)
-        else:
-            dispatcher.utter_message(response="utter_case_confirmed", case_number=number)
+        confirm_who_was_told(dispatcher, tracker, number, case.get("routing") or {})
         return [SlotSet("case_number", number)]
 
     @staticmethod
@@ -243,6 +231,49 @@ class ActionOpenCase(Action):
             logger.warning("could not add to case %s: %s", number, error)
             return False
         return True
+
+
+def confirm_who_was_told(
+    dispatcher: CollectingDispatcher, tracker: Tracker, number: str, routing: dict[str, Any]
+) -> None:
+    """The story's confirmation, in words that match what the platform did with the case:
+    - an advisor has it: the one the customer named is named (Plantilla C 2 / E 2); "envié tu
+      consulta al área…" when the customer could not name theirs and the area's advisor was
+      told; then the confirmation of the customer's path (B 3, D 3, A 5 or I), which promise
+      an advisor;
+    - its area had nobody and the admins were told: Plantilla I ("nuestro equipo");
+    - nobody could be told: the case waits in its area's list, and we say exactly that."""
+    group = tracker.get_slot("request_group")
+    outcome = routing.get("outcome")
+    area_label = AREA_LABELS.get(routing.get("area") or "", "comercial")
+    advisor_not_identified = (
+        group in ("order", "other")
+        and bool(tracker.get_slot("advisor"))
+        and not tracker.get_slot("advisor_id")
+    )
+    if outcome == "advisor":
+        if routing.get("rule") == "named_by_customer":
+            dispatcher.utter_message(
+                response="utter_advisor_notified", advisor_name=routing["advisor"]["name"]
+            )
+        elif advisor_not_identified:
+            dispatcher.utter_message(response="utter_advisor_routed_to_area", area_label=area_label)
+        if tracker.get_slot("known_customer"):
+            dispatcher.utter_message(response="utter_case_confirmed_known", case_number=number)
+        elif group == "quote":
+            dispatcher.utter_message(response="utter_quote_registered", case_number=number)
+        elif tracker.get_slot("from_free_text") and group != "order":
+            dispatcher.utter_message(response="utter_case_registered", case_number=number)
+        else:
+            dispatcher.utter_message(response="utter_case_confirmed", case_number=number)
+    elif outcome == "admins":
+        if advisor_not_identified:
+            dispatcher.utter_message(response="utter_advisor_unknown_team_told")
+        dispatcher.utter_message(response="utter_case_confirmed", case_number=number)
+    else:
+        dispatcher.utter_message(
+            response="utter_case_waiting", case_number=number, area_label=area_label
+        )
 
 
 def tell_duplicate(dispatcher: CollectingDispatcher, number: str) -> list[dict[str, Any]]:

@@ -24,8 +24,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.classification import (
-    AREA_BY_TYPE,
-    AREA_LABELS,
     GROUP_BY_TYPE,
     classify,
     explicit_quote_kind,
@@ -366,9 +364,8 @@ class ValidateServiceForm(FormValidationAction):
                 else "utter_advisor_not_found"
             )
             return {"advisor": None, "advisor_attempts": attempts, "advisor_candidates": None}
-        # Second miss: the request goes to the area, and we say so.
-        area = AREA_LABELS[AREA_BY_TYPE.get(tracker.get_slot("request_type") or "", "comercial")]
-        dispatcher.utter_message(response="utter_advisor_routed_to_area", area_label=area)
+        # Second miss: the request goes to its area. Who was told is said once the platform
+        # has registered it (action_open_case), never before.
         return {
             "advisor": text or "sin asesor",
             "advisor_id": None,

@@ -18,6 +18,7 @@ from platform_api.cases.schemas import (
     CaseDetail,
     CaseList,
     CaseRead,
+    CaseRouting,
     CaseUpdate,
     OpenMatch,
 )
@@ -46,7 +47,9 @@ def create_case(
     idempotency_key: IdempotencyKey = None,
 ) -> CaseCreated:
     """Opens a case, or, for an open case of the same type and contact inside the duplicate
-    window, adds the new messages and attachments to it (`duplicate: true`). A retry with the
+    window, adds the new messages and attachments to it (`duplicate: true`). A new case goes
+    to the advisor named, else by the assignment rule to an advisor of its area, else waits in
+    the area's queue with every active admin notified; `routing` says which. A retry with the
     same Idempotency-Key gets the first answer, not a second case."""
     replay = idempotency.stored_response(session, idempotency_key, "cases.create")
     if replay is not None:
@@ -65,7 +68,11 @@ def create_case(
         status=body.status,
         subject=body.subject.strip(),
     )
-    created = CaseCreated(**detail(session, result.case).model_dump(), duplicate=result.duplicate)
+    created = CaseCreated(
+        **detail(session, result.case).model_dump(),
+        duplicate=result.duplicate,
+        routing=CaseRouting.model_validate(result.routing),
+    )
     idempotency.remember(
         session, idempotency_key, "cases.create", 201, created.model_dump(mode="json")
     )
@@ -81,9 +88,12 @@ def list_cases(
     type: str | None = None,
     status: str | None = None,
     advisor_id: DbId | None = None,
+    area: Annotated[str | None, Query(max_length=20)] = None,
+    unassigned: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ) -> CaseList:
+    """`unassigned=true`: the area queues ("Sin asignar"), as far as the caller may see them."""
     rows, total = service.list_cases(
         session,
         principal,
@@ -91,6 +101,8 @@ def list_cases(
         type=type,
         status=status,
         advisor_id=advisor_id,
+        area=area,
+        unassigned=unassigned,
         limit=limit,
         offset=offset,
     )

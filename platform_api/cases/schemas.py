@@ -76,8 +76,26 @@ class CaseDetail(CaseRead):
     attachments: list[AttachmentRead] = []
 
 
+class CaseRouting(BaseModel):
+    """Who has the case and who was told, so the bot's confirmation says what truly happened.
+    outcome: `advisor` (an advisor has it and the conversation, and was notified), `admins`
+    (its area has no active advisor: it waits under "Sin asignar" and every active admin was
+    notified), `nobody` (it waits and nobody could be notified), `existing` (a duplicate: the
+    open case's advisor, if any, was told of the new details)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    outcome: Literal["advisor", "admins", "nobody", "existing"]
+    area: str
+    # named_by_customer, contact_owner, round_robin (conversations.assignment).
+    rule: str | None
+    advisor: AdvisorBrief | None
+    notified: list[AdvisorBrief]
+
+
 class CaseCreated(CaseDetail):
     duplicate: bool
+    routing: CaseRouting
 
 
 class CaseList(BaseModel):

@@ -268,10 +268,18 @@ def list_cases(
     type: str | None = None,
     status: str | None = None,
     advisor_id: int | None = None,
+    area: str | None = None,
+    unassigned: bool | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Case], int]:
     query = select(Case).where(authorization.case_condition(principal))
+    if area:
+        query = query.where(Case.area == area)
+    if unassigned is True:
+        query = query.where(Case.advisor_id.is_(None))
+    elif unassigned is False:
+        query = query.where(Case.advisor_id.is_not(None))
     if phone:
         digits = "".join(ch for ch in phone if ch.isdigit())
         query = query.join(Contact, Contact.id == Case.contact_id).where(Contact.wa_id == digits)
@@ -284,6 +292,25 @@ def list_cases(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Case.id.desc()).limit(limit).offset(offset)).all()
     return list(rows), total
+
+
+def area_queues(session: Session, principal: Principal) -> dict[str, list[Case]]:
+    """Open cases nobody has, by area ("Sin asignar"): an advisor sees their area's queue,
+    admins every area's (the authorization policy decides)."""
+    rows = session.scalars(
+        select(Case)
+        .where(
+            Case.advisor_id.is_(None),
+            Case.status.in_((*OPEN_STATUSES, "incompleto")),
+            authorization.case_condition(principal),
+        )
+        .order_by(Case.created_at, Case.id)
+        .limit(500)
+    ).all()
+    queues: dict[str, list[Case]] = {}
+    for case in rows:
+        queues.setdefault(case.area, []).append(case)
+    return queues
 
 
 def recent_for_contact(

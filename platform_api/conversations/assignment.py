@@ -1,12 +1,14 @@
 """Who takes a conversation: the advisor the customer named, else the contact's owner, else
-round robin among the area's active advisors (the one with fewest open conversations)."""
+round robin among the area's active advisors (the one with fewest open conversations; on a
+tie, the one whose last case is the oldest, so turns rotate even when conversations close)."""
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from platform_api.advisors import service as advisors
-from platform_api.advisors.models import Advisor
+from platform_api.advisors.models import ROLE_ADMIN, Advisor
 from platform_api.audit import service as audit
+from platform_api.cases.models import Case
 from platform_api.conversations.models import STATUS_OPEN, Conversation
 from platform_api.notifications import service as notifications
 
@@ -46,29 +48,62 @@ def next_in_area(session: Session, area: str) -> Advisor | None:
         .group_by(Conversation.assigned_advisor_id)
         .subquery()
     )
+    last_case = (
+        select(Case.advisor_id, func.max(Case.id).label("last_case"))
+        .where(Case.advisor_id.is_not(None))
+        .group_by(Case.advisor_id)
+        .subquery()
+    )
     return session.scalar(
         select(Advisor)
         .outerjoin(open_load, open_load.c.assigned_advisor_id == Advisor.id)
+        .outerjoin(last_case, last_case.c.advisor_id == Advisor.id)
         .where(Advisor.area == area, Advisor.is_active.is_(True))
-        .order_by(func.coalesce(open_load.c.load, 0), Advisor.id)
+        .order_by(
+            func.coalesce(open_load.c.load, 0), func.coalesce(last_case.c.last_case, 0), Advisor.id
+        )
         .limit(1)
     )
 
 
 def choose_advisor(
-    session: Session, conversation: Conversation, *, area: str, named: Advisor | None = None
+    session: Session,
+    conversation: Conversation,
+    *,
+    area: str,
+    named: Advisor | None = None,
+    owner_in_area: bool = False,
 ) -> tuple[Advisor | None, str]:
+    """`owner_in_area`: a case goes to the contact's owner only when they work in its area
+    (the advisor who sells to a customer does not take their support incidents)."""
     if named is not None and named.is_active:
         return named, RULE_NAMED
     owner = contact_owner(session, conversation)
-    if owner is not None:
+    if owner is not None and (not owner_in_area or owner.area == area):
         return owner, RULE_OWNER
     return next_in_area(session, area), RULE_ROUND_ROBIN
 
 
+def active_admins(session: Session) -> list[Advisor]:
+    return list(
+        session.scalars(
+            select(Advisor)
+            .where(Advisor.role == ROLE_ADMIN, Advisor.is_active.is_(True))
+            .order_by(Advisor.id)
+        ).all()
+    )
+
+
 def assign(
-    session: Session, conversation: Conversation, advisor: Advisor, *, rule: str, actor: str
+    session: Session,
+    conversation: Conversation,
+    advisor: Advisor,
+    *,
+    rule: str,
+    actor: str,
+    notify: bool = True,
 ) -> Conversation:
+    """`notify=False` when the caller tells the advisor itself (a case's own notification)."""
     previous = conversation.assigned_advisor_id
     conversation.assigned_advisor = advisor
     conversation.assigned_advisor_id = advisor.id
@@ -80,7 +115,7 @@ def assign(
         entity=conversation,
         details={"advisor_id": advisor.id, "previous_advisor_id": previous, "rule": rule},
     )
-    if previous != advisor.id:
+    if notify and previous != advisor.id:
         notifications.notify(
             session,
             advisor_id=advisor.id,

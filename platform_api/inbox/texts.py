@@ -85,3 +85,7 @@ NO_PERSONAL_PHONE = "{name} no tiene teléfono personal registrado."
 LINK_REFUSED = "WhatsApp no aceptó el enlace (código {code}): {detail}"
 LINK_QUEUED = "Enlace al WhatsApp de {name} en cola: se enviará en cuanto WhatsApp lo acepte."
 LINK_SENT = "Enlace al WhatsApp de {name} enviado."
+
+# The area queues.
+CASE_TAKEN = "Ese caso ya lo tiene {name}."
+CASE_TAKEN_BY_YOU = "Tomaste el caso {number}: el caso y su conversación quedan a tu nombre."

@@ -29,6 +29,10 @@ class FakePlatform:
         # the attachment ids an addition links.
         self.open_case: str | None = None
         self.added_attachments: list[int] = []
+        # What the platform did with a new case (`routing` of POST /api/cases); None: as the
+        # platform does when advisors are on duty (the advisor named, else the area's turn).
+        self.routing: dict[str, Any] | None = None
+        self.named_advisor_name = "Laura Gómez"
         self.assigned_advisor_name: str | None = "Laura Gómez"
         self.fail: dict[str, int] = {}
         self.down = False
@@ -75,7 +79,12 @@ class FakePlatform:
             return httpx.Response(200, json=body)
         if call == "POST /api/cases":
             body = json.loads(request.content)
-            case = {"number": "CASO-000042", "status": body["status"], "duplicate": self.duplicate}
+            case = {
+                "number": "CASO-000042",
+                "status": body["status"],
+                "duplicate": self.duplicate,
+                "routing": self._routing(body),
+            }
             return httpx.Response(201, json=case)
         if call.startswith("PATCH /api/contacts/"):
             self.contact.update(json.loads(request.content))
@@ -85,6 +94,34 @@ class FakePlatform:
         if conversation and conversation.group(3) in (None, "/assign", "/mode"):
             return httpx.Response(200, json=self._conversation(int(conversation.group(2))))
         return httpx.Response(404, json={"detail": "Not Found"})
+
+    def _routing(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self.routing is not None:
+            return self.routing
+        if self.duplicate:
+            return {
+                "outcome": "existing",
+                "area": "comercial",
+                "rule": None,
+                "advisor": None,
+                "notified": [],
+            }
+        if body["advisor_id"]:
+            advisor = {
+                "id": body["advisor_id"],
+                "name": self.named_advisor_name,
+                "area": "comercial",
+            }
+            rule = "named_by_customer"
+        else:
+            advisor, rule = {"id": 9, "name": "Paola Ríos", "area": "comercial"}, "round_robin"
+        return {
+            "outcome": "advisor",
+            "area": advisor["area"],
+            "rule": rule,
+            "advisor": advisor,
+            "notified": [advisor],
+        }
 
     def _conversation(self, conversation_id: int) -> dict[str, Any]:
         return {

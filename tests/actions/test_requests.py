@@ -99,17 +99,18 @@ def test_a_case_is_opened_once_per_completing_message_and_confirmed(monkeypatch)
         "status": "abierto",
         "subject": "no prende",
     }
-    assert responses(messages) == ["utter_case_confirmed"]
-    assert messages[0]["case_number"] == "CASO-000042"
+    assert responses(messages) == ["utter_advisor_notified", "utter_case_confirmed"]
+    assert messages[1]["case_number"] == "CASO-000042"
     assert events == {"case_number": "CASO-000042"}
 
 
 def test_the_confirmation_follows_the_story(monkeypatch) -> None:
     platform_for(monkeypatch, requests)
     order = {"request_type": "pedido", "request_group": "order", "advisor_name": "Laura"}
-    _, said = run(ActionOpenCase(), tracker(**order))
+    _, said = run(ActionOpenCase(), tracker(advisor_id="4", **order))
     assert responses(said) == ["utter_advisor_notified", "utter_case_confirmed"]
-    assert said[0]["advisor_name"] == "Laura"
+    # The name of whom the platform notified, not the customer's spelling of it.
+    assert said[0]["advisor_name"] == "Laura Gómez"
     _, said = run(ActionOpenCase(), tracker(request_group="quote", known_customer=True))
     assert responses(said) == ["utter_case_confirmed_known"]
     _, said = run(ActionOpenCase(), tracker(request_group="quote"))
@@ -253,3 +254,101 @@ def test_a_sender_that_is_no_platform_conversation_is_refused_clearly(monkeypatc
     assert responses(messages) == ["utter_not_a_platform_conversation"]
     assert messages[0]["sender_id"] == "4f2a9c0d1e"
     assert events == {"followup": "action_listen"} and platform.calls() == []
+
+
+# --- the confirmation says who was truly told ---------------------------------------------
+
+COMMERCIAL_TURN = {
+    "outcome": "advisor",
+    "area": "comercial",
+    "rule": "round_robin",
+    "advisor": {"id": 9, "name": "Paola Ríos", "area": "comercial"},
+    "notified": [{"id": 9, "name": "Paola Ríos", "area": "comercial"}],
+}
+SUPPORT_TURN = {
+    "outcome": "advisor",
+    "area": "soporte",
+    "rule": "round_robin",
+    "advisor": {"id": 5, "name": "Jorge Herrera", "area": "soporte"},
+    "notified": [{"id": 5, "name": "Jorge Herrera", "area": "soporte"}],
+}
+ADMINS_TOLD = {
+    "outcome": "admins",
+    "area": "soporte",
+    "rule": None,
+    "advisor": None,
+    "notified": [{"id": 1, "name": "Laura Martínez", "area": "comercial"}],
+}
+NOBODY_TOLD = {
+    "outcome": "nobody",
+    "area": "documental",
+    "rule": None,
+    "advisor": None,
+    "notified": [],
+}
+UNNAMED_SUPPORT = {
+    "request_type": "soporte",
+    "request_group": "other",
+    "process": "no prende",
+    "advisor": "pepito",
+}
+
+
+def test_a_quote_an_advisor_of_comercial_took_gets_plantilla_d(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    platform.routing = COMMERCIAL_TURN
+    quote = {"request_type": "cotizacion", "request_group": "quote", "product": "portátiles"}
+    _, said = run(ActionOpenCase(), tracker(**quote))
+    assert platform.body("POST /api/cases")["advisor_id"] is None
+    assert responses(said) == ["utter_quote_registered"]
+    assert said[0]["case_number"] == "CASO-000042"
+
+
+def test_an_advisor_not_identified_the_area_is_said_only_once_its_advisor_was_told(
+    monkeypatch,
+) -> None:
+    platform = platform_for(monkeypatch, requests)
+    platform.routing = SUPPORT_TURN
+    _, said = run(ActionOpenCase(), tracker(**UNNAMED_SUPPORT))
+    assert responses(said) == ["utter_advisor_routed_to_area", "utter_case_confirmed"]
+    assert said[0]["area_label"] == "de soporte técnico"
+
+
+def test_an_area_with_nobody_on_duty_is_not_said_to_have_the_request(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    platform.routing = ADMINS_TOLD
+    _, said = run(ActionOpenCase(), tracker(**UNNAMED_SUPPORT))
+    assert responses(said) == ["utter_advisor_unknown_team_told", "utter_case_confirmed"]
+
+
+def test_a_quote_only_the_admins_heard_of_gets_plantilla_i_not_un_asesor(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    platform.routing = {**ADMINS_TOLD, "area": "comercial"}
+    _, said = run(ActionOpenCase(), tracker(request_type="cotizacion", request_group="quote"))
+    assert responses(said) == ["utter_case_confirmed"]
+    _, said = run(ActionOpenCase(), tracker(request_group="quote", known_customer=True))
+    assert responses(said) == ["utter_case_confirmed"]
+
+
+def test_when_nobody_could_be_told_the_customer_hears_it_waits(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    platform.routing = NOBODY_TOLD
+    slots = {"request_type": "documentos", "request_group": "other", "advisor_name": "Luisa"}
+    _, said = run(ActionOpenCase(), tracker(**slots))
+    assert responses(said) == ["utter_case_waiting"]
+    assert (said[0]["case_number"], said[0]["area_label"]) == ("CASO-000042", "documental")
+
+
+def test_an_answer_without_routing_never_claims_someone_was_told(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, requests)
+    platform.routing = {}
+    _, said = run(ActionOpenCase(), tracker(request_group="quote", advisor_name="Laura"))
+    assert responses(said) == ["utter_case_waiting"]
+
+
+def test_an_advisor_named_for_a_quote_is_said_to_be_told(monkeypatch) -> None:
+    platform_for(monkeypatch, requests)
+    quote = {"request_type": "cotizacion", "request_group": "quote", "advisor_id": "4"}
+    _, said = run(ActionOpenCase(), tracker(**quote))
+    assert responses(said) == ["utter_advisor_notified", "utter_quote_registered"]
+    assert said[0]["advisor_name"] == "Laura Gómez"

@@ -55,11 +55,12 @@ def test_several_advisors_of_that_name_become_candidates(monkeypatch) -> None:
     assert slots["advisor_candidates"] == names and slots["advisor"] is None
 
 
-def test_an_unknown_advisor_is_asked_again_then_routed_to_the_area(monkeypatch) -> None:
+def test_an_unknown_advisor_is_asked_again_then_left_to_the_area(monkeypatch) -> None:
     platform = platform_for(monkeypatch, service_form)
     platform.down = True
     _, said = validate("advisor", "pepito")
     assert said == ["utter_advisor_not_found"]
     slots, said = validate("advisor", "pepito", advisor_attempts=1, request_type="soporte")
-    assert said == ["utter_advisor_routed_to_area"]
+    # Nobody is told yet: who was is said once the case exists (action_open_case).
+    assert said == []
     assert (slots["advisor"], slots["advisor_id"]) == ("pepito", None)

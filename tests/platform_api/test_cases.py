@@ -128,7 +128,7 @@ def test_status_change_is_recorded_and_closing_stamps_the_time(client, auth) -> 
     events = client.get(f"/api/audit?entity=case&entity_id={case['id']}", headers=auth).json()[
         "items"
     ]
-    assert [e["action"] for e in events] == ["case.updated", "case.created"]
+    assert [e["action"] for e in events] == ["case.updated", "case.queued", "case.created"]
     assert events[0]["details"]["status"] == ["abierto", "cerrado"]
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from platform_api.advisors.models import Advisor
 from platform_api.audit.models import AuditEvent
+from platform_api.cases.models import Case
 from platform_api.contacts.models import Contact
 from platform_api.conversations.models import Conversation
 from platform_api.numbers.models import WhatsAppNumber
@@ -83,6 +84,11 @@ def scene(client: TestClient, auth: dict, session: Session, simulator) -> Scene:
 
     soporte_conversation = open_conversation(client, auth, "falla", wa_id="573001110003")
     soporte_case = _case(client, auth, soporte_conversation, "soporte")
+    # As if it had come while soporte had no active advisor: it waits in soporte's queue.
+    queued = session.scalar(select(Case).where(Case.number == soporte_case))
+    queued.advisor_id = None
+    session.get(Conversation, soporte_conversation).assigned_advisor_id = None
+    session.flush()
 
     number = WhatsAppNumber(
         phone_number_id=JORGE_NUMBER,
@@ -196,6 +202,16 @@ def test_cases_are_seen_by_their_advisor_and_unassigned_ones_by_their_area(
     listed = {c["number"] for c in client.get("/api/cases").json()["items"]}
     assert {scene.theirs_case, scene.soporte_case} <= listed
     assert client.get(f"/api/conversations/{scene.soporte_conversation}").status_code == 200
+
+
+def test_another_areas_queue_is_neither_shown_nor_taken(client, session, scene) -> None:
+    page = client.get("/queue").text
+    assert scene.soporte_case not in page and "Soporte técnico · Sin asignar" not in page
+    for number in (scene.soporte_case, scene.theirs_case):
+        _refused(client.post(f"/queue/{number}/take"))
+    assert session.scalar(select(Case.advisor_id).where(Case.number == scene.soporte_case)) is None
+    sign_in(client, session.get(Advisor, scene.jorge_id))
+    assert scene.soporte_case in client.get("/queue").text
 
 
 def test_another_advisors_attachment_cannot_be_read_or_fetched(client, scene) -> None:

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import routing
 from platform_api.advisors.models import Advisor
 from platform_api.contacts.models import Contact
 from platform_api.conversations.models import Message
@@ -12,14 +13,8 @@ from platform_api.database import Base, utcnow
 
 CASE_TYPES = ("cotizacion", "informacion", "pedido", "soporte", "documentos", "financiero")
 # `pedido` goes to the advisor the customer names; their area is recorded with the case.
-AREA_BY_TYPE = {
-    "cotizacion": "comercial",
-    "informacion": "comercial",
-    "pedido": "comercial",
-    "soporte": "soporte",
-    "documentos": "documental",
-    "financiero": "financiera",
-}
+# The table is data (data/routing.yml), shared with the bot's actions.
+AREA_BY_TYPE = dict(routing.load().area_by_type)
 CASE_STATUSES = ("abierto", "en_proceso", "cerrado", "incompleto")
 OPEN_STATUSES = ("abierto", "en_proceso")
 

@@ -43,20 +43,23 @@ lint: setup
 	.venv/platform/bin/ruff check .
 	.venv/platform/bin/ruff format --check .
 
+# Rasa's own check, then data/routing.yml (routing/validate.py: schema, intents, NLU and
+# keywords agreeing, the held-out NLU set kept apart from data/nlu).
 validate: setup
 	PYTHONPATH=. .venv/rasa/bin/rasa data validate --domain rasa_project/domain --data data \
 	  --config rasa_project/config.yml
+	PYTHONPATH=. $(RASA_PY) -m routing.validate
 
 # The platform suite runs twice: on SQLite, then on a PostgreSQL server the tests start.
 # The platform's own security tests (authorization, CSRF, sessions...) run on both databases
 # here; make test-security runs the whole security suite, processes included, on SQLite.
 test-platform: setup
-	$(PLATFORM_PY) -m pytest tests/platform_api tests/simulator
+	$(PLATFORM_PY) -m pytest tests/platform_api tests/simulator tests/routing
 	TEST_DATABASE=postgres $(PLATFORM_PY) -m pytest tests/platform_api \
 	  tests/security/test_web_*.py tests/security/test_cross_advisor.py
 
 test-rasa: setup
-	PYTHONPATH=. $(RASA_PY) -m pytest tests/connectors tests/actions
+	PYTHONPATH=. $(RASA_PY) -m pytest tests/connectors tests/actions tests/routing
 
 test-stories: train
 	PYTHONPATH=. .venv/rasa/bin/rasa test core --model models/prosuministros.tar.gz \

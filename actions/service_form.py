@@ -67,6 +67,31 @@ def request_slots_for(request_type: str, text: str, source: str) -> dict[str, An
     return slots
 
 
+async def advisor_named_in(text: str, group: str | None) -> dict[str, Any]:
+    """Options 2 and 3 and Escenario 8: the advisor slots when the customer's words already
+    name one advisor clearly, wherever in the sentence ("mi pedido no ha llegado, me atendió
+    Carlos Ramírez"), so Plantilla C 1 is not asked. The platform knows the advisors and
+    finds the name (platform_api/advisors/matching.py); an area alone ("el de soporte") or a
+    doubt between two names leaves the question to be asked."""
+    if group not in ("order", "other") or not text.strip():
+        return {}
+    try:
+        async with PlatformClient() as platform:
+            result = await platform.match_advisor(text)
+    except PlatformError as error:
+        logger.warning("advisor match failed: %s", error)
+        return {}
+    best = result.get("best")
+    if not (result.get("named") and result.get("unambiguous") and best):
+        return {}
+    return {
+        "advisor": best["name"],
+        "advisor_id": str(best["id"]),
+        "advisor_name": best["name"],
+        "advisor_candidates": None,
+    }
+
+
 class ValidateServiceForm(FormValidationAction):
     def name(self) -> str:
         return "validate_service_form"
@@ -159,7 +184,7 @@ class ValidateServiceForm(FormValidationAction):
 
     # --- what they need --------------------------------------------------------------------
 
-    def _from_free_text(
+    async def _from_free_text(
         self, text: str, tracker: Tracker, dispatcher: CollectingDispatcher, slot_name: str
     ) -> dict[str, Any]:
         intent, confidence = latest_intent(tracker)
@@ -171,6 +196,7 @@ class ValidateServiceForm(FormValidationAction):
         slots[slot_name] = text
         slots["from_free_text"] = True
         slots["topic_notes"] = add_note(tracker, text)
+        slots.update(await advisor_named_in(text, slots["request_group"]))
         return slots
 
     async def validate_menu_option(
@@ -191,7 +217,7 @@ class ValidateServiceForm(FormValidationAction):
         intent, confidence = latest_intent(tracker)
         found = classify(text, intent, confidence)
         if found.type is not None or is_long_or_unordered(text):
-            return self._from_free_text(text, tracker, dispatcher, "menu_option")
+            return await self._from_free_text(text, tracker, dispatcher, "menu_option")
         dispatcher.utter_message(response="utter_menu_hint")
         return {"menu_option": None}
 
@@ -207,7 +233,7 @@ class ValidateServiceForm(FormValidationAction):
                 "request_group": group,
                 "request_type": "pedido" if group == "order" else None,
             }
-        return self._from_free_text(text, tracker, dispatcher, "need_text")
+        return await self._from_free_text(text, tracker, dispatcher, "need_text")
 
     async def validate_summary(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -229,6 +255,7 @@ class ValidateServiceForm(FormValidationAction):
                 "from_free_text": True,
             }
         )
+        slots.update(await advisor_named_in(text, slots["request_group"]))
         return slots
 
     async def validate_details(
@@ -269,15 +296,19 @@ class ValidateServiceForm(FormValidationAction):
         intent, confidence = latest_intent(tracker)
         found = classify(text, intent, confidence)
         if found.type in ("soporte", "documentos", "financiero"):
-            return {
+            slots = {
                 "process": text,
                 "request_type": found.type,
                 "topic_notes": add_note(tracker, text),
             }
+            if not tracker.get_slot("advisor_id"):
+                slots.update(await advisor_named_in(text, "other"))
+            return slots
         if found.type is not None:
             # They chose "otro motivo" but describe a quote or an order: follow their words.
             slots = request_slots_for(found.type, text, found.source)
             slots["topic_notes"] = add_note(tracker, text)
+            slots.update(await advisor_named_in(text, slots["request_group"]))
             return slots
         dispatcher.utter_message(response="utter_process_hint")
         return {"process": None, "topic_notes": add_note(tracker, text)}

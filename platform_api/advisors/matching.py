@@ -126,6 +126,7 @@ class MatchResult:
     candidates: list[Candidate]
     unambiguous: bool
     area: str | None
+    named: bool = False  # the words name someone, not only an area
 
     @property
     def best(self) -> Candidate | None:
@@ -158,4 +159,4 @@ def match_advisors(query: str, advisors: Iterable[Advisor], limit: int = 5) -> M
         and scored[0].score >= UNAMBIGUOUS_SCORE
         and (len(scored) == 1 or scored[0].score - scored[1].score >= UNAMBIGUOUS_MARGIN)
     )
-    return MatchResult(scored[:limit], unambiguous=unambiguous, area=area)
+    return MatchResult(scored[:limit], unambiguous=unambiguous, area=area, named=True)

@@ -86,7 +86,7 @@ def test_a_name_inside_a_long_sentence_finds_the_advisor(
     make_advisor(session, "Andrés Felipe Rojas", email="andres.rojas@example.co")
     session.commit()
     result = match(client, auth, typed)
-    assert result["unambiguous"] is True, result
+    assert result["unambiguous"] is True and result["named"] is True, result
     assert result["best"]["name"] == expected
 
 
@@ -108,12 +108,12 @@ def test_a_shared_first_name_in_a_sentence_is_still_ambiguous(client, auth, team
 
 def test_a_sentence_without_a_name_names_nobody(client, auth, team) -> None:
     result = match(client, auth, "necesito el número personal de mi asesor para una urgencia")
-    assert result["candidates"] == [] and result["area"] is None
+    assert result["candidates"] == [] and result["area"] is None and result["named"] is False
 
 
 def test_an_area_alone_offers_that_areas_advisors(client, auth, team) -> None:
     support = match(client, auth, "el de soporte")
-    assert support["area"] == "soporte"
+    assert support["area"] == "soporte" and support["named"] is False
     assert {c["advisor"]["name"] for c in support["candidates"]} == {
         "Carlos Mendoza",
         "Jorge Iván Herrera",

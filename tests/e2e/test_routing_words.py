@@ -20,7 +20,7 @@ from tests.e2e.test_first_contact import ASK_ID, ASK_NAME, GREETING
 ROJAS_PHONE = "573001234577"
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def rojas(stack: Stack) -> Iterator[dict]:
     """Andrés Felipe Rojas, of the story's example, for this test only (then deactivated)."""
     created = httpx.post(
@@ -39,7 +39,7 @@ def rojas(stack: Stack) -> Iterator[dict]:
     httpx.post(f"{stack.platform_url}/api/advisors/{advisor['id']}/deactivate", headers=stack.auth)
 
 
-def new_customer(stack: Stack, wa_id: str, first_message: str, name: str, id_number: str):
+def new_customer(stack: Stack, wa_id: str, first_message: str, name: str) -> Customer:
     customer = Customer(stack, wa_id)
     assert customer.texts(2, first_message) == [GREETING, ASK_NAME]
     assert customer.texts(1, name) == [ASK_ID]
@@ -48,7 +48,7 @@ def new_customer(stack: Stack, wa_id: str, first_message: str, name: str, id_num
 
 def test_a_product_under_warranty_that_does_not_work_goes_to_support(stack: Stack) -> None:
     camila = new_customer(
-        stack, "573201170001", "mi portátil está en garantía y no funciona", "Camila Ortega", ""
+        stack, "573201170001", "mi portátil está en garantía y no funciona", "Camila Ortega"
     )
     # Option 3's question, not a document's: it is an incident.
     assert camila.texts(1, "1019283746") == [ASK_ADVISOR_OTHER]
@@ -65,7 +65,6 @@ def test_equipment_delivered_damaged_is_an_incident_and_its_advisor_is_not_asked
         "573201170002",
         "el equipo que me entregaron llegó dañado, me lo vendió el ingeniero Jorge Herrera",
         "Hernando Valencia",
-        "",
     )
     # No "¿qué comercial te atendió…?" of an order, and no advisor question at all: the name
     # was in the first message.
@@ -82,7 +81,6 @@ def test_the_delivery_route_of_an_order_is_an_order_not_a_document(stack: Stack)
         "573201170003",
         "buenas, en qué va la ruta de entrega de mi pedido 4521",
         "Rosa Elena Parra",
-        "",
     )
     assert rosa.texts(1, "43123987") == [ASK_ADVISOR_ORDER]
     rosa.says(2, "Julián Ortiz")

@@ -1,189 +1,73 @@
-"""What a customer needs, from their own words: the story's keywords first (Escenarios 1 and 2
-always classify right, with or without accents and capitals), then the NLU intent."""
+"""What a customer needs, from their own words: the keywords of data/routing.yml first
+(Escenarios 1 and 2 always classify right, with or without accents and capitals), then the
+NLU intent.
+
+Keywords match whole words and phrases only ("rut" is not in "ruta"). The lists are checked
+in the data's order, so a fault described ("no funciona", "llegó dañado") wins over order
+and document words, specific subjects win over a bare "ayuda", and Escenario 2's words make
+an information request unless a quote is asked for (README, "Clasificación por palabras
+clave").
+"""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
-# Request types of the platform (DESIGN.md) and the menu option each belongs to.
-GROUP_BY_TYPE = {
-    "cotizacion": "quote",
-    "informacion": "quote",
-    "pedido": "order",
-    "soporte": "other",
-    "documentos": "other",
-    "financiero": "other",
-}
-TYPE_BY_INTENT = {
-    "request_quote": "cotizacion",
-    "request_information": "informacion",
-    "check_order_status": "pedido",
-    "report_incident": "soporte",
-    "request_documents": "documentos",
-    "request_billing": "financiero",
-}
-AREA_BY_TYPE = {
-    "cotizacion": "comercial",
-    "informacion": "comercial",
-    "pedido": "comercial",
-    "soporte": "soporte",
-    "documentos": "documental",
-    "financiero": "financiera",
-}
-AREA_LABELS = {
-    "comercial": "comercial",
-    "soporte": "de soporte técnico",
-    "documental": "documental",
-    "financiera": "financiera",
-}
+from routing import fold, load
 
-# Order matters: specific subjects (billing, documents, orders) before the generic words of an
-# incident ("ayuda", "no funciona"), which also appear in other requests.
-KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
-    (
-        "financiero",
-        (
-            "factura",
-            "facturacion",
-            "facturar",
-            "cartera",
-            "pago",
-            "pagar",
-            "cobro",
-            "cobraron",
-            "retencion",
-            "financiera",
-            "financiero",
-            "abono",
-            "saldo",
-            "cuenta de cobro",
-            "nota credito",
-        ),
-    ),
-    (
-        "documentos",
-        (
-            "certificado",
-            "certificacion",
-            "documento",
-            "documentacion",
-            "ficha tecnica",
-            "rut",
-            "camara de comercio",
-            "carta de referencia",
-            "manual",
-            "contrato",
-            "garantia",
-        ),
-    ),
-    (
-        "cotizacion",
-        (
-            "cotizacion",
-            "cotizaciones",
-            "cotizar",
-            "cotice",
-            "precio",
-            "precios",
-            "cuanto cuesta",
-            "cuanto vale",
-            "valor de",
-        ),
-    ),
-    (
-        "pedido",
-        (
-            "pedido",
-            "mi orden",
-            "orden de compra",
-            "despacho",
-            "despacharon",
-            "envio",
-            "entrega",
-            "guia",
-            "no ha llegado",
-            "no me ha llegado",
-            "no me llego",
-            "seguimiento",
-        ),
-    ),
-    (
-        "informacion",
-        (
-            "informacion",
-            "quiero saber",
-            "me gustaria saber",
-            "quisiera saber",
-            "info ",
-            "catalogo",
-            "disponibilidad",
-        ),
-    ),
-    (
-        "soporte",
-        (
-            "danada",
-            "danado",
-            "dano",
-            "fallo",
-            "falla",
-            "fallando",
-            "no funciona",
-            "no sirve",
-            "no prende",
-            "no enciende",
-            "no arranca",
-            "soporte",
-            "ayuda",
-            "averia",
-            "roto",
-            "rota",
-            "se apago",
-            "pantalla azul",
-            "error",
-            "problema",
-            "reparacion",
-            "tecnico",
-        ),
-    ),
-]
+_ROUTING = load()
+
+# Request types of the platform (DESIGN.md) and the menu option each belongs to.
+GROUP_BY_TYPE: dict[str, str] = dict(_ROUTING.group_by_type)
+TYPE_BY_INTENT: dict[str, str] = dict(_ROUTING.type_by_intent)
+AREA_BY_TYPE: dict[str, str] = dict(_ROUTING.area_by_type)
+AREA_LABELS: dict[str, str] = dict(_ROUTING.area_labels)
 
 CONFIDENT = 0.60
 LONG_MESSAGE_WORDS = 25
 
 
 def normalize(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", (text or "").lower())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " " + re.sub(r"\s+", " ", re.sub(r"[^a-z0-9ñ ]+", " ", plain)).strip() + " "
+    """Lower case, no accents, no punctuation, padded with one space each side."""
+    return f" {fold(text).replace('*', ' ').strip()} "
 
 
 @dataclass(frozen=True)
 class Classification:
     type: str | None
     source: str  # "keyword", "intent" or "none"
+    matched: str | None = None  # the keyword list that decided, e.g. "fault"
 
     @property
     def group(self) -> str | None:
         return GROUP_BY_TYPE.get(self.type or "")
 
 
-def keyword_type(text: str) -> str | None:
+def keyword_match(text: str) -> tuple[str, str] | None:
+    """(type, list name) of the first keyword list with a word in the text."""
     plain = normalize(text)
-    for request_type, words in KEYWORDS:
-        for word in words:
-            word = normalize(word).strip()
-            if re.search(rf"(?<![a-z]){re.escape(word)}", plain):
-                return request_type
+    for keywords in _ROUTING.keywords:
+        if any(term.found_in(plain) for term in keywords.terms):
+            return keywords.type, keywords.name
     return None
 
 
+def keyword_type(text: str) -> str | None:
+    found = keyword_match(text)
+    if found is None:
+        return None
+    request_type, _ = found
+    if GROUP_BY_TYPE[request_type] == "quote":
+        # Escenario 2: an information request unless a quote is asked for.
+        return explicit_quote_kind(text) or "informacion"
+    return request_type
+
+
 def classify(text: str, intent: str | None = None, confidence: float = 0.0) -> Classification:
-    by_keyword = keyword_type(text)
-    if by_keyword:
-        return Classification(by_keyword, "keyword")
+    found = keyword_match(text)
+    if found:
+        return Classification(keyword_type(text), "keyword", found[1])
     if intent in TYPE_BY_INTENT and confidence >= CONFIDENT:
         return Classification(TYPE_BY_INTENT[intent], "intent")
     return Classification(None, "none")
@@ -197,10 +81,10 @@ def is_long_or_unordered(text: str) -> bool:
 
 
 def explicit_quote_kind(text: str) -> str | None:
-    """cotizacion or informacion when the words already say which (then D 2 is not asked)."""
+    """cotizacion or informacion when the words already answer Plantilla D 2 (then it is not
+    asked); None when they do not ("precio de 5 monitores")."""
     plain = normalize(text)
-    if re.search(r"(?<![a-z])(cotiz|precio|cuanto (cuesta|vale))", plain):
-        return "cotizacion"
-    if re.search(r"(?<![a-z])(informacion|quiero saber|me gustaria saber|quisiera saber)", plain):
-        return "informacion"
+    for kind, terms in _ROUTING.quote_kind:
+        if any(term.found_in(plain) for term in terms):
+            return kind
     return None

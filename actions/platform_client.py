@@ -14,6 +14,10 @@ class PlatformError(RuntimeError):
     """The platform could not do what the action asked (down, or refused the request)."""
 
 
+# The platform's limit for /api/advisors/match: a whole WhatsApp sentence, names anywhere in it.
+MAX_MATCH_CHARS = 1000
+
+
 def conversation_id_from_sender(sender_id: str | None) -> int | None:
     prefix = "conversation-"
     if sender_id and sender_id.startswith(prefix) and sender_id[len(prefix) :].isdigit():
@@ -61,7 +65,9 @@ class PlatformClient:
         return await self._request("PATCH", f"/api/contacts/{contact_id}", json=fields)
 
     async def match_advisor(self, query: str) -> dict[str, Any]:
-        return await self._request("GET", "/api/advisors/match", params={"q": query[:200]})
+        return await self._request(
+            "GET", "/api/advisors/match", params={"q": query[:MAX_MATCH_CHARS]}
+        )
 
     async def open_case(
         self,

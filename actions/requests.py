@@ -13,10 +13,14 @@ from rasa_sdk.types import DomainDict
 
 from actions.classification import AREA_LABELS, classify, is_long_or_unordered
 from actions.duplicates import find_open_case, request_subject
-from actions.known_answers import advisor_named_in
 from actions.parsing import parse_menu_option
 from actions.platform_client import PlatformClient, PlatformError, conversation_id_from_sender
-from actions.service_form import GROUP_BY_OPTION, latest_intent, request_slots_for
+from actions.service_form import (
+    GROUP_BY_OPTION,
+    advisor_named_in,
+    latest_intent,
+    request_slots_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -125,9 +129,7 @@ class ActionStartRequest(Action):
             elif found.type is not None:
                 slots = request_slots_for(found.type, text, found.source)
                 slots.update(from_free_text=True, topic_notes=text)
-                if slots["request_group"] in ("order", "other"):
-                    # "mi pedido no llega, me atendió Carlos Ramírez": C 1 is not asked.
-                    slots.update(await advisor_named_in(text))
+                slots.update(await advisor_named_in(text, slots["request_group"]))
                 events += [SlotSet(k, v) for k, v in slots.items()]
         return events
 

@@ -30,7 +30,7 @@ from actions.classification import (
     is_long_or_unordered,
 )
 from actions.duplicates import duplicate_query, find_open_case, query_key
-from actions.known_answers import advisor_named_in, stated_product, stated_quote_kind
+from actions.known_answers import stated_product, stated_quote_kind
 from actions.parsing import (
     clean_name,
     is_dont_know,
@@ -76,11 +76,37 @@ def request_slots_for(request_type: str, text: str, source: str) -> dict[str, An
     return slots
 
 
+async def advisor_named_in(text: str, group: str | None) -> dict[str, Any]:
+    """Options 2 and 3 and Escenario 8: the advisor slots when the customer's words already
+    name one advisor clearly, wherever in the sentence ("mi pedido no ha llegado, me atendió
+    Carlos Ramírez"), so Plantilla C 1 is not asked. The platform knows the advisors and
+    finds the name (platform_api/advisors/matching.py); an area alone ("el de soporte") or a
+    doubt between two names leaves the question to be asked."""
+    if group not in ("order", "other") or not text.strip():
+        return {}
+    try:
+        async with PlatformClient() as platform:
+            result = await platform.match_advisor(text)
+    except PlatformError as error:
+        logger.warning("advisor match failed: %s", error)
+        return {}
+    best = result.get("best")
+    if not (result.get("named") and result.get("unambiguous") and best):
+        return {}
+    return {
+        "advisor": best["name"],
+        "advisor_id": str(best["id"]),
+        "advisor_name": best["name"],
+        "advisor_candidates": None,
+    }
+
+
 async def with_named_advisor(slots: dict[str, Any], text: str, tracker: Tracker) -> dict[str, Any]:
-    """An order or another motive whose words already name the advisor: C 1 is not asked."""
+    """An order or another motive whose words already name the advisor: C 1 is not asked
+    (unless the advisor is already known)."""
     group = slots.get("request_group") or tracker.get_slot("request_group")
-    if group in ("order", "other") and not tracker.get_slot("advisor"):
-        slots.update(await advisor_named_in(text))
+    if not tracker.get_slot("advisor"):
+        slots.update(await advisor_named_in(text, group))
     return slots
 
 

@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 model="models/prosuministros.tar.gz"
 stamp="models/.fingerprint"
-# What training reads: data/, config.yml and the domain (not endpoints.yml or the credentials).
+# What training reads: data/, config.yml and the domain (not endpoints.yml, the credentials or
+# data/routing.yml, which the actions and the platform read, not Rasa).
 fingerprint="$(find data rasa_project -type f \( -name '*.yml' -o -name '*.yaml' \) \
-  ! -name 'endpoints*.yml' ! -name 'credentials*.yml' -print0 \
+  ! -name 'endpoints*.yml' ! -name 'credentials*.yml' ! -name 'routing.yml' -print0 \
   | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
 if [ "${1:-}" != "--force" ] && [ -f "$model" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ]; then
   echo "==> Rasa model is up to date ($model)"

@@ -53,7 +53,9 @@ def list_advisors(
 
 @router.get("/match", response_model=AdvisorMatchResult)
 def match_advisor(
-    session: SessionDep, _: CurrentPrincipal, q: Annotated[str, Query(min_length=1, max_length=200)]
+    session: SessionDep,
+    _: CurrentPrincipal,
+    q: Annotated[str, Query(min_length=1, max_length=1000)],
 ) -> AdvisorMatchResult:
     """Ranks active advisors for what a customer typed, and says if the best one is clear."""
     result = service.match(session, q)
@@ -61,6 +63,7 @@ def match_advisor(
     return AdvisorMatchResult(
         query=q,
         area=result.area,
+        named=result.named,
         unambiguous=result.unambiguous,
         best=to_read(result.best.advisor, linked) if result.unambiguous and result.best else None,
         candidates=[

@@ -68,6 +68,8 @@ class AdvisorMatch(BaseModel):
 class AdvisorMatchResult(BaseModel):
     query: str
     area: str | None
+    # True when the words name someone (not only an area: "el de soporte").
+    named: bool = False
     unambiguous: bool
     best: AdvisorRead | None
     candidates: list[AdvisorMatch]

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import routing
 from platform_api.advisors.models import Advisor
 from platform_api.contacts.models import Contact
 from platform_api.conversations.models import Message
@@ -22,16 +23,9 @@ CASE_TYPES = (
 # Flujo D: a customer who went quiet before saying what they need (only ever `incompleto`).
 UNCLASSIFIED = "sin_clasificar"
 # `pedido` goes to the advisor the customer names; their area is recorded with the case.
-AREA_BY_TYPE = {
-    "cotizacion": "comercial",
-    "informacion": "comercial",
-    "pedido": "comercial",
-    "soporte": "soporte",
-    "documentos": "documental",
-    "financiero": "financiera",
-    # New contacts who left half-way are followed up by the commercial team.
-    "sin_clasificar": "comercial",
-}
+# The table is data (data/routing.yml), shared with the bot's actions; new contacts who
+# left half-way (Flujo D, no type known) are followed up by the commercial team.
+AREA_BY_TYPE = {**routing.load().area_by_type, UNCLASSIFIED: "comercial"}
 CASE_STATUSES = ("abierto", "en_proceso", "cerrado", "incompleto")
 OPEN_STATUSES = ("abierto", "en_proceso")
 

@@ -65,3 +65,89 @@ def test_long_or_unordered_messages_are_recognised() -> None:
     assert is_long_or_unordered(long_text)
     assert is_long_or_unordered("hola. les escribo. tengo varias cosas. y otra más")
     assert not is_long_or_unordered("necesito una cotización")
+
+
+# --- whole words, the story's rule for mixed messages (data/routing.yml) --------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The misrouted sentences of issue 17.
+        ("mi portátil está en garantía y no funciona", "soporte"),
+        ("el equipo que me entregaron llegó dañado", "soporte"),
+        ("la ruta de entrega", "pedido"),
+        # Escenario 1: a fault described wins over order, document and quote words.
+        ("MI PORTATIL ESTA EN GARANTIA Y NO FUNCIONA", "soporte"),
+        ("el pedido 4521 llego con la pantalla rota", "soporte"),
+        ("necesito la ficha tecnica porque el switch no enciende", "soporte"),
+        ("quiero hacer valida la garantia del portatil", "soporte"),
+        ("el monitor que cotice ya llego pero falla", "soporte"),
+        # Specific subjects win over a bare call for help.
+        ("ayuda con un pago que no aparece", "financiero"),
+        ("necesito ayuda, la factura salió a nombre de otra empresa", "financiero"),
+        ("ayuda con mi pedido que no ha llegado", "pedido"),
+        ("tengo un problema con el certificado de retención", "financiero"),
+        ("me ayudan con el certificado de garantía", "documentos"),
+        ("a donde envio el soporte de pago de la transferencia", "financiero"),
+        # Help alone is an incident (Escenario 1).
+        ("necesito soporte", "soporte"),
+        ("me sale un error al iniciar windows", "soporte"),
+        ("hola, necesito ayuda urgente", "soporte"),
+        # Orders and documents in everyday words.
+        ("en que va el despacho de los 10 portatiles", "pedido"),
+        ("me dan la guia de la transportadora", "pedido"),
+        ("me comparten el RUT y la camara de comercio", "documentos"),
+        ("me mandan el manual de la impresora", "documentos"),
+    ],
+)
+def test_mixed_messages_follow_the_documented_rule(text: str, expected: str) -> None:
+    assert classify(text).type == expected, classify(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "not_expected"),
+    [
+        ("la ruta de entrega", "documentos"),  # "rut" inside "ruta"
+        ("necesito un manualito", "documentos"),  # not the word "manual"
+        ("me pagaron el viaje", "financiero"),  # "pagaron" is not "pago"
+        ("la guiadora del grupo", "pedido"),  # "guia" inside a longer word
+    ],
+)
+def test_keywords_match_whole_words_only(text: str, not_expected: str) -> None:
+    assert classify(text).type != not_expected
+
+
+def test_a_star_in_the_data_matches_every_ending() -> None:
+    assert classify("cotícenme 3 portátiles").type == "cotizacion"
+    assert classify("necesito una COTIZACION formal").type == "cotizacion"
+    assert classify("la impresora llegó dañada").type == "soporte"
+    assert classify("los equipos llegaron DAÑADOS").type == "soporte"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_type", "expected_kind"),
+    [
+        # Escenario 2: an information request unless a quote is asked for.
+        ("precio de 5 monitores de 24 pulgadas", "informacion", None),
+        ("cuánto cuesta un servidor dell", "informacion", None),
+        ("quiero saber si manejan lenovo", "informacion", "informacion"),
+        ("me gustaría saber qué marcas tienen", "informacion", "informacion"),
+        ("quiero una cotización formal de 10 portátiles", "cotizacion", "cotizacion"),
+        ("necesito cotizar licencias de office", "cotizacion", "cotizacion"),
+        ("solo información de los precios, no necesito cotización", "informacion", "informacion"),
+        ("solo info de los planes de soporte", "informacion", "informacion"),
+    ],
+)
+def test_information_unless_a_quote_is_asked_for(
+    text: str, expected_type: str, expected_kind: str | None
+) -> None:
+    result = classify(text)
+    assert (result.type, result.group) == (expected_type, "quote")
+    assert explicit_quote_kind(text) == expected_kind
+
+
+def test_the_deciding_list_is_reported() -> None:
+    assert classify("el equipo que me entregaron llegó dañado").matched == "fault"
+    assert classify("necesito soporte").matched == "help"
+    assert classify("lo de la semana pasada", "check_order_status", 0.91).matched is None

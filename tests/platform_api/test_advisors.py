@@ -57,9 +57,63 @@ def test_typos_accents_titles_and_aliases_still_find_the_advisor(
     assert result["best"]["name"] == expected
 
 
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (
+            "pásame el whatsapp de mi comercial, Andrés Felipe Rojas, por favor",
+            "Andrés Felipe Rojas",
+        ),
+        ("me das el numero de mi asesor andres felipe roja porfa", "Andrés Felipe Rojas"),
+        ("Andres Felipe Roja", "Andrés Felipe Rojas"),
+        ("con la señora Paola de soporte", "Paola Andrea Ríos"),
+        (
+            "hola buen dia, necesito el numero personal de mi asesor Carlos Ramirez porque "
+            "tengo una urgencia con un pedido",
+            "Carlos Ramírez",
+        ),
+        ("me atendió Karlos Mendosa el de soporte hace como dos semanas", "Carlos Mendoza"),
+        (
+            "buenas tardes, la que me vendió fue la señora Sandra, de cartera",
+            "Sandra Patricia López",
+        ),
+        ("quiero escribirle directamente a jorje por whatsapp", "Jorge Iván Herrera"),
+    ],
+)
+def test_a_name_inside_a_long_sentence_finds_the_advisor(
+    client, auth, team, session, typed, expected
+) -> None:
+    make_advisor(session, "Andrés Felipe Rojas", email="andres.rojas@example.co")
+    session.commit()
+    result = match(client, auth, typed)
+    assert result["unambiguous"] is True and result["named"] is True, result
+    assert result["best"]["name"] == expected
+
+
+def test_a_surname_nobody_has_is_not_taken_for_another_advisor(client, auth, team) -> None:
+    # Only Andrés Felipe Gómez exists: "Rojas" is offered as a doubt, not assumed.
+    result = match(client, auth, "pásame el whatsapp de mi comercial, Andrés Felipe Rojas")
+    assert result["unambiguous"] is False
+    assert [c["advisor"]["name"] for c in result["candidates"]] == ["Andrés Felipe Gómez"]
+
+
+def test_a_shared_first_name_in_a_sentence_is_still_ambiguous(client, auth, team) -> None:
+    result = match(client, auth, "hola buen día, me pasas el número de carlos por favor")
+    assert result["unambiguous"] is False
+    assert {c["advisor"]["name"] for c in result["candidates"]} == {
+        "Carlos Ramírez",
+        "Carlos Mendoza",
+    }
+
+
+def test_a_sentence_without_a_name_names_nobody(client, auth, team) -> None:
+    result = match(client, auth, "necesito el número personal de mi asesor para una urgencia")
+    assert result["candidates"] == [] and result["area"] is None and result["named"] is False
+
+
 def test_an_area_alone_offers_that_areas_advisors(client, auth, team) -> None:
     support = match(client, auth, "el de soporte")
-    assert support["area"] == "soporte"
+    assert support["area"] == "soporte" and support["named"] is False
     assert {c["advisor"]["name"] for c in support["candidates"]} == {
         "Carlos Mendoza",
         "Jorge Iván Herrera",

@@ -1,14 +1,13 @@
 """Answers the customer gave before being asked, so that no question repeats them: the kind of
-quote (Plantilla D 2), the product (D 1), and the advisor who served them (C 1 / option 3)."""
+quote (Plantilla D 2) and the product (D 1). The advisor named anywhere in their words
+(C 1 / option 3) is found by the platform: actions/service_form.advisor_named_in."""
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 from actions.classification import normalize
-from actions.platform_client import PlatformClient, PlatformError
 
 logger = logging.getLogger(__name__)
 
@@ -48,26 +47,6 @@ REQUEST_WORDS = frozenset(
     )
 )
 
-# An advisor named in the customer's words: the platform's match must be unambiguous and
-# come from a name (the platform scores a bare area word, "soporte", at 70, names from 75).
-NAMED_ADVISOR_SCORE = 75.0
-
-
-# Words after which customers name who served them: "me atendió Carlos Ramírez", "mi asesora
-# es Paola". Only that part is looked up when present (the rest of the sentence is no name).
-ADVISOR_CUE = re.compile(
-    r"(?:me atendi[oó]|me atiende|me atendieron|atendid[oa] por|habl[eé] con|"
-    r"mi (?:asesor|asesora|comercial|vendedor|vendedora|ejecutiv[oa])(?: es| fue| se llama)?)"
-    r"\s+([^,.;!?]+)",
-    re.IGNORECASE,
-)
-
-
-def advisor_words(text: str) -> str:
-    """The part of the customer's words that names the advisor, when a cue shows it."""
-    cue = ADVISOR_CUE.search(text or "")
-    return cue.group(1).strip() if cue else text
-
 
 def stated_quote_kind(text: str) -> str | None:
     """`informacion` or `cotizacion` when the words already answer Plantilla D 2."""
@@ -83,26 +62,3 @@ def stated_product(text: str) -> str | None:
     """The customer's words when they name something to quote or inform about, else None."""
     rest = [word for word in normalize(text).split() if word not in REQUEST_WORDS]
     return text.strip() if any(len(word) > 1 or word.isdigit() for word in rest) else None
-
-
-async def advisor_named_in(text: str) -> dict[str, Any]:
-    """The advisor slots when the customer's words name exactly one advisor, else {}."""
-    if not text.strip():
-        return {}
-    try:
-        async with PlatformClient() as platform:
-            result = await platform.match_advisor(advisor_words(text))
-    except PlatformError as error:
-        logger.warning("advisor lookup in the customer's words failed: %s", error)
-        return {}
-    best = result.get("best")
-    candidates = result.get("candidates") or []
-    score = float(candidates[0].get("score") or 0) if candidates else 0.0
-    if not (result.get("unambiguous") and best and score >= NAMED_ADVISOR_SCORE):
-        return {}
-    return {
-        "advisor": best["name"],
-        "advisor_id": str(best["id"]),
-        "advisor_name": best["name"],
-        "advisor_candidates": None,
-    }

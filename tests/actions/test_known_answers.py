@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import known_answers, requests
+from actions import requests, service_form
 from actions.known_answers import stated_product, stated_quote_kind
 from actions.requests import ActionStartRequest
 from actions.service_form import ValidateServiceForm
@@ -20,6 +20,7 @@ CARLOS = {"id": 3, "name": "Carlos Ramírez"}
 def named(advisor: dict[str, Any], score: float) -> dict[str, Any]:
     """The platform's /api/advisors/match answer when it finds one advisor."""
     return {
+        "named": True,
         "unambiguous": True,
         "best": advisor,
         "candidates": [{"advisor": advisor, "score": score}],
@@ -64,7 +65,7 @@ def test_a_product_is_read_only_when_one_is_named(text: str, product: bool) -> N
 
 
 def start(monkeypatch, text: str, intent: str, match: dict | None = None) -> dict[str, Any]:
-    platform = platform_for(monkeypatch, requests, known_answers)
+    platform = platform_for(monkeypatch, requests, service_form)
     if match:
         platform.match = match
     events, _ = run(ActionStartRequest(), tracker(text, intent=intent, greeted=True))
@@ -105,50 +106,25 @@ def test_an_advisor_named_with_the_order_is_not_asked_for(monkeypatch) -> None:
     assert events["advisor"] == "Carlos Ramírez"
 
 
-@pytest.mark.parametrize(
-    ("text", "words"),
-    [
-        ("mi pedido no ha llegado, me atendió Jorge Iván Herrera", "Jorge Iván Herrera"),
-        ("la factura esta mal. Mi asesora es Paola, gracias", "Paola"),
-        ("hablé con carlos ramirez la semana pasada", "carlos ramirez la semana pasada"),
-        ("quiero saber de mi pedido", "quiero saber de mi pedido"),
-    ],
-)
-def test_the_words_after_a_cue_are_what_names_the_advisor(text: str, words: str) -> None:
-    assert known_answers.advisor_words(text) == words
-
-
-def test_only_the_advisors_part_of_the_sentence_is_looked_up(monkeypatch) -> None:
-    platform = platform_for(monkeypatch, requests, known_answers)
-    platform.match = named(CARLOS, 95.0)
-    run(
-        ActionStartRequest(),
-        tracker("mi pedido no llega, me atendió Carlos", "check_order_status", greeted=True),
-    )
-    assert [r.url.params["q"] for r in platform.requests if r.url.path.endswith("/match")] == [
-        "Carlos"
-    ]
-
-
 def test_an_area_word_alone_is_not_an_advisor_named(monkeypatch) -> None:
-    # "soporte" matches the one advisor of that area, at the platform's area-only score.
+    # "soporte" matches the one advisor of that area, but the platform says no name was given.
     events = start(
         monkeypatch,
         "necesito soporte, mi portátil no prende",
         "report_incident",
-        named(CARLOS, 70.0),
+        {**named(CARLOS, 70.0), "named": False},
     )
     assert events["request_group"] == "other" and events.get("advisor") is None
 
 
 def test_a_quote_never_looks_for_an_advisor(monkeypatch) -> None:
-    platform = platform_for(monkeypatch, requests, known_answers)
+    platform = platform_for(monkeypatch, requests, service_form)
     run(ActionStartRequest(), tracker("cotización de 3 portátiles", "request_quote", greeted=True))
     assert "GET /api/advisors/match" not in platform.calls()
 
 
 def validate(monkeypatch, slot: str, text: str, match: dict | None = None, **slots: Any):
-    platform = platform_for(monkeypatch, known_answers)
+    platform = platform_for(monkeypatch, service_form)
     if match:
         platform.match = match
     method = getattr(FORM, f"validate_{slot}")

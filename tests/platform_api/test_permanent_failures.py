@@ -17,7 +17,7 @@ from platform_api.audit.models import AuditEvent
 from platform_api.conversations.models import Conversation, Message
 from platform_api.database import utcnow
 from platform_api.graph import meta_errors
-from platform_api.graph.client import GraphError, _raise_for_graph_error
+from platform_api.graph.client import GraphError, SentMessage, _raise_for_graph_error
 from platform_api.notifications.models import Notification
 from platform_api.numbers import onboarding
 from platform_api.numbers.models import WhatsAppNumber
@@ -127,6 +127,49 @@ def test_a_failed_status_on_a_bot_message_ends_the_reminders_once_and_tells_the_
         )
     ).all()
     assert "código 131026 – Message undeliverable" in notice.text
+
+
+def test_a_failed_status_that_overtakes_graphs_answer_still_fails_the_message_once(
+    client, auth, session
+) -> None:
+    """Meta may send `failed` before the platform has recorded Graph's accept (another process
+    records it, or the status webhook is quicker): the status waits for its message."""
+    paola = make_advisor(session, "Paola Ríos")
+    [turn] = customer_writes(client, auth, wa_id="573008880005")["bot_turns"]
+    client.post(
+        f"/api/conversations/{turn['conversation_id']}/assign",
+        headers=auth,
+        json={"advisor_id": paola.id},
+    )
+    queued = service.enqueue(
+        session,
+        conversation=session.get(Conversation, turn["conversation_id"]),
+        message={"type": "text", "text": {"body": "¿Sigues ahí?"}},
+        sender="bot",
+        actor="bot",
+    )
+    claimed = service.claim(session, queued.id, now=utcnow())
+    assert claimed is not None
+    session.commit()
+
+    early = status_event("wamid.EARLY1", "failed", errors=[UNDELIVERABLE])
+    for _ in range(2):  # Meta redelivers it, still before our record
+        response = client.post(EVENTS, headers=auth, json={"events": [early]})
+        assert response.status_code == 200, response.text
+    service.record(session, claimed, SentMessage(wamid="wamid.EARLY1", contacts=[]), now=utcnow())
+    session.commit()
+    late = status_event("wamid.EARLY1", "sent")
+    client.post(EVENTS, headers=auth, json={"events": [late]})
+
+    session.expire_all()
+    message = session.get(Message, queued.id)
+    assert (message.status, message.error_code) == ("failed", 131026)
+    notices = session.scalars(
+        select(Notification).where(
+            Notification.advisor_id == paola.id, Notification.kind == "message_failed"
+        )
+    ).all()
+    assert len(notices) == 1
 
 
 def test_an_advisor_gets_one_notice_per_conversation_until_they_read_it(

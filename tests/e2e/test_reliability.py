@@ -143,6 +143,7 @@ def test_reminders_and_closing_survive_a_platform_restart(reliable: Stack) -> No
     assert texts[4] == REMINDER_2
     assert texts[5] == ASK_NAME
     assert texts_when(reliable, wa_id, 7, timeout=3 * PERIOD)[6] == CLOSING
+
     # The step is recorded once Rasa has answered the trigger (after the bot registered the
     # `incompleto` case and sent the closing), so the closing may show a moment before.
     def closed() -> bool:
@@ -190,6 +191,7 @@ def test_the_closing_comes_after_every_process_restarted(reliable: Stack) -> Non
     assert wait_for(
         lambda: CLOSING in [m["text"] for m in reliable.inbox(wa_id)], timeout=6 * PERIOD
     )
+
     # The step is recorded once Rasa has answered the trigger (after the bot registered the
     # `incompleto` case and sent the closing), so the closing may show a moment before.
     def closed() -> bool:

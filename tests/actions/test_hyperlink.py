@@ -41,6 +41,23 @@ def test_without_an_advisor_the_customer_is_asked_which_one(monkeypatch) -> None
     assert events == {"active_loop": None, "requested_slot": None, "hyperlink_pending": False}
 
 
+def test_two_advisors_that_fit_equally_are_offered_to_choose_from(monkeypatch) -> None:
+    platform = platform_for(monkeypatch, hyperlink)
+    platform.match = {
+        "unambiguous": False,
+        "best": None,
+        "candidates": [
+            {"advisor": {"id": 3, "name": "Andrés Felipe Rojas"}, "score": 0.8},
+            {"advisor": {"id": 7, "name": "Andrés Gómez"}, "score": 0.8},
+        ],
+    }
+    events, messages = run(ActionOfferHyperlink(), tracker("el whatsapp de andres porfa"))
+    assert responses(messages) == ["utter_choose_advisor_for_link"]
+    assert [b["title"] for b in messages[0]["buttons"]] == ["Andrés Felipe Rojas", "Andrés Gómez"]
+    assert messages[0]["buttons"][0]["payload"] == "el número de Andrés Felipe Rojas"
+    assert events == {"active_loop": None, "requested_slot": None, "hyperlink_pending": False}
+
+
 def asked_for(slot: str, text: str):
     asking = tracker(text, intent="ask_advisor_phone", requested_slot=slot)
     asking.active_loop = {"name": "service_form"}

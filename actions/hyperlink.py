@@ -55,26 +55,27 @@ class ActionOfferHyperlink(Action):
             # The answer to the pending question: the form validates it as if it had taken it.
             return [SlotSet(answered, text), FollowupAction("service_form")]
         advisor_id, advisor_name = tracker.get_slot("advisor_id"), tracker.get_slot("advisor_name")
-        candidates: list[str] = []
+        candidates: list[dict[str, Any]] = []
         try:
             async with PlatformClient() as platform:
                 match = await platform.match_advisor(text)
             if match.get("unambiguous") and match.get("best"):
                 advisor_id, advisor_name = str(match["best"]["id"]), match["best"]["name"]
             else:
-                candidates = [c["advisor"]["name"] for c in match.get("candidates") or []]
+                candidates = [c["advisor"] for c in match.get("candidates") or []]
         except PlatformError as error:
             logger.warning("advisor match failed: %s", error)
         # The question pending before this (if any) is left: the customer changed the subject.
         leave_form = [ActiveLoop(None), SlotSet("requested_slot", None)]
-        if len(candidates) > 1:
-            # Two advisors fit the words equally well: the customer picks one; the choice
-            # comes back as a request for that advisor's number.
+        if len(candidates) > 1 and advisor_id not in {str(c["id"]) for c in candidates}:
+            # Two advisors fit the words equally well (and neither is the one they named
+            # before): the customer picks one; the choice comes back as a request for that
+            # advisor's number.
             dispatcher.utter_message(
                 response="utter_choose_advisor_for_link",
                 buttons=[
-                    {"title": name[:24], "payload": f"el número de {name}"}
-                    for name in candidates[:10]
+                    {"title": c["name"][:24], "payload": f"el número de {c['name']}"}
+                    for c in candidates[:10]
                 ],
             )
             return [*leave_form, SlotSet("hyperlink_pending", False)]

@@ -57,6 +57,14 @@ def test_two_advisors_that_fit_equally_are_offered_to_choose_from(monkeypatch) -
     assert messages[0]["buttons"][0]["payload"] == "el número de Andrés Felipe Rojas"
     assert events == {"active_loop": None, "requested_slot": None, "hyperlink_pending": False}
 
+    # The one they named earlier in the conversation is among them: that one is offered.
+    events, messages = run(
+        ActionOfferHyperlink(),
+        tracker("el whatsapp de andres", advisor_id="7", advisor_name="Andrés Gómez"),
+    )
+    assert responses(messages) == ["utter_meta_limitation", "utter_confirm_hyperlink"]
+    assert events["hyperlink_advisor_id"] == "7"
+
 
 def asked_for(slot: str, text: str):
     asking = tracker(text, intent="ask_advisor_phone", requested_slot=slot)

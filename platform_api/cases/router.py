@@ -8,7 +8,7 @@ from platform_api.attachments.schemas import AttachmentRead
 from platform_api.auth import CurrentPrincipal
 from platform_api.cases import flows, service
 from platform_api.cases.dependencies import CaseDep
-from platform_api.cases.models import OPEN_STATUSES, Case
+from platform_api.cases.models import CLOSED, OPEN_STATUSES, Case
 from platform_api.cases.schemas import (
     TYPE_PATTERN,
     CaseAddition,
@@ -17,6 +17,9 @@ from platform_api.cases.schemas import (
     CaseCreated,
     CaseDetail,
     CaseList,
+    CaseNoteCreate,
+    CaseNoteList,
+    CaseNoteRead,
     CaseRead,
     CaseRouting,
     CaseUpdate,
@@ -26,7 +29,7 @@ from platform_api.conversations.dependencies import get_visible_conversation
 from platform_api.database import SessionDep
 from platform_api.idempotency import service as idempotency
 from platform_api.idempotency.service import IdempotencyKey
-from platform_api.validation import DB_INT_MAX, DbId
+from platform_api.validation import DB_INT_MAX, DbId, unprocessable
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -162,17 +165,71 @@ def read_case(case: CaseDep, session: SessionDep) -> CaseDetail:
     return detail(session, case)
 
 
+def change_case(
+    session: SessionDep,
+    case: Case,
+    *,
+    actor: str,
+    new_status: str | None = None,
+    advisor_id: int | None = None,
+    description: str | None = None,
+) -> None:
+    """One change as the pages and the API make it: the status along the workflow (409 with
+    the reason when it refuses), the advisor by reassignment (told, conversation follows)."""
+    advisor = active_advisor_if_named(session, advisor_id)
+    try:
+        service.update_case(session, case, actor=actor, status=new_status, description=description)
+    except service.InvalidTransitionError as refused:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(refused)) from refused
+    if advisor is not None:
+        flows.reassign(session, case, advisor, actor=actor)
+
+
 @router.patch("/{number}", response_model=CaseDetail)
 def update_case(
     body: CaseUpdate, case: CaseDep, session: SessionDep, principal: CurrentPrincipal
 ) -> CaseDetail:
-    service.update_case(
+    """Status along the workflow (platform_api/cases/WORKFLOW.md; 409 when it does not
+    allow the change), reassignment (the new advisor is notified), description."""
+    change_case(
         session,
         case,
         actor=principal.actor,
-        status=body.status,
-        advisor=active_advisor_if_named(session, body.advisor_id),
+        new_status=body.status,
+        advisor_id=body.advisor_id,
         description=body.description,
     )
     session.commit()
     return detail(session, case)
+
+
+@router.post("/{number}/close", response_model=CaseDetail)
+def close_case(case: CaseDep, session: SessionDep, principal: CurrentPrincipal) -> CaseDetail:
+    """Closes the case from any status (closing a closed case changes nothing)."""
+    change_case(session, case, actor=principal.actor, new_status=CLOSED)
+    session.commit()
+    return detail(session, case)
+
+
+@router.get("/{number}/notes", response_model=CaseNoteList)
+def list_notes(case: CaseDep, session: SessionDep) -> CaseNoteList:
+    """Internal notes, newest first."""
+    return CaseNoteList(
+        items=[CaseNoteRead.model_validate(n) for n in service.notes_of(session, case)]
+    )
+
+
+@router.post("/{number}/notes", response_model=CaseNoteRead, status_code=status.HTTP_201_CREATED)
+def add_note(
+    body: CaseNoteCreate, case: CaseDep, session: SessionDep, principal: CurrentPrincipal
+) -> CaseNoteRead:
+    """An internal note on the case: never sent to the customer."""
+    text = body.text.strip()
+    if not text:
+        raise unprocessable("La nota está vacía", "body", "text")
+    note = service.add_note(
+        session, case, text=text, advisor_id=principal.advisor_id, actor=principal.actor
+    )
+    read = CaseNoteRead.model_validate(note)
+    session.commit()
+    return read

@@ -24,7 +24,8 @@ MODE_LABELS = {"bot": "Bot", "human": "Asesor"}
 CONVERSATION_STATUS_LABELS = {"open": "Abierta", "closed": "Cerrada"}
 CASE_STATUS_LABELS = {
     "abierto": "Abierto",
-    "en_proceso": "En proceso",
+    "en_proceso": "En gestión",
+    "resuelto": "Resuelto",
     "cerrado": "Cerrado",
     "incompleto": "Incompleto",
 }

@@ -310,3 +310,20 @@ def reassign(session: Session, case: Case, advisor: Advisor, *, actor: str) -> b
         f"de {case.contact.display_name} ({assignment.RULE_LABELS[assignment.RULE_MANUAL]}).",
     )
     return True
+
+
+def change_case(
+    session: Session,
+    case: Case,
+    *,
+    actor: str,
+    status: str | None = None,
+    advisor: Advisor | None = None,
+    description: str | None = None,
+) -> None:
+    """One change as the API and the pages make it: the status along the workflow
+    (WORKFLOW.md; raises cases.service.InvalidTransitionError and changes nothing when it
+    refuses), the advisor by reassignment (told; the conversation follows), the description."""
+    cases.update_case(session, case, actor=actor, status=status, description=description)
+    if advisor is not None:
+        reassign(session, case, advisor, actor=actor)

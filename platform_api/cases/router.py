@@ -174,15 +174,14 @@ def change_case(
     advisor_id: int | None = None,
     description: str | None = None,
 ) -> None:
-    """One change as the pages and the API make it: the status along the workflow (409 with
-    the reason when it refuses), the advisor by reassignment (told, conversation follows)."""
+    """flows.change_case, with the workflow's refusal as a 409 carrying its reason."""
     advisor = active_advisor_if_named(session, advisor_id)
     try:
-        service.update_case(session, case, actor=actor, status=new_status, description=description)
+        flows.change_case(
+            session, case, actor=actor, status=new_status, advisor=advisor, description=description
+        )
     except service.InvalidTransitionError as refused:
         raise HTTPException(status.HTTP_409_CONFLICT, str(refused)) from refused
-    if advisor is not None:
-        flows.reassign(session, case, advisor, actor=actor)
 
 
 @router.patch("/{number}", response_model=CaseDetail)

@@ -184,7 +184,10 @@ def change_case(
         raise HTTPException(status.HTTP_409_CONFLICT, str(refused)) from refused
 
 
-@router.patch("/{number}", response_model=CaseDetail)
+WORKFLOW_REFUSAL = {409: {"description": "El flujo de estados no permite ese cambio"}}
+
+
+@router.patch("/{number}", response_model=CaseDetail, responses=WORKFLOW_REFUSAL)
 def update_case(
     body: CaseUpdate, case: CaseDep, session: SessionDep, principal: CurrentPrincipal
 ) -> CaseDetail:

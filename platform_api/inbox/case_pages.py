@@ -3,6 +3,7 @@ conversation, attachments, notes and audit trail, where its status changes along
 workflow (cases/WORKFLOW.md), notes are added, and it is reassigned or closed."""
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -23,6 +24,7 @@ from platform_api.inbox import texts
 from platform_api.inbox.dependencies import PrincipalDep
 from platform_api.inbox.other_pages import day_start
 from platform_api.inbox.render import see_other, templates
+from platform_api.validation import DB_INT_MAX
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,7 +56,23 @@ def _assignee(principal: Principal, asesor: str) -> tuple[int | None, bool | Non
         return None, True
     if asesor == texts.ASSIGNEE_ME:
         return principal.advisor_id or -1, None
-    return (int(asesor), None) if asesor.isdigit() else (None, None)
+    return (int(asesor), None) if _advisor_id(asesor) else (None, None)
+
+
+def _advisor_id(text: str) -> bool:
+    """An advisor id the database can hold (a longer number would fail on PostgreSQL)."""
+    return text.isdigit() and 0 < int(text) <= DB_INT_MAX
+
+
+def _day(text: str, *, next_day: bool = False) -> datetime | None:
+    """A typed date as the instant its Colombian day starts (or the next one does); None
+    when empty, not a date, or past the calendar's end (9999-12-31 has no next day)."""
+    if not text:
+        return None
+    try:
+        return day_start(text, next_day=next_day)
+    except OverflowError:
+        return None
 
 
 @router.get("/cases", response_class=HTMLResponse)
@@ -76,11 +94,11 @@ def case_list(
         area=area if area in AREAS else "",
         estado=estado if estado in CASE_STATUSES else "",
         asesor=asesor
-        if asesor in (texts.ASSIGNEE_ME, texts.ASSIGNEE_NONE) or asesor.isdigit()
+        if asesor in (texts.ASSIGNEE_ME, texts.ASSIGNEE_NONE) or _advisor_id(asesor)
         else "",
         tipo=tipo if tipo in CASE_TYPES else "",
-        desde=desde if day_start(desde) else "",
-        hasta=hasta if day_start(hasta) else "",
+        desde=desde if _day(desde) else "",
+        hasta=hasta if _day(hasta, next_day=True) else "",
         q=q.strip(),
     )
     advisor_id, unassigned = _assignee(principal, filters.asesor)
@@ -93,8 +111,8 @@ def case_list(
         advisor_id=advisor_id,
         unassigned=unassigned,
         text=filters.q or None,
-        since=day_start(filters.desde) if filters.desde else None,
-        until=day_start(filters.hasta, next_day=True) if filters.hasta else None,
+        since=_day(filters.desde),
+        until=_day(filters.hasta, next_day=True),
         limit=PAGE_SIZE,
         offset=(pagina - 1) * PAGE_SIZE,
     )
@@ -221,7 +239,7 @@ def reassign(
     number: str,
     session: SessionDep,
     principal: PrincipalDep,
-    advisor_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
+    advisor_id: Annotated[int, Form(ge=1, le=DB_INT_MAX)],
 ) -> Response:
     """To another active advisor, who is notified (cases.flows.reassign)."""
     case = _visible_case(session, principal, number)

@@ -93,10 +93,12 @@ def list_cases(
     advisor_id: DbId | None = None,
     area: Annotated[str | None, Query(max_length=20)] = None,
     unassigned: bool | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ) -> CaseList:
-    """`unassigned=true`: the area queues ("Sin asignar"), as far as the caller may see them."""
+    """`unassigned=true`: the area queues ("Sin asignar"), as far as the caller may see them.
+    `q`: text in the number, the description or the customer's name."""
     rows, total = service.list_cases(
         session,
         principal,
@@ -106,6 +108,7 @@ def list_cases(
         advisor_id=advisor_id,
         area=area,
         unassigned=unassigned,
+        text=q.strip() if q else None,
         limit=limit,
         offset=offset,
     )

@@ -99,6 +99,8 @@ def test_case_list_filters_by_area_status_assignee_type_date_and_text(
     # Filters the page cannot use are ignored, not an error.
     odd = "asesor=9999999999&desde=31-12-2026&hasta=9999-12-31&area=marte&estado=x"
     assert listed(client, odd) == [documents, incident, quote]
+    api = client.get("/api/cases?q=PANTALLA", headers=auth).json()["items"]
+    assert [c["number"] for c in api] == [incident]
     page = client.get("/cases?area=soporte&estado=cerrado").text
     assert "No hay casos con estos filtros" in page and "0 casos" in page
 

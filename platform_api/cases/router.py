@@ -1,6 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
+from sqlalchemy.orm import Session
 
 from platform_api import authorization
 from platform_api.advisors.dependencies import active_advisor_if_named
@@ -169,7 +170,7 @@ def read_case(case: CaseDep, session: SessionDep) -> CaseDetail:
 
 
 def change_case(
-    session: SessionDep,
+    session: Session,
     case: Case,
     *,
     actor: str,

@@ -209,7 +209,8 @@ def test_another_advisors_and_another_areas_cases_are_invisible_in_the_case_page
 ) -> None:
     listing = client.get("/cases").text
     assert scene.theirs_case not in listing and scene.soporte_case not in listing
-    assert scene.theirs_case not in client.get(f"/cases?q={scene.theirs_case}").text
+    searched = client.get(f"/cases?q={scene.theirs_case}").text
+    assert f'data-case="{scene.theirs_case}"' not in searched and "0 casos" in searched
     forms = {
         "status": {"estado": "en_proceso"},
         "notes": {"texto": "nota ajena"},

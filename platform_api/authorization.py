@@ -16,6 +16,9 @@ caller answers 404, so an id that exists and one that does not look the same).
 - Contacts, messages and attachments are seen through the work they belong to: a contact
   with a conversation, case or lead the advisor sees; messages and attachments of a
   conversation the advisor sees.
+- A case's notes, audit trail and actions (status, reassignment, closing) go with the case:
+  whoever sees the case (visible_case) may use them; its conversation and files are shown
+  only if the conversation is visible too.
 - Notifications and linked numbers are their advisor's own.
 """
 

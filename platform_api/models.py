@@ -3,7 +3,7 @@
 from platform_api.advisors.models import Advisor
 from platform_api.attachments.models import Attachment
 from platform_api.audit.models import AuditEvent
-from platform_api.cases.models import Case, CaseCounter
+from platform_api.cases.models import Case, CaseCounter, CaseNote
 from platform_api.contacts.models import Contact, ContactIdentity
 from platform_api.conversations.models import Conversation, Message
 from platform_api.database import Base
@@ -22,6 +22,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseCounter",
+    "CaseNote",
     "Contact",
     "ContactIdentity",
     "Conversation",

@@ -265,3 +265,65 @@ def add_to_case(
             f"{case.number}{files}.",
         )
     return linked
+
+
+def reassign(session: Session, case: Case, advisor: Advisor, *, actor: str) -> bool:
+    """Hands the case to another active advisor, who is notified as for any case of theirs.
+    The conversation follows when nobody else is talking there (it was unassigned, the
+    case's previous advisor's, or an inactive advisor's). False when they already had it."""
+    previous = case.advisor_id
+    if previous == advisor.id:
+        return False
+    case.advisor_id, case.advisor = advisor.id, advisor
+    audit.record(
+        session,
+        actor=actor,
+        action="case.assigned",
+        entity=case,
+        details={
+            "number": case.number,
+            "advisor_id": advisor.id,
+            "previous_advisor_id": previous,
+            "rule": assignment.RULE_MANUAL,
+        },
+    )
+    conversation = session.get(Conversation, case.conversation_id) if case.conversation_id else None
+    if conversation is not None:
+        holder = conversation.assigned_advisor
+        if holder is None or holder.id == previous or not holder.is_active:
+            assignment.assign(
+                session,
+                conversation,
+                advisor,
+                rule=assignment.RULE_MANUAL,
+                actor=actor,
+                notify=False,
+            )
+    notifications.notify(
+        session,
+        advisor_id=advisor.id,
+        kind="case_for_you",
+        actor=actor,
+        case_id=case.id,
+        conversation_id=case.conversation_id,
+        text=f"Se te asignó el caso {case.number} ({TYPE_LABELS.get(case.type, case.type)}) "
+        f"de {case.contact.display_name} ({assignment.RULE_LABELS[assignment.RULE_MANUAL]}).",
+    )
+    return True
+
+
+def change_case(
+    session: Session,
+    case: Case,
+    *,
+    actor: str,
+    status: str | None = None,
+    advisor: Advisor | None = None,
+    description: str | None = None,
+) -> None:
+    """One change as the API and the pages make it: the status along the workflow
+    (WORKFLOW.md; raises cases.service.InvalidTransitionError and changes nothing when it
+    refuses), the advisor by reassignment (told; the conversation follows), the description."""
+    cases.update_case(session, case, actor=actor, status=status, description=description)
+    if advisor is not None:
+        reassign(session, case, advisor, actor=actor)

@@ -26,8 +26,22 @@ UNCLASSIFIED = "sin_clasificar"
 # The table is data (data/routing.yml), shared with the bot's actions; new contacts who
 # left half-way (Flujo D, no type known) are followed up by the commercial team.
 AREA_BY_TYPE = {**routing.load().area_by_type, UNCLASSIFIED: "comercial"}
-CASE_STATUSES = ("abierto", "en_proceso", "cerrado", "incompleto")
+# The workflow (cases/WORKFLOW.md): abierto → en_proceso ("En gestión") → resuelto → cerrado,
+# plus `incompleto` (the customer left the request half-way), which can be reopened.
+CASE_STATUSES = ("abierto", "en_proceso", "resuelto", "cerrado", "incompleto")
+# Open: the customer's repeated request continues the case (Escenario 5, DUPLICATES.md).
 OPEN_STATUSES = ("abierto", "en_proceso")
+CLOSED = "cerrado"
+# Where each status may go; closing is allowed from every status but `cerrado`, which is final.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "abierto": ("en_proceso", "incompleto", CLOSED),
+    "en_proceso": ("resuelto", "abierto", "incompleto", CLOSED),
+    "resuelto": (CLOSED, "en_proceso"),
+    "incompleto": ("abierto", CLOSED),
+    CLOSED: (),
+}
+# Statuses that stamp `closed_at` (the request is no longer being worked on).
+STAMPS_CLOSED_AT = (CLOSED, "incompleto")
 
 case_message = Table(
     "case_message",
@@ -67,3 +81,18 @@ class Case(Base):
     contact: Mapped[Contact] = relationship(lazy="joined")
     advisor: Mapped[Advisor | None] = relationship(lazy="joined")
     messages: Mapped[list[Message]] = relationship(secondary=case_message, order_by="Message.id")
+
+
+class CaseNote(Base):
+    """An advisor's internal note on a case: never sent to the customer."""
+
+    __tablename__ = "case_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    # None when written with the service token (a script), not by an advisor.
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    advisor: Mapped[Advisor | None] = relationship(lazy="joined")

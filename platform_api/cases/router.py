@@ -1,6 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
+from sqlalchemy.orm import Session
 
 from platform_api import authorization
 from platform_api.advisors.dependencies import active_advisor_if_named
@@ -8,7 +9,7 @@ from platform_api.attachments.schemas import AttachmentRead
 from platform_api.auth import CurrentPrincipal
 from platform_api.cases import flows, service
 from platform_api.cases.dependencies import CaseDep
-from platform_api.cases.models import OPEN_STATUSES, Case
+from platform_api.cases.models import CLOSED, OPEN_STATUSES, Case
 from platform_api.cases.schemas import (
     TYPE_PATTERN,
     CaseAddition,
@@ -17,6 +18,9 @@ from platform_api.cases.schemas import (
     CaseCreated,
     CaseDetail,
     CaseList,
+    CaseNoteCreate,
+    CaseNoteList,
+    CaseNoteRead,
     CaseRead,
     CaseRouting,
     CaseUpdate,
@@ -26,7 +30,7 @@ from platform_api.conversations.dependencies import get_visible_conversation
 from platform_api.database import SessionDep
 from platform_api.idempotency import service as idempotency
 from platform_api.idempotency.service import IdempotencyKey
-from platform_api.validation import DB_INT_MAX, DbId
+from platform_api.validation import DB_INT_MAX, DbId, unprocessable
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -90,10 +94,12 @@ def list_cases(
     advisor_id: DbId | None = None,
     area: Annotated[str | None, Query(max_length=20)] = None,
     unassigned: bool | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ) -> CaseList:
-    """`unassigned=true`: the area queues ("Sin asignar"), as far as the caller may see them."""
+    """`unassigned=true`: the area queues ("Sin asignar"), as far as the caller may see them.
+    `q`: text in the number, the description or the customer's name."""
     rows, total = service.list_cases(
         session,
         principal,
@@ -103,6 +109,7 @@ def list_cases(
         advisor_id=advisor_id,
         area=area,
         unassigned=unassigned,
+        text=q.strip() if q else None,
         limit=limit,
         offset=offset,
     )
@@ -162,17 +169,73 @@ def read_case(case: CaseDep, session: SessionDep) -> CaseDetail:
     return detail(session, case)
 
 
-@router.patch("/{number}", response_model=CaseDetail)
+def change_case(
+    session: Session,
+    case: Case,
+    *,
+    actor: str,
+    new_status: str | None = None,
+    advisor_id: int | None = None,
+    description: str | None = None,
+) -> None:
+    """flows.change_case, with the workflow's refusal as a 409 carrying its reason."""
+    advisor = active_advisor_if_named(session, advisor_id)
+    try:
+        flows.change_case(
+            session, case, actor=actor, status=new_status, advisor=advisor, description=description
+        )
+    except service.InvalidTransitionError as refused:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(refused)) from refused
+
+
+WORKFLOW_REFUSAL = {409: {"description": "El flujo de estados no permite ese cambio"}}
+
+
+@router.patch("/{number}", response_model=CaseDetail, responses=WORKFLOW_REFUSAL)
 def update_case(
     body: CaseUpdate, case: CaseDep, session: SessionDep, principal: CurrentPrincipal
 ) -> CaseDetail:
-    service.update_case(
+    """Status along the workflow (platform_api/cases/WORKFLOW.md; 409 when it does not
+    allow the change), reassignment (the new advisor is notified), description."""
+    change_case(
         session,
         case,
         actor=principal.actor,
-        status=body.status,
-        advisor=active_advisor_if_named(session, body.advisor_id),
+        new_status=body.status,
+        advisor_id=body.advisor_id,
         description=body.description,
     )
     session.commit()
     return detail(session, case)
+
+
+@router.post("/{number}/close", response_model=CaseDetail)
+def close_case(case: CaseDep, session: SessionDep, principal: CurrentPrincipal) -> CaseDetail:
+    """Closes the case from any status (closing a closed case changes nothing)."""
+    change_case(session, case, actor=principal.actor, new_status=CLOSED)
+    session.commit()
+    return detail(session, case)
+
+
+@router.get("/{number}/notes", response_model=CaseNoteList)
+def list_notes(case: CaseDep, session: SessionDep) -> CaseNoteList:
+    """Internal notes, newest first."""
+    return CaseNoteList(
+        items=[CaseNoteRead.model_validate(n) for n in service.notes_of(session, case)]
+    )
+
+
+@router.post("/{number}/notes", response_model=CaseNoteRead, status_code=status.HTTP_201_CREATED)
+def add_note(
+    body: CaseNoteCreate, case: CaseDep, session: SessionDep, principal: CurrentPrincipal
+) -> CaseNoteRead:
+    """An internal note on the case: never sent to the customer."""
+    text = body.text.strip()
+    if not text:
+        raise unprocessable("La nota está vacía", "body", "text")
+    note = service.add_note(
+        session, case, text=text, advisor_id=principal.advisor_id, actor=principal.actor
+    )
+    read = CaseNoteRead.model_validate(note)
+    session.commit()
+    return read

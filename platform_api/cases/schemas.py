@@ -45,6 +45,12 @@ class CaseUpdate(ApiInput):
     description: str | None = Field(default=None, max_length=20000)
 
 
+class CaseNoteCreate(ApiInput):
+    """An internal note: the customer never sees it."""
+
+    text: str = Field(min_length=1, max_length=5000)
+
+
 class AdvisorBrief(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -113,3 +119,17 @@ class CaseAdditionResult(BaseModel):
     case: CaseDetail
     messages: list[int]
     attachments: list[int]
+
+
+class CaseNoteRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    case_id: int
+    advisor: AdvisorBrief | None
+    text: str
+    created_at: UtcDatetime
+
+
+class CaseNoteList(BaseModel):
+    items: list[CaseNoteRead]

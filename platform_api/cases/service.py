@@ -1,9 +1,10 @@
-"""Cases: numbering, creation with the conversation's evidence, duplicates, updates."""
+"""Cases: numbering, creation with the conversation's evidence, duplicates, updates along
+the status workflow (WORKFLOW.md), internal notes."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -11,20 +12,25 @@ from platform_api import authorization
 from platform_api.advisors.models import Advisor
 from platform_api.attachments.models import Attachment
 from platform_api.audit import service as audit
+from platform_api.audit.models import AuditEvent
 from platform_api.auth import Principal
 from platform_api.cases import subjects
 from platform_api.cases.models import (
     AREA_BY_TYPE,
     OPEN_STATUSES,
+    STAMPS_CLOSED_AT,
+    TRANSITIONS,
     UNCLASSIFIED,
     Case,
     CaseCounter,
+    CaseNote,
     case_message,
 )
 from platform_api.config import settings
 from platform_api.contacts.models import Contact
 from platform_api.conversations.models import DIRECTION_IN, Conversation, Message
 from platform_api.database import utcnow
+from platform_api.inbox.texts import CASE_STATUS_LABELS
 
 
 @dataclass
@@ -229,6 +235,31 @@ def add_to_case(
     return linked_messages, linked_attachments
 
 
+class InvalidTransitionError(ValueError):
+    """A status change the workflow does not allow; the message is for the advisor."""
+
+
+def allowed_statuses(case: Case) -> tuple[str, ...]:
+    """Where this case may go from its current status (WORKFLOW.md)."""
+    return TRANSITIONS.get(case.status, ())
+
+
+def check_transition(case: Case, status: str) -> None:
+    if status == case.status or status in allowed_statuses(case):
+        return
+    labels = CASE_STATUS_LABELS
+    current, wanted = labels.get(case.status, case.status), labels.get(status, status)
+    if not allowed_statuses(case):
+        raise InvalidTransitionError(
+            f"El caso {case.number} está {current.lower()} y ya no cambia de estado."
+        )
+    options = ", ".join(labels.get(s, s) for s in allowed_statuses(case))
+    raise InvalidTransitionError(
+        f"El caso {case.number} no puede pasar de «{current}» a «{wanted}». "
+        f"Desde «{current}» puede pasar a: {options}."
+    )
+
+
 def update_case(
     session: Session,
     case: Case,
@@ -238,14 +269,19 @@ def update_case(
     advisor: Advisor | None = None,
     description: str | None = None,
 ) -> Case:
+    """Raises InvalidTransitionError (and changes nothing) for a status the workflow refuses.
+    A new advisor is set here; cases.flows.reassign also tells them and moves the
+    conversation."""
+    if status is not None:
+        check_transition(case, status)
     changes: dict[str, object] = {}
     if status is not None and status != case.status:
         changes["status"] = [case.status, status]
         case.status = status
-        case.closed_at = utcnow() if status in ("cerrado", "incompleto") else None
+        case.closed_at = utcnow() if status in STAMPS_CLOSED_AT else None
     if advisor is not None and advisor.id != case.advisor_id:
         changes["advisor_id"] = [case.advisor_id, advisor.id]
-        case.advisor_id = advisor.id
+        case.advisor_id, case.advisor = advisor.id, advisor
     if description is not None and description != case.description:
         changes["description"] = True
         case.description = description
@@ -260,6 +296,37 @@ def update_case(
     return case
 
 
+def add_note(
+    session: Session, case: Case, *, text: str, advisor_id: int | None, actor: str
+) -> CaseNote:
+    """An internal note: stored and audited, never sent to the customer."""
+    note = CaseNote(case_id=case.id, advisor_id=advisor_id, text=text)
+    session.add(note)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="case.note_added",
+        entity=case,
+        details={"number": case.number, "note_id": note.id},
+    )
+    return note
+
+
+def notes_of(session: Session, case: Case) -> list[CaseNote]:
+    return list(
+        session.scalars(
+            select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.id.desc())
+        ).all()
+    )
+
+
+def audit_trail(session: Session, case: Case, limit: int = 200) -> list[AuditEvent]:
+    """The audit rows of this case, newest first."""
+    rows, _ = audit.list_events(session, entity="case", entity_id=str(case.id), limit=limit)
+    return rows
+
+
 def list_cases(
     session: Session,
     principal: Principal,
@@ -270,9 +337,14 @@ def list_cases(
     advisor_id: int | None = None,
     area: str | None = None,
     unassigned: bool | None = None,
+    text: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Case], int]:
+    """`text`: in the number, the description or the contact's name; `since`/`until`: when
+    the case was created (until excluded)."""
     query = select(Case).where(authorization.case_condition(principal))
     if area:
         query = query.where(Case.area == area)
@@ -289,6 +361,22 @@ def list_cases(
         query = query.where(Case.status == status)
     if advisor_id:
         query = query.where(Case.advisor_id == advisor_id)
+    if text:
+        like = f"%{text.lower()}%"
+        named = select(Contact.id).where(
+            or_(func.lower(Contact.name).like(like), func.lower(Contact.profile_name).like(like))
+        )
+        query = query.where(
+            or_(
+                func.lower(Case.number).like(like),
+                func.lower(Case.description).like(like),
+                Case.contact_id.in_(named),
+            )
+        )
+    if since:
+        query = query.where(Case.created_at >= since)
+    if until:
+        query = query.where(Case.created_at < until)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Case.id.desc()).limit(limit).offset(offset)).all()
     return list(rows), total

@@ -154,6 +154,17 @@ def last_messages(session: Session, conversation_ids: list[int]) -> dict[int, Me
     return {m.conversation_id: m for m in rows}
 
 
+def latest_messages(session: Session, conversation_id: int, limit: int = 10) -> list[Message]:
+    """The conversation's last messages, oldest first (a case page's excerpt)."""
+    rows = session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.id.desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(rows))
+
+
 def earlier_messages(
     session: Session, conversation: Conversation, principal: Principal, limit: int = 300
 ) -> list[Message]:

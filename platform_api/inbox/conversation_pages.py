@@ -1,5 +1,5 @@
 """The advisor's inbox: the conversation list, one conversation, and what can be done there
-(reply, hand back to the bot, assign, "Crear Lead", the personal-number link)."""
+(reply, hand back to the bot, assign, "Crear Lead", the personal-number link, close)."""
 
 from typing import Annotated
 from urllib.parse import urlencode
@@ -16,7 +16,8 @@ from platform_api.cases import service as cases
 from platform_api.conversations import assignment, hyperlink, replies
 from platform_api.conversations import service as conversations
 from platform_api.conversations.dependencies import get_visible_conversation
-from platform_api.conversations.models import MODE_BOT, Conversation
+from platform_api.conversations.models import MODE_BOT, STATUS_CLOSED, Conversation
+from platform_api.conversations.schemas import CloseIn
 from platform_api.database import SessionDep
 from platform_api.graph.client import GraphDep
 from platform_api.inbox import queries, texts
@@ -170,6 +171,20 @@ def hand_back_to_bot(
     conversations.set_mode(session, conversation, MODE_BOT, actor=principal.actor)
     session.commit()
     return back_to(conversation_id, notice=texts.BACK_TO_BOT)
+
+
+@router.post("/conversations/{conversation_id}/close")
+def close_conversation(
+    conversation_id: DbId, session: SessionDep, principal: PrincipalDep
+) -> Response:
+    """The conversations service's close (audited): the customer's next message opens a new
+    conversation and the bot starts afresh."""
+    conversation = get_visible_conversation(conversation_id, session, principal)
+    if conversation.status == STATUS_CLOSED:
+        return back_to(conversation_id, notice=texts.CONVERSATION_ALREADY_CLOSED)
+    conversations.close(session, conversation, actor=principal.actor, reason=CloseIn().reason)
+    session.commit()
+    return back_to(conversation_id, notice=texts.CONVERSATION_CLOSED)
 
 
 @router.post("/conversations/{conversation_id}/assign")

@@ -24,7 +24,8 @@ MODE_LABELS = {"bot": "Bot", "human": "Asesor"}
 CONVERSATION_STATUS_LABELS = {"open": "Abierta", "closed": "Cerrada"}
 CASE_STATUS_LABELS = {
     "abierto": "Abierto",
-    "en_proceso": "En proceso",
+    "en_proceso": "En gestión",
+    "resuelto": "Resuelto",
     "cerrado": "Cerrado",
     "incompleto": "Incompleto",
 }
@@ -89,3 +90,22 @@ LINK_SENT = "Enlace al WhatsApp de {name} enviado."
 # The area queues.
 CASE_TAKEN = "Ese caso ya lo tiene {name}."
 CASE_TAKEN_BY_YOU = "Tomaste el caso {number}: el caso y su conversación quedan a tu nombre."
+
+# Cases ("Casos").
+# Who has the case, in the list's filter: anyone, the signed-in advisor, nobody.
+ASSIGNEE_ANY, ASSIGNEE_ME, ASSIGNEE_NONE = "", "yo", "nadie"
+CASE_STATUS_CHANGED = "El caso {number} pasó a «{status}»."
+CASE_CLOSED = "Caso {number} cerrado."
+CASE_ALREADY_CLOSED = "El caso {number} ya estaba cerrado."
+CASE_NOTE_ADDED = "Nota interna guardada (el cliente no la ve)."
+CASE_NOTE_EMPTY = "Escribe la nota antes de guardarla."
+CASE_REASSIGNED = "Caso {number} asignado a {name}; se le notificó."
+CASE_REASSIGNED_AWAY = "Caso {number} asignado a {name}; se le notificó. Ya no está a tu cargo."
+CASE_SAME_ADVISOR = "{name} ya tiene el caso {number}."
+UNKNOWN_CASE_STATUS = "Elige un estado válido."
+
+# Closing a conversation.
+CONVERSATION_CLOSED = (
+    "Conversación cerrada. Si el cliente vuelve a escribir, empieza una conversación nueva."
+)
+CONVERSATION_ALREADY_CLOSED = "La conversación ya estaba cerrada."

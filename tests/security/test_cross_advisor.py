@@ -204,6 +204,31 @@ def test_cases_are_seen_by_their_advisor_and_unassigned_ones_by_their_area(
     assert client.get(f"/api/conversations/{scene.soporte_conversation}").status_code == 200
 
 
+def test_another_advisors_and_another_areas_cases_are_invisible_in_the_case_pages(
+    client, scene, session
+) -> None:
+    listing = client.get("/cases").text
+    assert scene.theirs_case not in listing and scene.soporte_case not in listing
+    searched = client.get(f"/cases?q={scene.theirs_case}").text
+    assert f'data-case="{scene.theirs_case}"' not in searched and "0 casos" in searched
+    forms = {
+        "status": {"estado": "en_proceso"},
+        "notes": {"texto": "nota ajena"},
+        "assign": {"advisor_id": str(scene.paola_id)},
+        "close": {},
+    }
+    for number in (scene.theirs_case, scene.soporte_case):
+        _refused(client.get(f"/cases/{number}"))
+        for action, data in forms.items():
+            _refused(client.post(f"/cases/{number}/{action}", data=data, follow_redirects=False))
+        _refused(client.post(f"/api/cases/{number}/close"))
+        _refused(client.get(f"/api/cases/{number}/notes"))
+        _refused(client.post(f"/api/cases/{number}/notes", json={"text": "nota ajena"}))
+        case = session.scalar(select(Case).where(Case.number == number))
+        session.refresh(case)
+        assert case.status == "abierto" and case.advisor_id != scene.paola_id
+
+
 def test_another_areas_queue_is_neither_shown_nor_taken(client, session, scene) -> None:
     page = client.get("/queue").text
     assert scene.soporte_case not in page and "Soporte técnico · Sin asignar" not in page
@@ -248,6 +273,7 @@ def test_another_advisors_conversation_is_invisible_in_the_inbox(client, scene) 
         "assign": {"advisor_id": str(scene.paola_id)},
         "lead": {},
         "hyperlink": {"advisor_id": str(scene.paola_id), "confirm": "si"},
+        "close": {},
     }
     for action, data in forms.items():
         _refused(

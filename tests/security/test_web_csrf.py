@@ -36,9 +36,14 @@ def desk(client: TestClient, auth: dict[str, str], session: Session) -> dict:
     )
     session.add(number)
     session.flush()
+    case = client.post(
+        "/api/cases", headers=auth, json={"conversation_id": conversation, "type": "cotizacion"}
+    )
+    assert case.status_code == 201, case.text
     token = browser_sign_in(client, laura.email)
     return {
         "conversation": conversation,
+        "case": case.json()["number"],
         "carlos": carlos.id,
         "notification": notes["items"][0]["id"],
         "number": number.id,
@@ -56,11 +61,30 @@ def inbox_forms(desk: dict) -> list[tuple[str, dict]]:
         (f"/conversations/{c}/hyperlink", {"advisor_id": str(desk["carlos"]), "confirm": "si"}),
         (f"/notifications/{desk['notification']}/read", {}),
         (f"/whatsapp/numbers/{desk['number']}/unlink", {}),
+        (f"/conversations/{c}/close", {}),
+        (f"/cases/{desk['case']}/status", {"estado": "en_proceso"}),
+        (f"/cases/{desk['case']}/notes", {"texto": "nota desde otro sitio"}),
+        (f"/cases/{desk['case']}/assign", {"advisor_id": str(desk["carlos"])}),
+        (f"/cases/{desk['case']}/close", {}),
         ("/logout", {}),
     ]
 
 
-FORM_NAMES = ["reply", "bot", "assign", "lead", "hyperlink", "notification", "unlink", "logout"]
+FORM_NAMES = [
+    "reply",
+    "bot",
+    "assign",
+    "lead",
+    "hyperlink",
+    "notification",
+    "unlink",
+    "close_conversation",
+    "case_status",
+    "case_note",
+    "case_assign",
+    "case_close",
+    "logout",
+]
 
 
 @pytest.mark.parametrize("index", range(len(FORM_NAMES)), ids=FORM_NAMES)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from platform_api.attachments.models import Attachment
 from platform_api.conversations.models import Conversation, Message
 from platform_api.database import Base, utcnow
+from platform_api.leads import pipeline
 
 lead_message = Table(
     "lead_message",
@@ -40,7 +41,7 @@ class Lead(Base):
     request_type: Mapped[str | None] = mapped_column(String(20))
     owner_advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"), index=True)
     # A stage of the pipeline (leads/pipeline.toml); 30 characters leave room for new stages.
-    status: Mapped[str] = mapped_column(String(30), default="nuevo", index=True)
+    status: Mapped[str] = mapped_column(String(30), default=pipeline.initial, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -89,3 +89,21 @@ LINK_SENT = "Enlace al WhatsApp de {name} enviado."
 # The area queues.
 CASE_TAKEN = "Ese caso ya lo tiene {name}."
 CASE_TAKEN_BY_YOU = "Tomaste el caso {number}: el caso y su conversación quedan a tu nombre."
+
+# Leads.
+LEAD_OWNER_FILTERS = {"": "Todos", "mios": "Míos", "sin": "Sin dueño"}
+LEAD_STATUS_CHANGED = "Estado del lead: {label}."
+LEAD_STATUS_UNCHANGED = "El lead ya estaba en «{label}»."
+LEAD_UNKNOWN_STATUS = "Ese estado no existe en el embudo de leads."
+LEAD_OWNER_CHANGED = "Lead entregado a {name}; se le notificó."
+LEAD_OWNER_UNCHANGED = "{name} ya es el dueño del lead."
+LEAD_HANDED_AWAY = "Entregaste el lead #{id} a {name}; se le notificó."
+LEAD_REFRESHED = "Lead actualizado: {messages} mensajes y {files} adjuntos nuevos."
+LEAD_NOTHING_NEW = "El lead ya tenía todos los mensajes y adjuntos de sus conversaciones."
+LEAD_ACTIONS = {
+    "lead.created": "Lead creado desde la conversación",
+    "lead.updated": "Lead actualizado con la conversación",
+    "lead.status_changed": "Estado: {before} → {after}",
+    "lead.owner_changed": "Dueño: {before} → {after}",
+}
+NOBODY = "Sin dueño"

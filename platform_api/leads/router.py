@@ -58,15 +58,21 @@ def list_leads(
     phone: str | None = None,
     id_number: str | None = None,
     owner_advisor_id: DbId | None = None,
+    status: Annotated[str | None, Query(max_length=30)] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ) -> LeadList:
+    """Filters: `status` (a stage of leads/pipeline.toml), `q` (name, phone, ID number or
+    the text of the lead's messages)."""
     rows, total = service.list_leads(
         session,
         principal,
         phone=phone,
         id_number=id_number,
         owner_advisor_id=owner_advisor_id,
+        status=status,
+        text=q,
         limit=limit,
         offset=offset,
     )

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from platform_api import authorization
 from platform_api.advisors import service as advisors
@@ -31,7 +32,7 @@ def back_to_lead(lead_id: int, notice: str = "", error: str = "") -> Response:
     return see_other(f"/leads/{lead_id}" + (f"?{urlencode(params)}" if params else ""))
 
 
-def owner_names(session: SessionDep, ids: set[int | None]) -> dict[int, str]:
+def owner_names(session: Session, ids: set[int | None]) -> dict[int, str]:
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return {}
@@ -39,7 +40,7 @@ def owner_names(session: SessionDep, ids: set[int | None]) -> dict[int, str]:
     return dict(rows.tuples().all())
 
 
-def history_lines(session: SessionDep, events: list[AuditEvent]) -> list[tuple]:
+def history_lines(session: Session, events: list[AuditEvent]) -> list[tuple]:
     """The lead's audit rows as advisors read them: when, who, what (names, stage labels)."""
     advisor_ids: set[int | None] = set()
     for event in events:
@@ -148,6 +149,7 @@ def lead_page(
             "stages": pipeline.stages(),
             "stage_labels": pipeline.labels(),
             "history": history_lines(session, history),
+            "file_states": texts.LEAD_FILE_STATES,
         },
     )
 

@@ -107,3 +107,9 @@ LEAD_ACTIONS = {
     "lead.owner_changed": "Dueño: {before} → {after}",
 }
 NOBODY = "Sin dueño"
+# A lead's file that cannot be opened (yet): why.
+LEAD_FILE_STATES = {
+    "pending": "descargando de WhatsApp",
+    "failed": "no se pudo descargar",
+    "rejected": "tipo o tamaño no permitido",
+}

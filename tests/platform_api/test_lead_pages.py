@@ -347,3 +347,23 @@ def test_actualizar_lead_on_its_page_takes_a_later_conversation(
     page = client.post(f"/leads/{paolas_lead}/update")
     assert "Lead actualizado: 1 mensajes y 0 adjuntos nuevos." in page.text
     assert "ya tengo la orden de compra" in page.text
+
+
+def test_a_file_that_cannot_be_opened_is_listed_with_the_reason(
+    client, auth, session, simulator, drain
+) -> None:
+    event = media_event(
+        simulator,
+        "document",
+        mime_type="application/x-msdownload",
+        content=b"MZ\x90\x00",
+        filename="factura.exe",
+    )
+    client.post("/api/internal/whatsapp/events", headers=auth, json={"events": [event]})
+    drain()
+    conversation = client.get("/api/conversations", headers=auth).json()["items"][0]["id"]
+    sign_in(client, make_advisor(session, "Paola Ríos", role="admin"))
+    page = client.post(f"/conversations/{conversation}/lead").text
+    assert "Adjuntos (1)" in page
+    assert "factura.exe (application/x-msdownload) · " in page
+    assert "tipo o tamaño no permitido" in page and 'download="factura.exe"' not in page

@@ -98,7 +98,7 @@ LEAD_UNKNOWN_STATUS = "Ese estado no existe en el embudo de leads."
 LEAD_OWNER_CHANGED = "Lead entregado a {name}; se le notificó."
 LEAD_OWNER_UNCHANGED = "{name} ya es el dueño del lead."
 LEAD_HANDED_AWAY = "Entregaste el lead #{id} a {name}; se le notificó."
-LEAD_REFRESHED = "Lead actualizado: {messages} mensajes y {files} adjuntos nuevos."
+LEAD_REFRESHED = "Lead actualizado. Mensajes nuevos: {messages}; adjuntos nuevos: {files}."
 LEAD_NOTHING_NEW = "El lead ya tenía todos los mensajes y adjuntos de sus conversaciones."
 LEAD_ACTIONS = {
     "lead.created": "Lead creado desde la conversación",

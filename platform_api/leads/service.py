@@ -137,11 +137,13 @@ def refresh_from_conversations(
     session: Session, lead: Lead, principal: Principal
 ) -> tuple[list[Message], list[Attachment]]:
     """ "Actualizar Lead" from the lead's page: what is new in every conversation of its
-    customer that the principal sees (a later conversation included), with one audit row."""
+    customers (the lead's contact, and any other that reached it by phone or ID number) that
+    the principal sees, a later conversation included, with one audit row."""
+    contact_ids = {lead.contact_id} | {c.contact_id for c in lead.conversations}
     conversations = session.scalars(
         select(Conversation)
         .where(
-            Conversation.contact_id == lead.contact_id,
+            Conversation.contact_id.in_(contact_ids),
             authorization.conversation_condition(principal),
         )
         .order_by(Conversation.id)

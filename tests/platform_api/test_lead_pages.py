@@ -345,7 +345,7 @@ def test_actualizar_lead_on_its_page_takes_a_later_conversation(
     client.post(f"/api/conversations/{conversation['id']}/close", headers=auth)
     open_conversation(client, auth, "ya tengo la orden de compra")
     page = client.post(f"/leads/{paolas_lead}/update")
-    assert "Lead actualizado: 1 mensajes y 0 adjuntos nuevos." in page.text
+    assert "Lead actualizado. Mensajes nuevos: 1; adjuntos nuevos: 0." in page.text
     assert "ya tengo la orden de compra" in page.text
 
 
@@ -367,3 +367,20 @@ def test_a_file_that_cannot_be_opened_is_listed_with_the_reason(
     assert "Adjuntos (1)" in page
     assert "factura.exe (application/x-msdownload) · " in page
     assert "tipo o tamaño no permitido" in page and 'download="factura.exe"' not in page
+
+
+def test_actualizar_lead_on_its_page_takes_every_phone_that_reached_the_lead(
+    client, auth, session
+) -> None:
+    """Same ID number from a second phone: the lead's page updates from both customers."""
+    first = open_conversation(client, auth, "hola", wa_id="573006660001")
+    lead_id = client.post(
+        f"/api/conversations/{first}/lead", headers=auth, json={"id_number": "52123456"}
+    ).json()["lead"]["id"]
+    second = open_conversation(client, auth, "escribo desde otro número", wa_id="573006660002")
+    client.post(f"/api/conversations/{second}/lead", headers=auth, json={"id_number": "52123456"})
+    open_conversation(client, auth, "y otra cosa más", wa_id="573006660002")
+    sign_in(client, make_advisor(session, "Laura Martínez", role="admin"))
+    page = client.post(f"/leads/{lead_id}/update")
+    assert "Lead actualizado. Mensajes nuevos: 1; adjuntos nuevos: 0." in page.text
+    assert "y otra cosa más" in page.text and "Mensajes (3)" in page.text

@@ -195,6 +195,7 @@ def test_another_advisors_lead_is_invisible(client, scene, auth) -> None:
         ("update", {}),
     ):
         _refused(client.post(f"/leads/{scene.theirs_lead}/{action}", data=form))
+    _refused(client.patch(f"/api/leads/{scene.theirs_lead}", json={"status": "ganado"}))
     after = client.get(f"/api/leads/{scene.theirs_lead}", headers=auth).json()
     assert (after["status"], after["owner_advisor_id"]) == (
         lead["status"],

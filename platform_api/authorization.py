@@ -20,6 +20,9 @@ caller answers 404, so an id that exists and one that does not look the same).
   whoever sees the case (visible_case) may use them; its conversation and files are shown
   only if the conversation is visible too.
 - Notifications and linked numbers are their advisor's own.
+- A lead's stage and owner are changed by its owner or an admin (anyone who sees a lead with
+  no owner may take it); an advisor who sees a lead only through its customer's work may
+  read it and add the conversation to it, and is refused (403) the rest.
 """
 
 from typing import TypeVar
@@ -166,6 +169,26 @@ def visible_contact(session: Session, principal: Principal, contact_id: int) -> 
 
 def visible_lead(session: Session, principal: Principal, lead_id: int) -> Lead | None:
     return _visible(session, Lead, lead_id, lead_condition(principal))
+
+
+def may_manage_lead(principal: Principal, lead: Lead) -> bool:
+    """Whether the principal may change the stage and owner of a lead it sees."""
+    return (
+        principal.sees_everything
+        or lead.owner_advisor_id is None
+        or lead.owner_advisor_id == principal.advisor_id
+    )
+
+
+def managed_lead(session: Session, principal: Principal, lead_id: int) -> Lead:
+    """The lead to change: 404 when the principal cannot see it, 403 when it may only read it."""
+    lead = found(visible_lead(session, principal, lead_id), "Lead no encontrado")
+    if not may_manage_lead(principal, lead):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail="Solo el dueño del lead o un administrador pueden cambiarlo",
+        )
+    return lead
 
 
 def visible_attachment(

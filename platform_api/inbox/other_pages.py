@@ -1,4 +1,4 @@
-"""Notifications, the lead a conversation became, and the audit log."""
+"""Notifications, linking a WhatsApp number, and the audit log."""
 
 from datetime import datetime, time, timedelta
 from typing import Annotated
@@ -47,13 +47,15 @@ def notification_badge(request: Request, session: SessionDep, principal: Princip
 def read_notification(
     notification_id: DbId, session: SessionDep, principal: PrincipalDep
 ) -> Response:
-    """Marks it read and opens its conversation (or the list, if it has none)."""
+    """Marks it read and opens its lead or conversation (or the list, if it has neither)."""
     notification = authorization.found(
         authorization.own_notification(session, principal, notification_id),
         "Notificación no encontrada",
     )
     notifications.mark_read(session, notification, actor=principal.actor)
     session.commit()
+    if notification.lead_id:
+        return see_other(f"/leads/{notification.lead_id}")
     if notification.conversation_id:
         return see_other(f"/conversations/{notification.conversation_id}")
     return see_other("/notifications")
@@ -96,25 +98,6 @@ def unlink_number(
     onboarding.unlink_on_platform(session, graph, number, actor=principal.actor)
     session.commit()
     return see_other("/whatsapp")
-
-
-@router.get("/leads/{lead_id}", response_class=HTMLResponse)
-def lead_page(
-    request: Request,
-    lead_id: DbId,
-    session: SessionDep,
-    principal: PrincipalDep,
-    resultado: Annotated[str, Query(max_length=20)] = "",
-    desde: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
-) -> Response:
-    lead = authorization.found(
-        authorization.visible_lead(session, principal, lead_id), "Lead no encontrado"
-    )
-    return templates.TemplateResponse(
-        request,
-        "lead.html",
-        {"principal": principal, "lead": lead, "result": resultado, "from_conversation": desde},
-    )
 
 
 def day_start(day: str, *, next_day: bool = False) -> datetime | None:

@@ -9,13 +9,21 @@ from fastapi.staticfiles import StaticFiles
 from platform_api.inbox import (
     case_pages,
     conversation_pages,
+    lead_pages,
     other_pages,
     queue_pages,
     session_pages,
 )
 
 router = APIRouter(include_in_schema=False)
-for pages in (session_pages, conversation_pages, queue_pages, case_pages, other_pages):
+for pages in (
+    session_pages,
+    conversation_pages,
+    queue_pages,
+    case_pages,
+    lead_pages,
+    other_pages,
+):
     router.include_router(pages.router)
 
 static_files = StaticFiles(directory=Path(__file__).parent / "static")

@@ -109,3 +109,26 @@ CONVERSATION_CLOSED = (
     "Conversación cerrada. Si el cliente vuelve a escribir, empieza una conversación nueva."
 )
 CONVERSATION_ALREADY_CLOSED = "La conversación ya estaba cerrada."
+# Leads.
+LEAD_OWNER_FILTERS = {"": "Todos", "mios": "Míos", "sin": "Sin dueño"}
+LEAD_STATUS_CHANGED = "Estado del lead: {label}."
+LEAD_STATUS_UNCHANGED = "El lead ya estaba en «{label}»."
+LEAD_UNKNOWN_STATUS = "Ese estado no existe en el embudo de leads."
+LEAD_OWNER_CHANGED = "Lead entregado a {name}; se le notificó."
+LEAD_OWNER_UNCHANGED = "{name} ya es el dueño del lead."
+LEAD_HANDED_AWAY = "Entregaste el lead #{id} a {name}; se le notificó."
+LEAD_REFRESHED = "Lead actualizado. Mensajes nuevos: {messages}; adjuntos nuevos: {files}."
+LEAD_NOTHING_NEW = "El lead ya tenía todos los mensajes y adjuntos de sus conversaciones."
+LEAD_ACTIONS = {
+    "lead.created": "Lead creado desde la conversación",
+    "lead.updated": "Lead actualizado con la conversación",
+    "lead.status_changed": "Estado: {before} → {after}",
+    "lead.owner_changed": "Dueño: {before} → {after}",
+}
+NOBODY = "Sin dueño"
+# A lead's file that cannot be opened (yet): why.
+LEAD_FILE_STATES = {
+    "pending": "descargando de WhatsApp",
+    "failed": "no se pudo descargar",
+    "rejected": "tipo o tamaño no permitido",
+}

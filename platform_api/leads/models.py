@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from platform_api.attachments.models import Attachment
 from platform_api.conversations.models import Conversation, Message
 from platform_api.database import Base, utcnow
+from platform_api.leads import pipeline
 
 lead_message = Table(
     "lead_message",
@@ -38,8 +39,9 @@ class Lead(Base):
     phone: Mapped[str | None] = mapped_column(String(32), index=True)
     id_number: Mapped[str | None] = mapped_column(String(40), index=True)
     request_type: Mapped[str | None] = mapped_column(String(20))
-    owner_advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"))
-    status: Mapped[str] = mapped_column(String(12), default="nuevo")
+    owner_advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"), index=True)
+    # A stage of the pipeline (leads/pipeline.toml); 30 characters leave room for new stages.
+    status: Mapped[str] = mapped_column(String(30), default=pipeline.initial, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -19,6 +19,13 @@ class LeadFromConversation(ApiInput):
     attachment_ids: list[DbId] | None = Field(default=None, max_length=500)
 
 
+class LeadChange(ApiInput):
+    """A lead's stage (a key of leads/pipeline.toml) and/or owner (an active advisor)."""
+
+    status: str | None = Field(default=None, pattern=r"^[a-z0-9_]{1,30}$")
+    owner_advisor_id: DbId | None = None
+
+
 class LeadRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -1,4 +1,5 @@
-"""Internal notifications to advisors: a customer named them, a conversation was assigned."""
+"""Internal notifications to advisors: a customer named them, a conversation was assigned,
+a lead handed over."""
 
 from datetime import datetime
 
@@ -17,5 +18,6 @@ class Notification(Base):
     text: Mapped[str] = mapped_column(Text)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id"))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     read_at: Mapped[datetime | None]

@@ -17,6 +17,7 @@ def notify(
     actor: str,
     case_id: int | None = None,
     conversation_id: int | None = None,
+    lead_id: int | None = None,
 ) -> Notification:
     notification = Notification(
         advisor_id=advisor_id,
@@ -24,6 +25,7 @@ def notify(
         text=text,
         case_id=case_id,
         conversation_id=conversation_id,
+        lead_id=lead_id,
     )
     session.add(notification)
     session.flush()
@@ -37,6 +39,7 @@ def notify(
             "kind": kind,
             "case_id": case_id,
             "conversation_id": conversation_id,
+            **({"lead_id": lead_id} if lead_id else {}),
         },
     )
     return notification

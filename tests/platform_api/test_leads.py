@@ -103,3 +103,59 @@ def test_a_request_left_unclassified_gives_the_lead_no_request_type(client, auth
     )
     lead = crear_lead(client, auth, conversation)["lead"]
     assert lead["request_type"] is None
+
+
+def test_patch_moves_the_lead_along_the_pipeline_and_hands_it_over(client, auth, session) -> None:
+    jorge = make_advisor(session, "Jorge Pérez")
+    lead_id = crear_lead(client, auth, open_conversation(client, auth, "hola"))["lead"]["id"]
+    response = client.patch(
+        f"/api/leads/{lead_id}",
+        headers=auth,
+        json={"status": "contactado", "owner_advisor_id": jorge.id},
+    )
+    assert response.status_code == 200, response.text
+    assert (response.json()["status"], response.json()["owner_advisor_id"]) == (
+        "contactado",
+        jorge.id,
+    )
+    actions = [
+        e["action"]
+        for e in client.get(f"/api/audit?entity=lead&entity_id={lead_id}", headers=auth).json()[
+            "items"
+        ]
+    ]
+    assert actions[:2] == ["lead.owner_changed", "lead.status_changed"]
+    notes = client.get(f"/api/notifications?advisor_id={jorge.id}", headers=auth).json()["items"]
+    assert [n["kind"] for n in notes] == ["lead_assigned"]
+    assert client.get("/api/leads?status=contactado&q=laura", headers=auth).json()["total"] == 1
+
+
+def test_patch_refuses_a_stage_outside_the_pipeline(client, auth) -> None:
+    lead_id = crear_lead(client, auth, open_conversation(client, auth, "hola"))["lead"]["id"]
+    response = client.patch(f"/api/leads/{lead_id}", headers=auth, json={"status": "archivado"})
+    assert response.status_code == 422
+    assert "nuevo, contactado" in response.json()["detail"][0]["msg"]
+    assert client.get(f"/api/leads/{lead_id}", headers=auth).json()["status"] == "nuevo"
+
+
+def test_only_the_owner_or_an_admin_changes_a_lead_through_the_api(client, auth, session) -> None:
+    paola = make_advisor(session, "Paola Ríos")
+    jorge = make_advisor(session, "Jorge Pérez")
+    carlos = make_advisor(session, "Carlos Ramírez", area="soporte")
+    conversation = open_conversation(client, auth, "hola")
+    client.post(
+        f"/api/conversations/{conversation}/assign", headers=auth, json={"advisor_id": paola.id}
+    )
+    lead_id = crear_lead(client, auth, conversation)["lead"]["id"]
+
+    sign_in(client, carlos)  # sees nothing of this customer
+    assert client.patch(f"/api/leads/{lead_id}", json={"status": "ganado"}).status_code == 404
+    client.post(
+        f"/api/conversations/{conversation}/assign", headers=auth, json={"advisor_id": jorge.id}
+    )
+    sign_in(client, jorge)  # sees the customer's conversation, does not own the lead
+    assert client.get(f"/api/leads/{lead_id}").status_code == 200
+    assert client.patch(f"/api/leads/{lead_id}", json={"status": "ganado"}).status_code == 403
+    sign_in(client, paola)
+    assert client.patch(f"/api/leads/{lead_id}", json={"status": "ganado"}).status_code == 200
+    assert client.get(f"/api/leads/{lead_id}", headers=auth).json()["status"] == "ganado"

@@ -187,6 +187,20 @@ def test_another_advisors_lead_is_invisible(client, scene, auth) -> None:
     for query in (f"phone={lead['phone']}", "", f"owner_advisor_id={scene.jorge_id}"):
         listed = client.get(f"/api/leads?{query}").json()
         assert scene.theirs_lead not in {item["id"] for item in listed["items"]}
+    for query in (f"q={lead['phone']}", "", f"dueno={scene.jorge_id}", "estado=nuevo"):
+        assert f'data-lead-id="{scene.theirs_lead}"' not in client.get(f"/leads?{query}").text
+    for action, form in (
+        ("status", {"status": "ganado"}),
+        ("owner", {"advisor_id": str(scene.paola_id)}),
+        ("update", {}),
+    ):
+        _refused(client.post(f"/leads/{scene.theirs_lead}/{action}", data=form))
+    _refused(client.patch(f"/api/leads/{scene.theirs_lead}", json={"status": "ganado"}))
+    after = client.get(f"/api/leads/{scene.theirs_lead}", headers=auth).json()
+    assert (after["status"], after["owner_advisor_id"]) == (
+        lead["status"],
+        lead["owner_advisor_id"],
+    )
 
 
 def test_cases_are_seen_by_their_advisor_and_unassigned_ones_by_their_area(

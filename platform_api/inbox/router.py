@@ -6,10 +6,16 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
-from platform_api.inbox import conversation_pages, other_pages, queue_pages, session_pages
+from platform_api.inbox import (
+    admin_pages,
+    conversation_pages,
+    other_pages,
+    queue_pages,
+    session_pages,
+)
 
 router = APIRouter(include_in_schema=False)
-for pages in (session_pages, conversation_pages, queue_pages, other_pages):
+for pages in (session_pages, conversation_pages, queue_pages, other_pages, admin_pages):
     router.include_router(pages.router)
 
 static_files = StaticFiles(directory=Path(__file__).parent / "static")

@@ -112,7 +112,7 @@ def create_advisor(
             principal,
             errors=errors,
             form=form,
-            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
 
     try:
@@ -264,7 +264,7 @@ def create_quick_answer(
             principal,
             errors=errors,
             form=form,
-            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
 
     try:
@@ -332,7 +332,7 @@ def save_quick_answer(
             errors=errors,
             form=form,
             answer=answer,
-            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
 
     try:

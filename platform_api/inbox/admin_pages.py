@@ -31,7 +31,9 @@ router = APIRouter(include_in_schema=False)
 ADVISORS_PAGE = "/admin/advisors"
 QUICK_ANSWERS_PAGE = "/admin/quick-answers"
 ShortText = Annotated[str, Form(max_length=300)]
-Password = Annotated[str, Form(max_length=200)]
+# No max_length here: FastAPI's 422 would echo the typed password back; the advisors schema
+# checks the length and the page says what is wrong without it (the body limit caps size).
+Password = Annotated[str, Form()]
 
 
 def admin(principal: Principal) -> Principal:

@@ -52,6 +52,7 @@ AUDIT_ENTITIES = {
     "advisor": "Asesor",
     "notification": "Notificación",
     "attachment": "Adjunto",
+    "quick_answer": "Respuesta rápida",
 }
 
 # Signing in.

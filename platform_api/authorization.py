@@ -154,7 +154,7 @@ def quick_answer_condition(principal: Principal) -> ColumnElement[bool]:
     return and_(active, or_(QuickAnswer.area.is_(None), QuickAnswer.area == principal.area))
 
 
-def require_admin(principal: Principal) -> None:
+def admin_only(principal: Principal) -> None:
     """Administration pages and actions: 403 for anyone who is not an admin."""
     if not principal.sees_everything:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Solo para administradores")

@@ -37,7 +37,7 @@ Password = Annotated[str, Form()]
 
 
 def admin(principal: Principal) -> Principal:
-    authorization.require_admin(principal)
+    authorization.admin_only(principal)
     return principal
 
 

@@ -7,7 +7,7 @@ redirect, a page, the audit trail or a log."""
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request, status
+from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 
@@ -19,7 +19,7 @@ from platform_api.auth import Principal
 from platform_api.database import SessionDep
 from platform_api.graph.templates import approved_templates
 from platform_api.inbox import texts
-from platform_api.inbox.dependencies import PrincipalDep
+from platform_api.inbox.dependencies import AdminOnlyPageError, PrincipalDep
 from platform_api.inbox.render import see_other, templates
 from platform_api.quick_answers import service as quick_answers
 from platform_api.quick_answers.models import QuickAnswer
@@ -37,7 +37,11 @@ Password = Annotated[str, Form()]
 
 
 def admin(principal: Principal) -> Principal:
-    authorization.admin_only(principal)
+    """The policy's admin check; its 403 answered as a page rather than JSON."""
+    try:
+        authorization.admin_only(principal)
+    except HTTPException as refused:
+        raise AdminOnlyPageError(principal) from refused
     return principal
 
 

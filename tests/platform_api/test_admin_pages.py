@@ -200,7 +200,9 @@ def test_an_advisor_cannot_reach_any_admin_page_or_action(client, session) -> No
     sign_in(client, paola)
     assert "/admin/advisors" not in client.get("/").text  # no link in the menu
     for path in [*ADMIN_PAGES, f"/admin/quick-answers/{answer.id}"]:
-        assert client.get(path).status_code == 403, path
+        response = client.get(path)
+        assert response.status_code == 403, path
+        assert "<h1>Solo para administradores</h1>" in response.text
     for path, form in admin_actions(paola.id, answer.id):
         assert client.post(path, data=form).status_code == 403, path
     session.refresh(paola)

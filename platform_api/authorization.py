@@ -23,6 +23,8 @@ caller answers 404, so an id that exists and one that does not look the same).
 - A lead's stage and owner are changed by its owner or an admin (anyone who sees a lead with
   no owner may take it); an advisor who sees a lead only through its customer's work may
   read it and add the conversation to it, and is refused (403) the rest.
+- Administration (advisors, quick answers, templates) is for admins only (403 for advisors);
+  an advisor uses the active quick answers for every area and those of their own area.
 """
 
 from typing import TypeVar
@@ -39,6 +41,7 @@ from platform_api.conversations.models import Conversation
 from platform_api.leads.models import Lead
 from platform_api.notifications.models import Notification
 from platform_api.numbers.models import KIND_ADVISOR, WhatsAppNumber
+from platform_api.quick_answers.models import QuickAnswer
 
 Row = TypeVar("Row")
 
@@ -145,6 +148,22 @@ def notifications_to_read(principal: Principal, advisor_id: int | None) -> int |
 def number_condition(principal: Principal) -> ColumnElement[bool]:
     advisor_id = _advisor_of(principal)
     return true() if advisor_id is None else WhatsAppNumber.advisor_id == advisor_id
+
+
+def quick_answer_condition(principal: Principal) -> ColumnElement[bool]:
+    """The quick answers a principal may insert: active ones for every area or their area's."""
+    active = QuickAnswer.is_active.is_(True)
+    if principal.sees_everything:
+        return active
+    if not principal.area:
+        return and_(active, QuickAnswer.area.is_(None))
+    return and_(active, or_(QuickAnswer.area.is_(None), QuickAnswer.area == principal.area))
+
+
+def admin_only(principal: Principal) -> None:
+    """Administration pages and actions: 403 for anyone who is not an admin."""
+    if not principal.sees_everything:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Solo para administradores")
 
 
 def _visible(

@@ -15,7 +15,12 @@ from platform_api.database import ReadSessionLocal, SessionLocal
 from platform_api.graph.client import get_graph_client
 from platform_api.inactivity.rasa_events import trigger_intent
 from platform_api.inactivity.worker import InactivityWorker
-from platform_api.inbox.dependencies import SignInRequiredError, redirect_to_login
+from platform_api.inbox.dependencies import (
+    AdminOnlyPageError,
+    SignInRequiredError,
+    forbidden_page,
+    redirect_to_login,
+)
 from platform_api.inbox.router import router as inbox_router
 from platform_api.inbox.router import static_files
 from platform_api.outbox import delivery
@@ -63,6 +68,7 @@ app.include_router(api_router)
 app.include_router(inbox_router)
 app.mount("/static/inbox", static_files, name="inbox-static")
 app.add_exception_handler(SignInRequiredError, redirect_to_login)
+app.add_exception_handler(AdminOnlyPageError, forbidden_page)
 # The last added runs first: headers on every answer (413 and 403 included), then the body
 # limit (before anything reads the body), then CSRF (which may read a form within the limit).
 app.add_middleware(CSRFMiddleware)

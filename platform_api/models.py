@@ -12,6 +12,7 @@ from platform_api.inbound.models import RawEvent
 from platform_api.leads.models import Lead
 from platform_api.notifications.models import Notification
 from platform_api.numbers.models import WhatsAppNumber
+from platform_api.quick_answers.models import QuickAnswer
 from platform_api.security.models import AdvisorSession, LoginFailure
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "LoginFailure",
     "Message",
     "Notification",
+    "QuickAnswer",
     "RawEvent",
     "WhatsAppNumber",
 ]

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
 from platform_api.inbox import (
+    admin_pages,
     case_pages,
     conversation_pages,
     lead_pages,
@@ -23,6 +24,7 @@ for pages in (
     case_pages,
     lead_pages,
     other_pages,
+    admin_pages,
 ):
     router.include_router(pages.router)
 

@@ -53,6 +53,7 @@ AUDIT_ENTITIES = {
     "advisor": "Asesor",
     "notification": "Notificación",
     "attachment": "Adjunto",
+    "quick_answer": "Respuesta rápida",
 }
 
 # Signing in.
@@ -132,3 +133,37 @@ LEAD_FILE_STATES = {
     "failed": "no se pudo descargar",
     "rejected": "tipo o tamaño no permitido",
 }
+
+# Administration (admins only): advisors, quick answers, templates.
+ROLE_LABELS = {"advisor": "Asesor", "admin": "Administrador"}
+ADVISOR_FIELD_ERRORS = {
+    "name": "El nombre debe tener entre 2 y 200 caracteres.",
+    "email": "Escribe un correo válido.",
+    "area": "Elige un área de la lista.",
+    "role": "Elige un rol de la lista.",
+    "password": "La contraseña debe tener entre 10 y 200 caracteres.",
+}
+ADVISOR_INVALID = "Revisa los datos del asesor."
+EMAIL_TAKEN = "Ya existe un asesor con el correo {email}."
+ADVISOR_CREATED = "Asesor {name} creado. Ya puede ingresar con su correo y la contraseña inicial."
+ADVISOR_UPDATED = "{name}: área y rol guardados."
+ADVISOR_UNCHANGED = "{name}: no había nada que cambiar."
+ADVISOR_DEACTIVATED = "{name} quedó inactivo: ya no puede ingresar y sus sesiones se cerraron."
+ADVISOR_REACTIVATED = "{name} está activo de nuevo."
+PASSWORD_RESET = "Contraseña de {name} cambiada: sus sesiones abiertas se cerraron."
+NOT_YOURSELF = (
+    "No puedes quitarte a ti mismo el rol de administrador ni desactivar tu propia cuenta: "
+    "pídeselo a otro administrador."
+)
+QUICK_ANSWER_FIELD_ERRORS = {
+    "shortcut": "El atajo es una sola palabra (letras, números, - o _), de hasta 40 caracteres.",
+    "title": "El título debe tener entre 2 y 120 caracteres.",
+    "text": "Escribe el texto de la respuesta (hasta 4096 caracteres).",
+    "area": "Elige un área de la lista.",
+}
+QUICK_ANSWER_INVALID = "Revisa la respuesta rápida."
+SHORTCUT_TAKEN = "El atajo /{shortcut} ya lo usa otra respuesta rápida de esa área o de todas."
+QUICK_ANSWER_CREATED = "Respuesta rápida /{shortcut} creada."
+QUICK_ANSWER_SAVED = "Respuesta rápida /{shortcut} guardada."
+QUICK_ANSWER_DEACTIVATED = "Respuesta rápida /{shortcut} desactivada."
+QUICK_ANSWER_REACTIVATED = "Respuesta rápida /{shortcut} activa de nuevo."

@@ -131,6 +131,20 @@ def test_a_failed_status_on_a_bot_message_ends_the_reminders_once_and_tells_the_
     assert "código 131026 – Message undeliverable" in notice.text
 
 
+def bot_reply_claimed(session, turn: dict) -> tuple[Message, service.Claim]:
+    """A bot reply queued in the turn's conversation and claimed for its Graph attempt."""
+    queued = service.enqueue(
+        session,
+        conversation=session.get(Conversation, turn["conversation_id"]),
+        message={"type": "text", "text": {"body": "¿Sigues ahí?"}},
+        sender="bot",
+        actor="bot",
+    )
+    claimed = service.claim(session, queued.id, now=utcnow())
+    assert claimed is not None
+    return queued, claimed
+
+
 def test_a_failed_status_that_overtakes_graphs_answer_still_fails_the_message_once(
     client, auth, session
 ) -> None:
@@ -143,15 +157,7 @@ def test_a_failed_status_that_overtakes_graphs_answer_still_fails_the_message_on
         headers=auth,
         json={"advisor_id": paola.id},
     )
-    queued = service.enqueue(
-        session,
-        conversation=session.get(Conversation, turn["conversation_id"]),
-        message={"type": "text", "text": {"body": "¿Sigues ahí?"}},
-        sender="bot",
-        actor="bot",
-    )
-    claimed = service.claim(session, queued.id, now=utcnow())
-    assert claimed is not None
+    queued, claimed = bot_reply_claimed(session, turn)
     session.commit()
 
     early = status_event("wamid.EARLY1", "failed", errors=[UNDELIVERABLE])
@@ -180,15 +186,7 @@ def test_a_status_kept_while_its_message_was_being_recorded_is_applied_by_the_wo
     """The status and the record of Graph's accept commit at the same moment in two
     transactions, neither seeing the other: the background worker applies it."""
     [turn] = customer_writes(client, auth, wa_id="573008880006")["bot_turns"]
-    queued = service.enqueue(
-        session,
-        conversation=session.get(Conversation, turn["conversation_id"]),
-        message={"type": "text", "text": {"body": "¿Sigues ahí?"}},
-        sender="bot",
-        actor="bot",
-    )
-    claimed = service.claim(session, queued.id, now=utcnow())
-    assert claimed is not None
+    queued, claimed = bot_reply_claimed(session, turn)
     service.record(session, claimed, SentMessage(wamid="wamid.RACE1", contacts=[]), now=utcnow())
     raw_events.record(
         session,

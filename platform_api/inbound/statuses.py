@@ -138,6 +138,24 @@ def apply(session: Session, event: StatusEvent) -> tuple[Outcome, str | None]:
     return Outcome.WAITING, None
 
 
+def known_waiting(session: Session, *, limit: int = 100) -> list[int]:
+    """Messages that are known now and still have a status waiting for them: the status and
+    the record of the message can commit at the same moment in two transactions, each not
+    seeing the other (PostgreSQL's read committed), so the background worker looks again."""
+    rows = session.execute(
+        select(Message.id)
+        .join(RawEvent, RawEvent.target_wamid == Message.wamid)
+        .where(
+            RawEvent.kind == "status",
+            RawEvent.message_id.is_(None),
+            RawEvent.reason == WAITING_FOR_MESSAGE,
+        )
+        .distinct()
+        .limit(limit)
+    ).all()
+    return [row[0] for row in rows]
+
+
 def apply_waiting(session: Session, message: Message) -> None:
     """Statuses that arrived before this message's wamid was known, in the order Meta sent
     them (the ranks keep the latest anyway)."""

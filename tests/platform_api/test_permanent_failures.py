@@ -7,6 +7,7 @@ its error-code page gives them (developers.facebook.com/documentation/business-m
 whatsapp/support/error-codes), parsed by the real Graph client."""
 
 import time
+from contextlib import nullcontext
 from datetime import timedelta
 
 import httpx
@@ -18,6 +19,7 @@ from platform_api.conversations.models import Conversation, Message
 from platform_api.database import utcnow
 from platform_api.graph import meta_errors
 from platform_api.graph.client import GraphError, SentMessage, _raise_for_graph_error
+from platform_api.inbound import raw_events, statuses, statuses_sweep
 from platform_api.notifications.models import Notification
 from platform_api.numbers import onboarding
 from platform_api.numbers.models import WhatsAppNumber
@@ -129,6 +131,20 @@ def test_a_failed_status_on_a_bot_message_ends_the_reminders_once_and_tells_the_
     assert "código 131026 – Message undeliverable" in notice.text
 
 
+def bot_reply_claimed(session, turn: dict) -> tuple[Message, service.Claim]:
+    """A bot reply queued in the turn's conversation and claimed for its Graph attempt."""
+    queued = service.enqueue(
+        session,
+        conversation=session.get(Conversation, turn["conversation_id"]),
+        message={"type": "text", "text": {"body": "¿Sigues ahí?"}},
+        sender="bot",
+        actor="bot",
+    )
+    claimed = service.claim(session, queued.id, now=utcnow())
+    assert claimed is not None
+    return queued, claimed
+
+
 def test_a_failed_status_that_overtakes_graphs_answer_still_fails_the_message_once(
     client, auth, session
 ) -> None:
@@ -141,15 +157,7 @@ def test_a_failed_status_that_overtakes_graphs_answer_still_fails_the_message_on
         headers=auth,
         json={"advisor_id": paola.id},
     )
-    queued = service.enqueue(
-        session,
-        conversation=session.get(Conversation, turn["conversation_id"]),
-        message={"type": "text", "text": {"body": "¿Sigues ahí?"}},
-        sender="bot",
-        actor="bot",
-    )
-    claimed = service.claim(session, queued.id, now=utcnow())
-    assert claimed is not None
+    queued, claimed = bot_reply_claimed(session, turn)
     session.commit()
 
     early = status_event("wamid.EARLY1", "failed", errors=[UNDELIVERABLE])
@@ -170,6 +178,32 @@ def test_a_failed_status_that_overtakes_graphs_answer_still_fails_the_message_on
         )
     ).all()
     assert len(notices) == 1
+
+
+def test_a_status_kept_while_its_message_was_being_recorded_is_applied_by_the_worker(
+    client, auth, session
+) -> None:
+    """The status and the record of Graph's accept commit at the same moment in two
+    transactions, neither seeing the other: the background worker applies it."""
+    [turn] = customer_writes(client, auth, wa_id="573008880006")["bot_turns"]
+    queued, claimed = bot_reply_claimed(session, turn)
+    service.record(session, claimed, SentMessage(wamid="wamid.RACE1", contacts=[]), now=utcnow())
+    raw_events.record(
+        session,
+        status_event("wamid.RACE1", "failed", errors=[UNDELIVERABLE]),
+        kind="status",
+        reason=statuses.WAITING_FOR_MESSAGE,
+        target_wamid="wamid.RACE1",
+    )
+    session.commit()
+    assert queued.status == "sent"
+
+    def same_session():
+        return nullcontext(session)
+
+    assert statuses_sweep.run(same_session) == 1
+    assert (queued.status, queued.error_code) == ("failed", 131026)
+    assert statuses_sweep.run(same_session) == 0
 
 
 def test_an_advisor_gets_one_notice_per_conversation_until_they_read_it(

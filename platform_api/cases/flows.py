@@ -218,9 +218,7 @@ def _notify(
     )
 
 
-def take_from_queue(
-    session: Session, case: Case, advisor: Advisor, *, actor: str
-) -> bool:
+def take_from_queue(session: Session, case: Case, advisor: Advisor, *, actor: str) -> bool:
     """An advisor (or an admin, for someone) takes a queued case: the case, and its
     conversation if nobody has it, become theirs. Conflict-safe like assignment.claim: False
     (and nothing changed) when another advisor took the case first."""

@@ -136,7 +136,7 @@ def claim(
     actor: str,
     rule: str = RULE_MANUAL,
 ) -> bool:
-    """"Tomar": the conversation becomes `advisor`'s only if nobody has it. One conditional
+    """ "Tomar": the conversation becomes `advisor`'s only if nobody has it. One conditional
     UPDATE (`WHERE assigned_advisor_id IS NULL`), so of two advisors pressing at the same
     moment exactly one wins: the other's UPDATE finds the row taken (PostgreSQL re-checks
     the condition once the winner commits; SQLite runs writers one at a time) and changes

@@ -193,9 +193,7 @@ def search_messages(
     return SearchPage(total, hits)
 
 
-def latest_matches(
-    session: Session, conversation_ids: list[int], query: str
-) -> dict[int, Snippet]:
+def latest_matches(session: Session, conversation_ids: list[int], query: str) -> dict[int, Snippet]:
     """For the inbox list: a snippet of each listed conversation's latest matching message."""
     condition = message_matches(session, query)
     if condition is None or not conversation_ids:

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from platform_api import authorization
 from platform_api.audit import service as audit
 from platform_api.auth import Principal
-from platform_api.contacts.models import Contact
 from platform_api.cases.models import OPEN_STATUSES, Case
+from platform_api.contacts.models import Contact
 from platform_api.conversations.models import (
     MODE_HUMAN,
     STATUS_CLOSED,
@@ -124,9 +124,7 @@ def waiting_unassigned(
     with a case waiting in the queue are left out: taking the case takes the conversation.
     The policy decides whose: an advisor sees their area's, and those with no area yet."""
     of_this = Case.conversation_id == Conversation.id
-    area = (
-        select(Case.area).where(of_this).order_by(Case.id.desc()).limit(1).scalar_subquery()
-    )
+    area = select(Case.area).where(of_this).order_by(Case.id.desc()).limit(1).scalar_subquery()
     queued_case = exists().where(
         of_this, Case.advisor_id.is_(None), Case.status.in_((*OPEN_STATUSES, "incompleto"))
     )

@@ -15,7 +15,6 @@ from platform_api.conversations import search
 from platform_api.conversations.models import DIRECTION_IN, Conversation, Message
 from platform_api.inbox.texts import MODE_LABELS, SCOPE_FILTERS, STATUS_FILTERS
 
-
 PAGE_SIZE = 50
 
 

@@ -60,9 +60,9 @@ def queue_page(
 
 @router.post("/queue/{number}/take")
 def take_case(number: str, session: SessionDep, principal: PrincipalDep) -> Response:
-    """The signed-in advisor takes a queued case they may see (else 404, like any case)."""
+    """The signed-in advisor takes a queued case of their area (else 404, like any case)."""
     case = authorization.found(
-        authorization.visible_case(session, principal, number[:24]), "Caso no encontrado"
+        authorization.takeable_case(session, principal, number[:24]), "Caso no encontrado"
     )
     advisor = advisors.get_active(session, principal.advisor_id)
     if advisor is None:
@@ -78,10 +78,10 @@ def take_case(number: str, session: SessionDep, principal: PrincipalDep) -> Resp
 def take_conversation(
     conversation_id: DbId, session: SessionDep, principal: PrincipalDep
 ) -> Response:
-    """The signed-in advisor takes an unassigned conversation they may see (else 404): it
+    """The signed-in advisor takes an unassigned conversation of their queue (else 404): it
     opens with a notice; if another advisor took it first, the queue says who."""
     conversation = authorization.found(
-        authorization.visible_conversation(session, principal, conversation_id),
+        authorization.takeable_conversation(session, principal, conversation_id),
         "Conversación no encontrada",
     )
     advisor = advisors.get_active(session, principal.advisor_id)
@@ -90,6 +90,8 @@ def take_conversation(
     if conversation.status != STATUS_OPEN:
         return _to_queue(error=texts.CONVERSATION_NOT_WAITING)
     if not assignment.claim(session, conversation, advisor, actor=principal.actor):
+        if conversation.assigned_advisor_id == advisor.id:  # pressed twice
+            return see_other(f"/conversations/{conversation.id}")
         holder = conversation.assigned_advisor_name or ""
         return _to_queue(error=texts.CONVERSATION_TAKEN.format(name=holder))
     session.commit()

@@ -263,7 +263,7 @@ def test_another_areas_queue_is_neither_shown_nor_taken(client, session, scene) 
 
 
 def test_a_search_in_messages_never_finds_another_advisors_conversations(client, scene) -> None:
-    """"hola Jorge" is on Jorge's linked number; "falla" on soporte's queued conversation."""
+    """ "hola Jorge" is on Jorge's linked number; "falla" on soporte's queued conversation."""
     hidden = {scene.theirs, scene.personal_chat, scene.soporte_conversation}
     for words in ("jorge", "falla", "hola"):
         found = client.get(f"/api/conversations/search?q={words}").json()

@@ -86,7 +86,7 @@ def test_a_conversation_with_a_case_waits_in_that_areas_queue_only(client, auth,
     sign_in(client, jorge)
     page = client.get("/queue").text
     soporte = page[page.index('data-area="soporte"') :]
-    assert "Conversaciones sin asignar (1)" in soporte
+    assert "Soporte técnico · Sin asignar (1)" in soporte and "Conversaciones (1)" in soporte
     assert f'data-queued-conversation="{conversation_id}"' in soporte
     assert client.post(f"/queue/conversations/{conversation_id}/take").status_code == 200
     assert session.get(Conversation, conversation_id).assigned_advisor_id == jorge.id

@@ -163,6 +163,12 @@ def test_two_advisors_press_tomar_and_the_second_is_told_who_took_it(
         advisor.get_by_role("link", name="Sin asignar", exact=True).click()
         expect(advisor.locator(f"[data-queued-conversation='{waiting}']")).to_be_visible()
     screenshot(page, "lists-queue-1366")
+    with phone_context(browser) as phone:
+        small = phone.new_page()
+        sign_in(small, platform, CARLOS)
+        small.goto(f"{platform.platform_url}/queue")
+        expect(small.locator(f"[data-queued-conversation='{waiting}']")).to_be_visible()
+        screenshot(small, "lists-queue-phone")
 
     page.get_by_role("button", name="Tomar la conversación con Mariana Soto").click()
     expect(page.get_by_role("status")).to_contain_text(
@@ -180,10 +186,3 @@ def test_two_advisors_press_tomar_and_the_second_is_told_who_took_it(
         f"{platform.platform_url}/api/conversations/{waiting}", headers=platform.auth, timeout=30
     ).json()
     assert assigned["assigned_advisor_name"] == "Carlos Ramírez"
-
-    with phone_context(browser) as phone:
-        small = phone.new_page()
-        sign_in(small, platform, CARLOS)
-        small.goto(f"{platform.platform_url}/queue")
-        expect(small.get_by_role("heading", level=1, name="Sin asignar")).to_be_visible()
-        screenshot(small, "lists-queue-phone")

@@ -13,7 +13,7 @@ from platform_api.advisors import service as advisors
 from platform_api.attachments import service as attachments
 from platform_api.auth import Principal
 from platform_api.cases import service as cases
-from platform_api.conversations import assignment, hyperlink, replies
+from platform_api.conversations import assignment, hyperlink, replies, search
 from platform_api.conversations import service as conversations
 from platform_api.conversations.dependencies import get_visible_conversation
 from platform_api.conversations.models import MODE_BOT, STATUS_CLOSED, Conversation
@@ -46,19 +46,24 @@ def inbox_context(
     mode: Annotated[str, Query(max_length=20)] = "",
     estado: Annotated[str, Query(max_length=20)] = "open",
     q: Annotated[str, Query(max_length=100)] = "",
+    mensajes: Annotated[str, Query(max_length=1)] = "",
+    pagina: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> dict:
     """The list as the filters in the query string ask: for the page and its refreshes."""
-    filters = queries.InboxFilter.from_query(scope, mode, estado, q)
-    rows = queries.list_inbox(
-        session,
-        filters,
-        principal,
-    )
+    filters = queries.InboxFilter.from_query(scope, mode, estado, q, mensajes)
+    listing = queries.list_inbox(session, filters, principal, page=pagina)
+    rows = listing.conversations
     return {
         "principal": principal,
         "filters": filters,
+        "listing": listing,
         "conversations": rows,
         "latest": conversations.last_messages(session, [c.id for c in rows]),
+        "found": (
+            search.latest_matches(session, [c.id for c in rows], filters.q)
+            if filters.in_messages
+            else {}
+        ),
         "unread": queries.unread_counts(session, rows),
         "left_half_way": queries.left_half_way(session, rows),
         "left_half_way_label": texts.LEFT_HALF_WAY,

@@ -89,8 +89,13 @@ LINK_QUEUED = "Enlace al WhatsApp de {name} en cola: se enviará en cuanto Whats
 LINK_SENT = "Enlace al WhatsApp de {name} enviado."
 
 # The area queues.
-CASE_TAKEN = "Ese caso ya lo tiene {name}."
+# Two advisors pressed "Tomar" at once: the one who lost reads who won; nothing changed.
+CASE_TAKEN = "Otro asesor ya tomó este caso: lo tiene {name}."
 CASE_TAKEN_BY_YOU = "Tomaste el caso {number}: el caso y su conversación quedan a tu nombre."
+CONVERSATION_TAKEN = "Otro asesor ya tomó esta conversación: la tiene {name}."
+CONVERSATION_TAKEN_BY_YOU = "Tomaste la conversación con {name}: queda a tu nombre."
+CONVERSATION_NOT_WAITING = "Esa conversación ya está cerrada."
+NO_AREA_YET = "Sin área todavía"
 
 # Cases ("Casos").
 # Who has the case, in the list's filter: anyone, the signed-in advisor, nobody.

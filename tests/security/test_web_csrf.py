@@ -66,6 +66,8 @@ def inbox_forms(desk: dict) -> list[tuple[str, dict]]:
         (f"/cases/{desk['case']}/notes", {"texto": "nota desde otro sitio"}),
         (f"/cases/{desk['case']}/assign", {"advisor_id": str(desk["carlos"])}),
         (f"/cases/{desk['case']}/close", {}),
+        (f"/queue/conversations/{c}/take", {}),
+        (f"/queue/{desk['case']}/take", {}),
         ("/logout", {}),
     ]
 
@@ -83,6 +85,8 @@ FORM_NAMES = [
     "case_note",
     "case_assign",
     "case_close",
+    "queue_take_conversation",
+    "queue_take_case",
     "logout",
 ]
 

@@ -131,6 +131,9 @@ class Message(Base):
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 
+    # The history template tells a note (ConversationNote) from a message by this.
+    is_note = False
+
 
 class ConversationNote(Base):
     """An advisor's internal note on a conversation ("Nota interna"): shown in the history to

@@ -141,7 +141,7 @@ def composer_context(session: Session, conversation: Conversation, principal: Pr
     defaults = [conversation.contact.display_name, advisor.first_name if advisor else ""]
     return {
         "window_open": window.is_open(session, conversation),
-        "window_closes_at": window.closes_at(session, conversation),
+        "last_customer_at": window.last_customer_message_at(session, conversation),
         "window_closed_text": texts.WINDOW_CLOSED,
         "no_templates_text": texts.WINDOW_CLOSED_NO_TEMPLATES,
         "approved_templates": [

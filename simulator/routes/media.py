@@ -105,7 +105,7 @@ async def upload_media(
         )
     try:
         form = await request.form(max_part_size=max(UPLOAD_TYPES.values()) + 1)
-    except Exception:  # noqa: BLE001 - not multipart, or a broken body: a bad parameter
+    except Exception:  # not multipart, or a broken body: a bad parameter
         return graph_error(100, "(#100) Invalid parameter", "The body must be multipart.", 400)
     if form.get("messaging_product") != "whatsapp":
         return graph_error(

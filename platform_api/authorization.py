@@ -16,6 +16,8 @@ caller answers 404, so an id that exists and one that does not look the same).
 - Contacts, messages and attachments are seen through the work they belong to: a contact
   with a conversation, case or lead the advisor sees; messages and attachments of a
   conversation the advisor sees.
+- A conversation's internal notes and what the composer sends (files, templates) go with the
+  conversation: whoever sees it (visible_conversation) reads and writes them.
 - A case's notes, audit trail and actions (status, reassignment, closing) go with the case:
   whoever sees the case (visible_case) may use them; its conversation and files are shown
   only if the conversation is visible too.

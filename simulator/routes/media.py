@@ -14,6 +14,7 @@ from simulator.context import SimulatorDep, bearer_matches
 from simulator.meta_errors import graph_error
 from simulator.meta_limits import UPLOAD_TYPES
 from simulator.routes import waba
+from simulator.routes.messages import served
 from simulator.state import Media
 
 router = APIRouter()
@@ -87,6 +88,10 @@ async def upload_media(
     (its MIME type) and `messaging_product=whatsapp`, the number's bearer token; answers
     {"id": "<MEDIA_ID>"}, the id a media message then names. The refusals' wording is this
     stand-in's (Meta answers code 100 for a bad parameter)."""
+    # Faults armed for every customer (simulator/faults.py) hit an upload as they hit a send.
+    fault = sim.faults.take(phone_number_id, scoped=False)
+    if fault is not None:
+        return await served(sim, fault)
     number = sim.numbers.get(phone_number_id)
     if number is None:
         return graph_error(

@@ -359,3 +359,24 @@ def test_another_advisor_cannot_send_files_templates_or_notes_on_a_conversation(
     assert not session.scalars(
         select(ConversationNote).where(ConversationNote.conversation_id == conversation)
     ).all()
+
+
+def test_a_file_posted_without_the_pages_csrf_token_is_refused(
+    client, auth, session, simulator
+) -> None:
+    _, conversation = advisor_with_conversation(client, auth, session, "573005550013")
+    token = client.headers.pop("X-CSRF-Token")
+
+    forged = client.post(
+        f"/conversations/{conversation}/attachment",
+        files={"file": ("a.pdf", PDF, "application/pdf")},
+    )
+    with_token = client.post(
+        f"/conversations/{conversation}/attachment",
+        files={"file": ("a.pdf", PDF, "application/pdf")},
+        data={"csrf_token": token},
+    )
+
+    assert forged.status_code == 403
+    assert with_token.status_code == 200 and "Archivo «a.pdf» enviado" in with_token.text
+    assert len(phone_inbox(simulator, "573005550013")) == 1

@@ -156,29 +156,6 @@ def test_a_file_whatsapp_would_refuse_is_refused_in_spanish_and_nothing_is_sent(
     )
 
 
-def test_the_simulator_refuses_an_upload_meta_would_refuse(simulator) -> None:
-    url = f"{simulator[0]}/v23.0/100000000000001/media"
-    token = {"Authorization": "Bearer test-bot-token"}
-    file = {"file": ("a.exe", b"MZ", "application/x-msdownload")}
-
-    no_product = httpx.post(url, headers=token, files=file, data={"type": "application/pdf"})
-    wrong_type = httpx.post(url, headers=token, files=file, data={"messaging_product": "whatsapp"})
-    no_token = httpx.post(url, files=file, data={"messaging_product": "whatsapp"})
-    good = httpx.post(
-        url,
-        headers=token,
-        files={"file": ("a.pdf", PDF, "application/pdf")},
-        data={"messaging_product": "whatsapp", "type": "application/pdf"},
-    )
-
-    assert no_product.status_code == 400 and no_product.json()["error"]["code"] == 100
-    assert (
-        wrong_type.status_code == 400 and "application/pdf" in wrong_type.json()["error"]["message"]
-    )
-    assert no_token.status_code == 401 and no_token.json()["error"]["code"] == 190
-    assert good.status_code == 200 and set(good.json()) == {"id"}
-
-
 # ---- the 24-hour window ------------------------------------------------------------------
 
 

@@ -128,6 +128,36 @@ def test_a_5xx_on_the_upload_leaves_the_file_queued_and_the_worker_sends_it_once
     assert message.status == "sent"
 
 
+def test_a_file_uploaded_before_a_failed_send_is_not_uploaded_again(
+    client, auth, session, simulator, drain
+) -> None:
+    """The upload succeeded, the send got a 5xx: the retry names the same media id."""
+    _, conversation = advisor_with_conversation(client, auth, session, "573005550014")
+    uploads_before = len(simulator[1].media)
+    httpx.post(
+        f"{simulator[0]}/_sim/faults",
+        json={"kind": "http_503", "count": 1, "customer": "573005550014"},
+    )
+    try:
+        page = client.post(
+            f"/conversations/{conversation}/attachment",
+            files={"file": ("lista.pdf", PDF, "application/pdf")},
+        )
+    finally:
+        httpx.delete(f"{simulator[0]}/_sim/faults")
+    assert "en cola" in page.text
+    [attachment] = session.scalars(
+        select(Attachment).where(Attachment.conversation_id == conversation)
+    ).all()
+    assert attachment.media_id in simulator[1].media
+
+    drain()
+
+    [received] = phone_inbox(simulator, "573005550014")
+    assert received["media"]["id"] == attachment.media_id
+    assert len(simulator[1].media) == uploads_before + 1
+
+
 def test_a_file_whatsapp_would_refuse_is_refused_in_spanish_and_nothing_is_sent(
     client, auth, session, simulator
 ) -> None:

@@ -142,6 +142,7 @@ def composer_context(session: Session, conversation: Conversation, principal: Pr
     return {
         "window_open": window.is_open(session, conversation),
         "last_customer_at": window.last_customer_message_at(session, conversation),
+        "window_closes_at": window.closes_at(session, conversation),
         "window_closed_text": texts.WINDOW_CLOSED,
         "no_templates_text": texts.WINDOW_CLOSED_NO_TEMPLATES,
         "approved_templates": [
@@ -150,6 +151,7 @@ def composer_context(session: Session, conversation: Conversation, principal: Pr
         "attach_accept": ",".join(outbound.SENDABLE),
         "attach_limits": {mime: limit for mime, (_, limit) in outbound.SENDABLE.items()},
         "attach_allowed": outbound.ALLOWED_WORDS,
+        "plantilla_k": hyperlink.PLANTILLA_K,
     }
 
 

@@ -196,6 +196,7 @@ def test_inside_the_window_the_composer_offers_free_text_and_files(client, auth,
 
     assert 'id="reply-text"' in page and 'id="attach-file"' in page
     assert WINDOW_CLOSED not in page
+    assert "Puedes escribir libremente hasta el" in page
 
 
 def test_with_the_window_closed_the_composer_says_so_and_offers_the_approved_templates(
@@ -309,6 +310,9 @@ def test_an_advisors_link_from_the_inbox_comes_after_plantilla_k_verbatim(
 ) -> None:
     carlos = make_advisor(session, "Carlos Ramírez", personal_phone="+57 300 123 4501")
     _, conversation = advisor_with_conversation(client, auth, session, "573005550010")
+
+    shown = client.get(f"/conversations/{conversation}").text
+    assert f"Antes del enlace, el cliente recibe la Plantilla K: «{PLANTILLA_K}»" in shown
 
     page = client.post(
         f"/conversations/{conversation}/hyperlink",

@@ -19,6 +19,8 @@ caller answers 404, so an id that exists and one that does not look the same).
 - "Tomar" (the area queues) is asked of what an advisor would see were it unassigned: their
   area's cases and conversations. Of two advisors pressing it at once one gets it; the other
   is told who did (takeable_conversation, takeable_case), never 404 for what they just saw.
+- A conversation's internal notes and what the composer sends (files, templates) go with the
+  conversation: whoever sees it (visible_conversation) reads and writes them.
 - A case's notes, audit trail and actions (status, reassignment, closing) go with the case:
   whoever sees the case (visible_case) may use them; its conversation and files are shown
   only if the conversation is visible too.

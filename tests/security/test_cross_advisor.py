@@ -311,6 +311,9 @@ def test_another_advisors_conversation_is_invisible_in_the_inbox(client, scene) 
         "lead": {},
         "hyperlink": {"advisor_id": str(scene.paola_id), "confirm": "si"},
         "close": {},
+        "attachment": {"caption": "hola"},
+        "template": {"plantilla": "seguimiento_conversacion:es"},
+        "notes": {"texto": "nota en una conversación ajena"},
     }
     for action, data in forms.items():
         _refused(

@@ -1,0 +1,66 @@
+"""axe-core in the browser tests: the engine is the axe.min.js that the PyPI package
+axe-playwright-python ships (requirements/platform.txt pins it, so a fresh clone has it), run
+in the page through Playwright. Playwright evaluates it outside the page's Content Security
+Policy, so the platform's CSP stays as strict as in production."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import axe_playwright_python
+from playwright.sync_api import Page
+
+AXE_SCRIPT = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+# WCAG 2.0 and 2.1, levels A and AA, and Deque's best practices (landmarks, headings, ...).
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+FAILING_IMPACTS = ("serious", "critical")
+
+
+def axe_version(page: Page) -> str:
+    return page.evaluate("() => window.axe ? window.axe.version : ''")
+
+
+def run_axe(page: Page) -> list[dict[str, Any]]:
+    """The page's axe violations as it is now, each with its impact, rule and elements."""
+    if not axe_version(page):
+        page.evaluate(AXE_SCRIPT)
+    results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+    return [
+        {
+            "id": violation["id"],
+            "impact": violation["impact"],
+            "help": violation["help"],
+            "helpUrl": violation["helpUrl"],
+            "nodes": [
+                {
+                    "target": node["target"],
+                    "html": node["html"],
+                    "summary": node.get("failureSummary", ""),
+                }
+                for node in violation["nodes"]
+            ],
+        }
+        for violation in results["violations"]
+    ]
+
+
+def serious(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [v for v in violations if v["impact"] in FAILING_IMPACTS]
+
+
+def describe(violation: dict[str, Any]) -> str:
+    """One violation in a few lines: rule, impact, and each element with axe's reason."""
+    lines = [f"{violation['id']} ({violation['impact']}): {violation['help']}"]
+    for node in violation["nodes"][:6]:
+        summary = " ".join(node["summary"].split())
+        lines.append(f"    {' '.join(map(str, node['target']))}: {summary[:300]}")
+    if len(violation["nodes"]) > 6:
+        lines.append(f"    ... and {len(violation['nodes']) - 6} more")
+    return "\n".join(lines)

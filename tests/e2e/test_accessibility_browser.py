@@ -444,18 +444,27 @@ def test_an_advisor_answers_from_the_keyboard_alone(
     try:
         page = context.new_page()
         sign_in(page, platform, CARLOS)
-        page.goto(f"{platform.platform_url}/conversations/{workday.bruno}")
+        page.goto(f"{platform.platform_url}/conversations/{workday.sofia}")
         reply = page.get_by_label("Respuesta por WhatsApp")
         send = page.get_by_role("button", name="Enviar", exact=True)
 
-        # Tab from the top of the page reaches the reply box, then its send button.
+        # The first Tab offers to skip the menu; Enter does, and Tab goes on inside the page.
         page.locator("body").focus()
+        page.keyboard.press("Tab")
+        skip = page.get_by_role("link", name="Saltar al contenido")
+        expect(skip).to_be_focused()
+        expect(skip).to_be_in_viewport()
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => document.activeElement.closest('main') !== null")
+
+        # Tab from there reaches the reply box, then its send button.
         for _ in range(80):
             page.keyboard.press("Tab")
             if reply.evaluate("el => el === document.activeElement"):
                 break
         expect(reply).to_be_focused()
-        page.keyboard.type("Buenos días Bruno, la garantía es de 12 meses.")
+        page.keyboard.type("Sofía, la garantía de los portátiles es de 12 meses.")
         for _ in range(10):
             page.keyboard.press("Tab")
             if send.evaluate("el => el === document.activeElement"):
@@ -463,9 +472,9 @@ def test_an_advisor_answers_from_the_keyboard_alone(
         expect(send).to_be_focused()
         screenshot(page, "a11y-keyboard-send-focused")
         page.keyboard.press("Enter")
-        expect(page.get_by_role("status")).to_contain_text("Mensaje")
+        expect(page.get_by_role("status")).to_contain_text("Mensaje enviado")
         expect(page.locator("[data-sender=advisor]").last).to_contain_text(
-            "garantía es de 12 meses"
+            "garantía de los portátiles"
         )
 
         # Ctrl+Enter in the reply box sends too.

@@ -27,28 +27,36 @@ def axe_version(page: Page) -> str:
     return page.evaluate("() => window.axe ? window.axe.version : ''")
 
 
-def run_axe(page: Page) -> list[dict[str, Any]]:
-    """The page's axe violations as it is now, each with its impact, rule and elements."""
-    if not axe_version(page):
-        page.evaluate(AXE_SCRIPT)
-    results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+def _found(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
-            "id": violation["id"],
-            "impact": violation["impact"],
-            "help": violation["help"],
-            "helpUrl": violation["helpUrl"],
+            "id": item["id"],
+            "impact": item["impact"],
+            "help": item["help"],
+            "helpUrl": item["helpUrl"],
             "nodes": [
                 {
                     "target": node["target"],
                     "html": node["html"],
                     "summary": node.get("failureSummary", ""),
                 }
-                for node in violation["nodes"]
+                for node in item["nodes"]
             ],
         }
-        for violation in results["violations"]
+        for item in items
     ]
+
+
+def run_axe(page: Page) -> dict[str, list[dict[str, Any]]]:
+    """axe on the page as it is now: `violations`, and `incomplete` (what axe could not decide
+    alone, e.g. text over an image, for a person to look at), each with the elements."""
+    if not axe_version(page):
+        page.evaluate(AXE_SCRIPT)
+    results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+    return {
+        "violations": _found(results["violations"]),
+        "incomplete": _found(results["incomplete"]),
+    }
 
 
 def serious(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:

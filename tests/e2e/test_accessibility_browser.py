@@ -465,6 +465,7 @@ def test_an_advisor_answers_from_the_keyboard_alone(
         skip = page.get_by_role("link", name="Saltar al contenido")
         expect(skip).to_be_focused()
         expect(skip).to_be_in_viewport()
+        screenshot(page, "a11y-keyboard-skip-link")
         page.keyboard.press("Enter")
         page.keyboard.press("Tab")
         assert page.evaluate("() => document.activeElement.closest('main') !== null")
@@ -528,6 +529,8 @@ def test_the_bots_emoji_are_drawn_in_colour_not_as_boxes(
         greeting = page.locator("[data-sender=bot]", has_text="Bienvenido a PROSUMINISTROS").first
         expect(greeting).to_contain_text("👋")
         missing = [e for e in EMOJI if not page.evaluate(PAINTED_IN_COLOUR, e)]
+        # The check tells them apart: a private-use character no font has is not in colour.
+        assert not page.evaluate(PAINTED_IN_COLOUR, "\ue000")
         greeting.scroll_into_view_if_needed()
         screenshot(page, "a11y-emoji-phone")
         assert page.viewport_size == PHONE

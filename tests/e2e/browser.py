@@ -4,6 +4,7 @@ Registered by the import line at the end of tests/e2e/conftest.py.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -119,7 +120,10 @@ def sign_in(page: Page, stack: Stack, email: str) -> None:
 @contextmanager
 def platform_and_simulator(name: str) -> Iterator[Stack]:
     """Only the platform and the simulator, seeded, for pages that need no bot: the customer's
-    messages are handed to the platform as the connector would."""
+    messages are handed to the platform as the connector would. The same with either profile,
+    so `make test-scaled` (E2E_PROFILE=scaled) leaves these tests to `make test-e2e`."""
+    if os.environ.get("E2E_PROFILE") == "scaled":
+        pytest.skip("platform and simulator only: the same stack as make test-e2e")
     plan = plan_stack(name)
     migrate_and_seed(plan.database_url, plan.env)
     processes = {

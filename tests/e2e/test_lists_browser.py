@@ -12,9 +12,14 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from devstack.processes import migrate_and_seed
-from devstack.stack import BOT_NUMBER, Stack, plan_stack, stack_processes
-from tests.e2e.browser import new_context, phone_context, screenshot, sign_in
+from devstack.stack import BOT_NUMBER, Stack
+from tests.e2e.browser import (
+    new_context,
+    phone_context,
+    platform_and_simulator,
+    screenshot,
+    sign_in,
+)
 
 LAURA = "laura.martinez@prosuministros.com.co"  # admin, comercial
 CARLOS = "carlos.ramirez@prosuministros.com.co"  # advisor, comercial
@@ -25,30 +30,8 @@ _wamids = itertools.count(1)
 
 @pytest.fixture(scope="module")
 def platform() -> Iterator[Stack]:
-    plan = plan_stack("e2e-lists")
-    migrate_and_seed(plan.database_url, plan.env)
-    processes = {
-        name: process
-        for name, process in stack_processes(plan.name, plan.ports, plan.env).items()
-        if name in ("platform", "simulator")
-    }
-    stack = Stack(
-        platform_url=f"http://127.0.0.1:{plan.ports['platform']}",
-        rasa_url="",
-        actions_url="",
-        simulator_url=f"http://127.0.0.1:{plan.ports['simulator']}",
-        processes=processes,
-        database_url=plan.database_url,
-    )
-    for process in processes.values():
-        process.start()
-    try:
-        for name in processes:
-            stack.wait_ready(name)
+    with platform_and_simulator("e2e-lists") as stack:
         yield stack
-    finally:
-        for process in processes.values():
-            process.stop()
 
 
 def customers_write(stack: Stack, messages: list[tuple[str, str, str]]) -> list[int]:

@@ -88,3 +88,17 @@ def explicit_quote_kind(text: str) -> str | None:
         if any(term.found_in(plain) for term in terms):
             return kind
     return None
+
+
+def quote_kind_answer(text: str) -> str | None:
+    """The answer to Plantilla D 2 ("¿Deseas una cotización formal o solo información
+    general?"): the free-text words first, then the words that are an answer only there
+    (data/routing.yml, quote_kind_answers); None when it says neither."""
+    kind = explicit_quote_kind(text)
+    if kind is not None:
+        return kind
+    plain = normalize(text)
+    for kind, terms in _ROUTING.quote_kind_answers:
+        if any(term.found_in(plain) for term in terms):
+            return kind
+    return None

@@ -107,13 +107,3 @@ def parse_menu_option(text: str) -> str | None:
 
 def is_dont_know(text: str) -> bool:
     return bool(DONT_KNOW.match(text or ""))
-
-
-def parse_quote_kind(text: str) -> str | None:
-    """Plantilla D 2: formal quote → cotizacion; general information → informacion."""
-    plain = _plain(text)
-    if re.search(r"formal|cotiza|la primera|^1$", plain) or plain in ("si", "sí"):
-        return "cotizacion"
-    if re.search(r"informacion|general|solo info|la segunda|^2$", plain):
-        return "informacion"
-    return None

@@ -28,6 +28,7 @@ from actions.classification import (
     classify,
     explicit_quote_kind,
     is_long_or_unordered,
+    quote_kind_answer,
 )
 from actions.duplicates import duplicate_query, find_open_case, query_key
 from actions.known_answers import stated_product, stated_quote_kind
@@ -36,7 +37,6 @@ from actions.parsing import (
     is_dont_know,
     parse_identification,
     parse_menu_option,
-    parse_quote_kind,
 )
 from actions.platform_client import PlatformClient, PlatformError, conversation_id_from_sender
 
@@ -324,7 +324,7 @@ class ValidateServiceForm(FormValidationAction):
     async def validate_quote_kind(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        kind = parse_quote_kind(str(value or ""))
+        kind = quote_kind_answer(str(value or ""))
         if kind is None:
             dispatcher.utter_message(response="utter_quote_kind_hint")
             return {"quote_kind": None}

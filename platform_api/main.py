@@ -15,6 +15,7 @@ from platform_api.database import ReadSessionLocal, SessionLocal
 from platform_api.graph.client import get_graph_client
 from platform_api.inactivity.rasa_events import trigger_intent
 from platform_api.inactivity.worker import InactivityWorker
+from platform_api.inbound import statuses_sweep
 from platform_api.inbox.dependencies import SignInRequiredError, redirect_to_login
 from platform_api.inbox.router import router as inbox_router
 from platform_api.inbox.router import static_files
@@ -37,7 +38,15 @@ def durable_work_passes() -> dict[str, workers.WorkPass]:
         jobs.run_due(SessionLocal, graph, read_session=ReadSessionLocal)
         return jobs.next_due_in(ReadSessionLocal)
 
-    return {"outbox": outbox_round, "attachments": attachments_round}
+    def statuses_round() -> float | None:
+        statuses_sweep.run(SessionLocal, read_session=ReadSessionLocal)
+        return None
+
+    return {
+        "outbox": outbox_round,
+        "attachments": attachments_round,
+        "statuses": statuses_round,
+    }
 
 
 @asynccontextmanager

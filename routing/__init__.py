@@ -77,6 +77,8 @@ class Routing:
     area_by_word: dict[str, str]
     keywords: tuple[KeywordList, ...]
     quote_kind: tuple[tuple[str, tuple[Term, ...]], ...]
+    # Words that give the kind only as the answer to Plantilla D 2.
+    quote_kind_answers: tuple[tuple[str, tuple[Term, ...]], ...]
     advisor_filler_words: frozenset[str]
 
 
@@ -112,6 +114,24 @@ def _no_conflicts(groups: list[tuple[str, str, list[Term]]]) -> None:
                             f"«{a.text}» / «{b.text}»: {detail} {where_b}"
                             + ("" if same_list else f" ({meaning_a} ≠ {meaning_b})")
                         )
+
+
+def _kind_lists(
+    root: dict[str, Any], key: str
+) -> tuple[list[tuple[str, tuple[Term, ...]]], list[tuple[str, str, list[Term]]]]:
+    """A list of {kind, words} entries (quote_kind, quote_kind_answers), checked in order."""
+    lists, terms_by_list = [], []
+    raw = root.get(key)
+    if not isinstance(raw, list) or not raw:
+        raise RoutingError(f"{key}: needs a non-empty list")
+    for index, entry in enumerate(raw):
+        entry = _mapping(entry, f"{key}[{index}]")
+        if entry.get("kind") not in QUOTE_KINDS:
+            raise RoutingError(f"{key}[{index}].kind: must be cotizacion or informacion")
+        terms = [Term.of(w) for w in _words(entry.get("words"), f"{key}[{index}].words")]
+        lists.append((entry["kind"], tuple(terms)))
+        terms_by_list.append((f"{key}[{index}]", entry["kind"], terms))
+    return lists, terms_by_list
 
 
 def parse(data: Any) -> Routing:
@@ -167,17 +187,8 @@ def parse(data: Any) -> Routing:
     if missing:
         raise RoutingError(f"keywords: no list for {', '.join(sorted(missing))}")
 
-    quote_kind, kind_terms = [], []
-    raw_kinds = root.get("quote_kind")
-    if not isinstance(raw_kinds, list) or not raw_kinds:
-        raise RoutingError("quote_kind: needs a non-empty list")
-    for index, entry in enumerate(raw_kinds):
-        entry = _mapping(entry, f"quote_kind[{index}]")
-        if entry.get("kind") not in QUOTE_KINDS:
-            raise RoutingError(f"quote_kind[{index}].kind: must be cotizacion or informacion")
-        terms = [Term.of(w) for w in _words(entry.get("words"), f"quote_kind[{index}].words")]
-        quote_kind.append((entry["kind"], tuple(terms)))
-        kind_terms.append((f"quote_kind[{index}]", entry["kind"], terms))
+    quote_kind, kind_terms = _kind_lists(root, "quote_kind")
+    quote_kind_answers, answer_terms = _kind_lists(root, "quote_kind_answers")
 
     filler = _words(root.get("advisor_filler_words"), "advisor_filler_words")
     filler_terms = [Term.of(w) for w in filler]
@@ -187,6 +198,7 @@ def parse(data: Any) -> Routing:
 
     _no_conflicts(keyword_terms)
     _no_conflicts(kind_terms)
+    _no_conflicts(answer_terms)
     _no_conflicts([*area_terms, ("advisor_filler_words", "filler", filler_terms)])
 
     area_by_word = {}
@@ -203,6 +215,7 @@ def parse(data: Any) -> Routing:
         area_by_word=area_by_word,
         keywords=tuple(keyword_lists),
         quote_kind=tuple(quote_kind),
+        quote_kind_answers=tuple(quote_kind_answers),
         advisor_filler_words=frozenset(fold(w) for w in filler),
     )
 

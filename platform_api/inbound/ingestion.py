@@ -30,7 +30,7 @@ from platform_api.conversations.models import (
     SENDER_CUSTOMER,
     Message,
 )
-from platform_api.inbound import raw_events, revisions, turns
+from platform_api.inbound import raw_events, revisions, statuses, turns
 from platform_api.inbound.message_content import (
     MEDIA_PLACEHOLDER,
     Content,
@@ -51,24 +51,11 @@ from platform_api.inbound.schemas import (
 from platform_api.numbers import onboarding
 from platform_api.numbers.models import STATUS_LINKED, WhatsAppNumber
 from platform_api.numbers.service import UnknownNumberError, get_business_number
-from platform_api.outbox import failures
 
 logger = logging.getLogger(__name__)
 
 EVENT = TypeAdapter(Event)
 
-# A later status never moves a message back (Meta may deliver "delivered" after "read").
-STATUS_RANK = {
-    "pending": 0,
-    "sent": 1,
-    "delivered": 2,
-    "read": 3,
-    "played": 3,
-    "failed": 4,
-    "deleted": 4,
-}
-# The statuses Meta documents for a sent message; any other is kept raw.
-KNOWN_STATUSES = frozenset(STATUS_RANK) - {"pending"}
 MAX_MESSAGE_TYPE = 20  # message.type
 MAX_REASON = 500
 
@@ -277,89 +264,6 @@ def ingest_message(session: Session, event: InboundMessageEvent, result: EventRe
                 result.bot_turns.append(turns.as_turn(session, waiting))
 
 
-def _recipient_ids(event: StatusEvent) -> contacts.CustomerIds:
-    """Who received the message, from the status and the webhook's `contacts[]` (Meta's
-    status webhook reference; pywa tests/data/updates/message_status.json)."""
-    entries = [c for c in event.contacts if isinstance(c, dict)]
-    entry = next(
-        (
-            c
-            for c in entries
-            if (event.recipient_id and c.get("wa_id") == event.recipient_id)
-            or (event.recipient_user_id and c.get("user_id") == event.recipient_user_id)
-        ),
-        entries[0] if len(entries) == 1 else {},
-    )
-    profile = entry.get("profile") if isinstance(entry.get("profile"), dict) else {}
-
-    def text(value: Any, limit: int) -> str | None:
-        return value if isinstance(value, str) and 0 < len(value) <= limit else None
-
-    return contacts.CustomerIds(
-        wa_id=text(event.recipient_id or entry.get("wa_id"), 32),
-        user_id=text(event.recipient_user_id or entry.get("user_id"), 128),
-        parent_user_id=text(event.parent_recipient_user_id or entry.get("parent_user_id"), 128),
-        username=text(entry.get("username") or profile.get("username"), 100),
-    )
-
-
-def _record_recipient(session: Session, event: StatusEvent, message: Message) -> None:
-    """A status names its recipient's BSUID (and parent, username) even when we sent to the
-    phone: recorded on the conversation's contact, so a later username-only message finds them."""
-    ids = _recipient_ids(event)
-    contact = message.conversation.contact
-    if ids.wa_id and contact.wa_id and ids.wa_id != contact.wa_id:
-        return  # someone else (a group, a changed number): not this contact's ids
-    try:
-        number = get_business_number(message.conversation.phone_number_id, session)
-    except UnknownNumberError:
-        return
-    contacts.record_ids(session, contact, portfolio_id=number.portfolio_id, ids=ids)
-
-
-def apply_status(session: Session, event: StatusEvent, result: EventResult) -> None:
-    message = conversations.get_message_by_wamid(session, event.wamid)
-    if event.status not in KNOWN_STATUSES:
-        raw = event.model_dump(mode="json", exclude_none=True)
-        digest = raw_events.content_hash(raw)
-        if raw_events.find_by_hash(session, digest) is not None:
-            result.duplicates += 1
-            return
-        result.raw += 1
-        result.reason = f"unknown status value {event.status!r}"
-        raw_events.record(
-            session, raw, kind="status", reason=result.reason, digest=digest, message=message
-        )
-        return
-    if message is None:
-        return
-    _record_recipient(session, event, message)
-    if STATUS_RANK[event.status] < STATUS_RANK.get(message.status, 0):
-        return
-    was_failed = message.status == "failed"
-    message.status = event.status
-    message.status_at = datetime.fromtimestamp(event.timestamp, UTC)
-    if event.status == "failed" and event.errors:
-        error = event.errors[0]
-        message.error_code = error.get("code")
-        message.error_detail = (error.get("error_data") or {}).get("details") or error.get("title")
-        audit.record(
-            session,
-            actor="meta",
-            action="message.failed",
-            entity=message,
-            details={
-                "wamid": event.wamid,
-                "code": message.error_code,
-                "detail": message.error_detail,
-            },
-        )
-    if event.status == "failed" and not was_failed:
-        # Once per message: the template after 131047, reminders ended, advisor told.
-        failures.after_permanent_failure(session, message)
-    result.statuses_updated += 1
-
-
 def ingest_echo(session: Session, event: EchoEvent, result: EventResult) -> None:
     """The advisor's own message from the app: stored as theirs, never sent again."""
     if _fill_placeholder(session, event, result):
@@ -405,6 +309,7 @@ def ingest_echo(session: Session, event: EchoEvent, result: EventResult) -> None
         _keep_unsupported(session, event, message, result)
     record_media(session, message, event, result)
     revisions.apply_waiting(session, message)
+    statuses.apply_waiting(session, message)
 
 
 def sync_contact(session: Session, event: ContactSyncEvent, result: EventResult) -> None:
@@ -485,6 +390,17 @@ def _apply(session: Session, event: Any, result: EventResult) -> None:
         account_update(session, event, result)
     else:
         apply_status(session, event, result)
+
+
+def apply_status(session: Session, event: StatusEvent, result: EventResult) -> None:
+    outcome, reason = statuses.apply(session, event)
+    if outcome is statuses.Outcome.UPDATED:
+        result.statuses_updated += 1
+    elif outcome is statuses.Outcome.DUPLICATE:
+        result.duplicates += 1
+    elif outcome is statuses.Outcome.UNKNOWN_VALUE:
+        result.raw += 1
+        result.reason = reason
 
 
 def _validation_reason(error: ValidationError) -> str:

@@ -17,6 +17,7 @@ from platform_api.conversations.models import DIRECTION_OUT, Conversation, Messa
 from platform_api.graph import meta_errors
 from platform_api.graph.client import GraphError, SentMessage
 from platform_api.graph.sending import UnaddressableError, display_text, request_body
+from platform_api.inbound import statuses
 from platform_api.numbers.service import UnknownNumberError, get_business_number
 from platform_api.outbox import failures, pacing
 
@@ -275,6 +276,8 @@ def record_sent(
     ):
         logger.warning("message %s was sent by two attempts (wamid %s)", message.id, wamid)
         return
+    # Meta's status webhooks may have come before this answer was recorded.
+    statuses.apply_waiting(session, message)
     audit.record(
         session,
         actor=actor_of(message),

@@ -2,7 +2,12 @@
 
 import pytest
 
-from actions.classification import classify, explicit_quote_kind, is_long_or_unordered
+from actions.classification import (
+    classify,
+    explicit_quote_kind,
+    is_long_or_unordered,
+    quote_kind_answer,
+)
 
 INCIDENT_WORDS = ["dañada", "fallo", "no funciona", "soporte", "ayuda"]
 INFORMATION_WORDS = ["precio", "cotización", "quiero saber", "información", "me gustaría saber"]
@@ -151,3 +156,21 @@ def test_the_deciding_list_is_reported() -> None:
     assert classify("el equipo que me entregaron llegó dañado").matched == "fault"
     assert classify("necesito soporte").matched == "help"
     assert classify("lo de la semana pasada", "check_order_status", 0.91).matched is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "kind"),
+    [
+        ("Cotización formal", "cotizacion"),  # the reply button
+        ("Información general", "informacion"),  # the other button
+        ("la primera", "cotizacion"),
+        ("1", "cotizacion"),
+        ("si porfa", "cotizacion"),
+        ("la general no mas", "informacion"),
+        ("2", "informacion"),
+        ("solo informacion, no necesito cotizacion", "informacion"),
+        ("mmm", None),
+    ],
+)
+def test_the_answer_to_plantilla_d_2_is_read_from_the_routing_words(answer, kind) -> None:
+    assert quote_kind_answer(answer) == kind

@@ -83,11 +83,3 @@ def test_dont_know_is_recognised(typed: str) -> None:
     from actions.parsing import is_dont_know
 
     assert is_dont_know(typed)
-
-
-def test_quote_kind_answers() -> None:
-    from actions.parsing import parse_quote_kind
-
-    assert parse_quote_kind("cotización formal") == "cotizacion"
-    assert parse_quote_kind("solo informacion general") == "informacion"
-    assert parse_quote_kind("mmm") is None

@@ -10,7 +10,13 @@ import pytest
 
 from devstack.stack import Stack
 from tests.e2e.conftest import running_stack
-from tests.e2e.test_conversation_flows import ASK_QUOTE_KIND, DUPLICATE_1, DUPLICATE_2, Customer
+from tests.e2e.test_conversation_flows import (
+    ASK_QUOTE_KIND,
+    DUPLICATE_1,
+    DUPLICATE_2,
+    KNOWN,
+    Customer,
+)
 from tests.e2e.test_first_contact import ASK_ID, ASK_NAME, GREETING, texts_when, wait_for
 from tests.e2e.test_reliability import CLOSING, REMINDER_1, REMINDER_2
 
@@ -80,11 +86,17 @@ def test_a_quote_for_another_product_is_its_own_case(stack: Stack) -> None:
     tomas.says(1, "Tomas Rios")
     [reply] = tomas.texts(1, "80123456")
     assert "registrado tu solicitud" in registered_after(tomas, reply)
-    # The same customer, another product: a new case, no Plantilla H.
-    [reply] = tomas.texts(1, "tambien necesito cotizar una impresora epson l3250")
-    assert "registrado tu solicitud" in registered_after(tomas, reply)
+    # The same customer, another product: a new visit (he is known now), a new case, no
+    # Plantilla H.
+    greeting, known, reply = tomas.texts(3, "tambien necesito cotizar una impresora epson l3250")
+    assert (greeting, known) == (GREETING, KNOWN)
+    # Plantilla B 3, a known customer's confirmation.
+    confirmation = registered_after(tomas, reply)
+    assert confirmation.startswith("Tu solicitud fue registrada con el número")
     first, second = tomas.cases()
     assert first["number"] != second["number"]
+    assert (first["type"], second["type"]) == ("cotizacion", "cotizacion")
+    assert max(first["number"], second["number"]) in confirmation
     assert DUPLICATE_1 not in [m["text"] for m in stack.inbox(tomas.wa_id)]
 
 

@@ -19,7 +19,13 @@ import pytest
 from devstack.stack import Stack
 from tests.e2e.conftest import running_stack
 from tests.e2e.test_first_contact import ASK_NAME, GREETING, texts_when, wait_for
-from tests.e2e.test_reliability import CLOSING, REMINDER_1, REMINDER_2, conversation_of
+from tests.e2e.test_reliability import (
+    CLOSING,
+    REMINDER_1,
+    REMINDER_2,
+    closed_conversation,
+    conversation_of,
+)
 
 PERIOD = 15  # INACTIVITY_SECONDS: long enough for a restart to fit inside one period
 
@@ -127,8 +133,7 @@ def test_an_inactivity_step_whose_platform_died_before_the_record_is_taken_again
     # The first step done again (never skipped), then the rest once each.
     assert texts.count(REMINDER_1) in (1, 2)
     assert (texts.count(REMINDER_2), texts.count(CLOSING)) == (1, 1)
-    [closed] = [c for c in durable.conversations() if c["contact"]["wa_id"] == wa_id]
-    assert closed["status"] == "closed"
+    closed = closed_conversation(durable, wa_id, timeout=PERIOD)
     actions = [e["action"] for e in audit(durable, entity="conversation", entity_id=closed["id"])]
     assert actions.count("conversation.reminder_sent") == 2
     assert actions.count("conversation.closed_for_inactivity") == 1

@@ -46,6 +46,20 @@ def conversation_of(stack: Stack, wa_id: str) -> dict:
     return conversation
 
 
+def closed_conversation(stack: Stack, wa_id: str, timeout: float) -> dict:
+    """The customer's only conversation, once closed. The closing step is recorded when Rasa
+    has answered the trigger (the bot registered the `incompleto` case and sent the closing
+    first), so the closing message may show a moment before the conversation is closed."""
+
+    def closed() -> dict | None:
+        [conversation] = [c for c in stack.conversations() if c["contact"]["wa_id"] == wa_id]
+        return conversation if conversation["status"] == "closed" else None
+
+    found = wait_for(closed, timeout=timeout)
+    assert found, f"the conversation of {wa_id} is still open"
+    return found
+
+
 def inbound_status(stack: Stack, wa_id: str, text: str) -> str | None:
     for conversation in stack.conversations():
         if conversation["contact"]["wa_id"] != wa_id:
@@ -143,8 +157,8 @@ def test_reminders_and_closing_survive_a_platform_restart(reliable: Stack) -> No
     assert texts[4] == REMINDER_2
     assert texts[5] == ASK_NAME
     assert texts_when(reliable, wa_id, 7, timeout=3 * PERIOD)[6] == CLOSING
-    [closed] = [c for c in reliable.conversations() if c["contact"]["wa_id"] == wa_id]
-    assert closed["status"] == "closed"
+
+    closed = closed_conversation(reliable, wa_id, timeout=PERIOD)
     audit = httpx.get(
         f"{reliable.platform_url}/api/audit",
         params={"entity": "conversation", "entity_id": closed["id"], "limit": 100},
@@ -185,7 +199,7 @@ def test_the_closing_comes_after_every_process_restarted(reliable: Stack) -> Non
     assert wait_for(
         lambda: CLOSING in [m["text"] for m in reliable.inbox(wa_id)], timeout=6 * PERIOD
     )
-    [closed] = [c for c in reliable.conversations() if c["contact"]["wa_id"] == wa_id]
-    assert closed["status"] == "closed"
+
+    closed_conversation(reliable, wa_id, timeout=PERIOD)
     texts = [m["text"] for m in reliable.inbox(wa_id)]
     assert texts.count(CLOSING) == 1 and texts.count(REMINDER_1) <= 1

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from platform_api.database import utcnow
 from platform_api.numbers.models import WhatsAppNumber
 from platform_api.numbers.token_box import seal
-from tests.platform_api.events import echo_event, message_event, text_event
+from tests.platform_api.events import echo_event, message_event, status_event, text_event
 from tests.platform_api.factories import make_advisor, sign_in
 
 EVENTS = "/api/internal/whatsapp/events"
@@ -234,13 +234,13 @@ def test_an_edit_of_someone_elses_message_changes_nothing(client, auth) -> None:
     assert messages(client, auth)[-1]["text"] == "¿Cuál es tu nombre completo?"
 
 
-def test_the_advisor_deleting_in_the_app_deletes_their_mirrored_message(
-    client, auth, session
-) -> None:
+def carlos_app_number(session, phone_number_id: str) -> WhatsAppNumber:
+    """Carlos's own WhatsApp Business app number, linked with coexistence."""
+    suffix = phone_number_id[-6:]
     number = WhatsAppNumber(
-        phone_number_id="100000000000101",
-        waba_id="200000000000101",
-        portfolio_id="300000000000101",
+        phone_number_id=phone_number_id,
+        waba_id=f"200000000{suffix}",
+        portfolio_id=f"300000000{suffix}",
         kind="advisor",
         status="linked",
         advisor_id=make_advisor(session, "Carlos Ramírez").id,
@@ -250,6 +250,13 @@ def test_the_advisor_deleting_in_the_app_deletes_their_mirrored_message(
     )
     session.add(number)
     session.flush()
+    return number
+
+
+def test_the_advisor_deleting_in_the_app_deletes_their_mirrored_message(
+    client, auth, session
+) -> None:
+    number = carlos_app_number(session, "100000000000101")
     sent = echo_event("precio: $120.000", to="573001112233", phone_number_id=number.phone_number_id)
     post(client, auth, sent)
     deleted = echo_event(
@@ -264,6 +271,20 @@ def test_the_advisor_deleting_in_the_app_deletes_their_mirrored_message(
 
     [message] = messages(client, auth)
     assert (message["sender"], message["deleted_at"] is not None) == ("advisor_app", True)
+
+
+def test_a_read_receipt_that_comes_before_the_echo_of_the_advisors_message_is_kept_for_it(
+    client, auth, session
+) -> None:
+    number = carlos_app_number(session, "100000000000102")
+    sent = echo_event("ya te cotizo", to="573001112233", phone_number_id=number.phone_number_id)
+    read = status_event(sent["wamid"], "read", phone_number_id=number.phone_number_id)
+
+    post(client, auth, read)
+    post(client, auth, sent)
+
+    [message] = messages(client, auth)
+    assert (message["sender"], message["status"]) == ("advisor_app", "read")
 
 
 def test_a_history_file_arrives_after_its_placeholder_and_becomes_that_file(client, auth) -> None:

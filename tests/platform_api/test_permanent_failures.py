@@ -7,6 +7,7 @@ its error-code page gives them (developers.facebook.com/documentation/business-m
 whatsapp/support/error-codes), parsed by the real Graph client."""
 
 import time
+from contextlib import nullcontext
 from datetime import timedelta
 
 import httpx
@@ -17,7 +18,8 @@ from platform_api.audit.models import AuditEvent
 from platform_api.conversations.models import Conversation, Message
 from platform_api.database import utcnow
 from platform_api.graph import meta_errors
-from platform_api.graph.client import GraphError, _raise_for_graph_error
+from platform_api.graph.client import GraphError, SentMessage, _raise_for_graph_error
+from platform_api.inbound import raw_events, statuses, statuses_sweep
 from platform_api.notifications.models import Notification
 from platform_api.numbers import onboarding
 from platform_api.numbers.models import WhatsAppNumber
@@ -127,6 +129,81 @@ def test_a_failed_status_on_a_bot_message_ends_the_reminders_once_and_tells_the_
         )
     ).all()
     assert "código 131026 – Message undeliverable" in notice.text
+
+
+def bot_reply_claimed(session, turn: dict) -> tuple[Message, service.Claim]:
+    """A bot reply queued in the turn's conversation and claimed for its Graph attempt."""
+    queued = service.enqueue(
+        session,
+        conversation=session.get(Conversation, turn["conversation_id"]),
+        message={"type": "text", "text": {"body": "¿Sigues ahí?"}},
+        sender="bot",
+        actor="bot",
+    )
+    claimed = service.claim(session, queued.id, now=utcnow())
+    assert claimed is not None
+    return queued, claimed
+
+
+def test_a_failed_status_that_overtakes_graphs_answer_still_fails_the_message_once(
+    client, auth, session
+) -> None:
+    """Meta may send `failed` before the platform has recorded Graph's accept (another process
+    records it, or the status webhook is quicker): the status waits for its message."""
+    paola = make_advisor(session, "Paola Ríos")
+    [turn] = customer_writes(client, auth, wa_id="573008880005")["bot_turns"]
+    client.post(
+        f"/api/conversations/{turn['conversation_id']}/assign",
+        headers=auth,
+        json={"advisor_id": paola.id},
+    )
+    queued, claimed = bot_reply_claimed(session, turn)
+    session.commit()
+
+    early = status_event("wamid.EARLY1", "failed", errors=[UNDELIVERABLE])
+    for _ in range(2):  # Meta redelivers it, still before our record
+        response = client.post(EVENTS, headers=auth, json={"events": [early]})
+        assert response.status_code == 200, response.text
+    service.record(session, claimed, SentMessage(wamid="wamid.EARLY1", contacts=[]), now=utcnow())
+    session.commit()
+    late = status_event("wamid.EARLY1", "sent")
+    client.post(EVENTS, headers=auth, json={"events": [late]})
+
+    session.expire_all()
+    message = session.get(Message, queued.id)
+    assert (message.status, message.error_code) == ("failed", 131026)
+    notices = session.scalars(
+        select(Notification).where(
+            Notification.advisor_id == paola.id, Notification.kind == "message_failed"
+        )
+    ).all()
+    assert len(notices) == 1
+
+
+def test_a_status_kept_while_its_message_was_being_recorded_is_applied_by_the_worker(
+    client, auth, session
+) -> None:
+    """The status and the record of Graph's accept commit at the same moment in two
+    transactions, neither seeing the other: the background worker applies it."""
+    [turn] = customer_writes(client, auth, wa_id="573008880006")["bot_turns"]
+    queued, claimed = bot_reply_claimed(session, turn)
+    service.record(session, claimed, SentMessage(wamid="wamid.RACE1", contacts=[]), now=utcnow())
+    raw_events.record(
+        session,
+        status_event("wamid.RACE1", "failed", errors=[UNDELIVERABLE]),
+        kind="status",
+        reason=statuses.WAITING_FOR_MESSAGE,
+        target_wamid="wamid.RACE1",
+    )
+    session.commit()
+    assert queued.status == "sent"
+
+    def same_session():
+        return nullcontext(session)
+
+    assert statuses_sweep.run(same_session) == 1
+    assert (queued.status, queued.error_code) == ("failed", 131026)
+    assert statuses_sweep.run(same_session) == 0
 
 
 def test_an_advisor_gets_one_notice_per_conversation_until_they_read_it(

@@ -64,6 +64,8 @@ def test_the_shipped_file_is_valid_and_holds_the_stories_tables() -> None:
         (lambda d: d["advisor_filler_words"].append("cartera"), "advisor_filler_words"),
         (lambda d: d["advisor_filler_words"].append("por favor"), "one word"),
         (lambda d: d["quote_kind"][0]["words"].append("cotizar"), "cotiz*"),
+        (lambda d: d["quote_kind_answers"][1]["words"].append("la primera"), "la primera"),
+        (lambda d: d["quote_kind_answers"][0].update(kind="rapida"), "quote_kind_answers[0]"),
         (lambda d: d.pop("advisor_filler_words"), "non-empty list"),
     ],
 )

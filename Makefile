@@ -67,7 +67,7 @@ test-platform: setup
 	  tests/security/test_web_*.py tests/security/test_cross_advisor.py
 
 test-rasa: setup
-	PYTHONPATH=. $(RASA_PY) -m pytest tests/connectors tests/actions tests/routing
+	PYTHONPATH=. $(RASA_PY) -m pytest tests/connectors tests/actions tests/routing tests/nlu_components
 
 test-stories: train
 	PYTHONPATH=. .venv/rasa/bin/rasa test core --model models/prosuministros.tar.gz \
@@ -107,7 +107,7 @@ clean:
 	rm -rf models var/rasa-test-results .pytest_cache
 
 # NLU quality, two figures, each must reach macro-F1 0.95 (scripts/nlu_report.py):
-# 5-fold cross-validation of data/nlu (about 15-20 minutes on 2 cores), and the trained model
+# 5-fold cross-validation of data/nlu (about 10 minutes on 2 cores; docs/nlu.md), and the trained model
 # on tests/nlu/heldout.yml, sentences written apart from the training data (make nlu-heldout
 # alone takes a minute once the model is trained).
 .PHONY: nlu-report nlu-heldout nlu-heldout-test nlu-cross-validation

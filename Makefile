@@ -96,7 +96,7 @@ test-security: train
 advisor: setup
 	$(PLATFORM_PY) -m platform_api.advisors.cli $(ARGS)
 
-test: check-chromium lint validate test-platform test-rasa test-stories test-e2e test-security
+test: check-chromium lint validate test-platform test-rasa test-stories nlu-heldout-guard test-e2e test-security
 
 # Load benchmark of the four real processes (about 5-6 minutes; not part of `make test`):
 # table on stdout, bench-results/bench.json and latency.png. BENCH_ARGS="--help" for the knobs.
@@ -110,8 +110,11 @@ clean:
 # 5-fold cross-validation of data/nlu (about 10 minutes on 2 cores; docs/nlu.md), and the trained model
 # on tests/nlu/heldout.yml, sentences written apart from the training data (make nlu-heldout
 # alone takes a minute once the model is trained).
-.PHONY: nlu-report nlu-heldout nlu-heldout-test nlu-cross-validation
+.PHONY: nlu-report nlu-heldout nlu-heldout-test nlu-heldout-guard nlu-cross-validation
 NLU_MIN_MACRO_F1 ?= 0.95
+# Regression guard run by `make test` (issue 22): the held-out macro-F1 the model reached
+# (0.991 on 2026-12-02, docs/nlu.md) less a small margin. Raise it when the data improves.
+NLU_HELDOUT_GUARD ?= 0.98
 
 nlu-cross-validation:
 	@test -x .venv/rasa/bin/rasa || { echo "no .venv/rasa: run make setup first" >&2; exit 1; }
@@ -127,6 +130,11 @@ nlu-heldout-test: train
 nlu-heldout: nlu-heldout-test
 	$(RASA_PY) scripts/nlu_report.py held-out=var/nlu-heldout/intent_report.json \
 	  --min-macro-f1 $(NLU_MIN_MACRO_F1)
+
+# The held-out figure as a test: fails when it drops below the guard.
+nlu-heldout-guard: nlu-heldout-test
+	$(RASA_PY) scripts/nlu_report.py held-out=var/nlu-heldout/intent_report.json \
+	  --min-macro-f1 $(NLU_HELDOUT_GUARD)
 
 nlu-report: nlu-cross-validation nlu-heldout-test
 	$(RASA_PY) scripts/nlu_report.py cross-validation=var/nlu-report/intent_report.json \

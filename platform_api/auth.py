@@ -20,6 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from platform_api.config import settings
 from platform_api.database import SessionDep
@@ -106,9 +107,14 @@ def session_token(request: Request) -> str | None:
 
 
 def principal_from_request(request: Request, session: SessionDep) -> Principal | None:
+    return principal_for_token(session, session_token(request))
+
+
+def principal_for_token(session: Session, token: str | None) -> Principal | None:
+    """The advisor a live sign-in session belongs to (None once it ended or they left)."""
     from platform_api.advisors.models import Advisor
 
-    advisor_id = sessions.find(session, session_token(request))
+    advisor_id = sessions.find(session, token)
     if advisor_id is None:
         return None
     advisor = session.get(Advisor, advisor_id)

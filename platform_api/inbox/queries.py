@@ -45,13 +45,8 @@ def _search(query: Select, text: str) -> Select:
     return query.where(or_(*conditions))
 
 
-def list_inbox(
-    session: Session,
-    filters: InboxFilter,
-    principal: Principal,
-    *,
-    limit: int = 100,
-) -> list[Conversation]:
+def inbox_query(filters: InboxFilter, principal: Principal) -> Select:
+    """The conversations the list shows, newest first (the page and its live updates)."""
     query = (
         select(Conversation)
         .join(Contact, Conversation.contact_id == Contact.id)
@@ -69,10 +64,45 @@ def list_inbox(
         query = query.where(Conversation.status == filters.status)
     if filters.q:
         query = _search(query, filters.q)
-    rows = session.scalars(
-        query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc()).limit(limit)
-    ).all()
-    return list(rows)
+    return query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+
+
+def list_inbox(
+    session: Session,
+    filters: InboxFilter,
+    principal: Principal,
+    *,
+    limit: int = 100,
+) -> list[Conversation]:
+    return list(session.scalars(inbox_query(filters, principal).limit(limit)).all())
+
+
+def row_signatures(
+    session: Session, filters: InboxFilter, principal: Principal, *, limit: int = 100
+) -> list[tuple]:
+    """What each listed row shows, as plain columns and in the list's order: one light query
+    a live update compares before it renders anything."""
+    latest = (
+        select(func.max(Message.id))
+        .where(Message.conversation_id == Conversation.id)
+        .scalar_subquery()
+    )
+    query = inbox_query(filters, principal).with_only_columns(
+        Conversation.id,
+        latest,
+        Conversation.last_read_message_id,
+        Conversation.last_message_at,
+        Conversation.mode,
+        Conversation.status,
+        Conversation.assigned_advisor_id,
+        Conversation.commercial_intent,
+        _left_half_way(),
+        Contact.name,
+        Contact.profile_name,
+        Contact.wa_id,
+        maintain_column_froms=True,
+    )
+    return [tuple(row) for row in session.execute(query.limit(limit)).all()]
 
 
 def _left_half_way() -> ColumnElement[bool]:
@@ -109,9 +139,17 @@ def unread_counts(session: Session, rows: list[Conversation]) -> dict[int, int]:
     return dict(counts)
 
 
-def mark_read(session: Session, conversation: Conversation) -> None:
-    latest = session.scalar(
-        select(func.max(Message.id)).where(Message.conversation_id == conversation.id)
+def mark_read(session: Session, conversation: Conversation) -> bool:
+    """Moves the read mark past the customer's unread messages; writes nothing (and answers
+    False) when there are none, so reading a conversation is not a write."""
+    latest_inbound = session.scalar(
+        select(func.max(Message.id)).where(
+            Message.conversation_id == conversation.id,
+            Message.direction == DIRECTION_IN,
+            Message.id > func.coalesce(conversation.last_read_message_id, 0),
+        )
     )
-    if latest and latest != conversation.last_read_message_id:
-        conversation.last_read_message_id = latest
+    if latest_inbound is None:
+        return False
+    conversation.last_read_message_id = latest_inbound
+    return True

@@ -1,0 +1,435 @@
+"""Live updates of the advisor pages, pushed by the server (server-sent events).
+
+One stream per open page: the conversation page (its history and the notification badge),
+the conversation list (its rows and the badge) and any other page (the badge). Every
+TICK_SECONDS the stream reads, on a read-only session (on SQLite no write lock, so an open
+tab never waits for webhook ingestion nor holds it up), a light fingerprint of what the page
+shows: (message id, revision) of the conversation's messages, one row of plain columns per
+listed conversation, the unread notification count. Only when it differs from what the page
+has does it render, and then only what changed: new messages (appended), messages whose tick,
+edit, deletion or attachment changed (replaced in place by element id), changed list rows.
+This works whichever platform process stored the change (scale-out profile): nothing is
+signalled in memory, everything is read from the database.
+
+Each event's id names the state the page then shows (one token per part), so a browser that
+reconnects (EventSource sends Last-Event-ID) is sent nothing, or what it missed. The page
+itself passes the token of what it rendered (`since`). `?once=1` answers one round and
+closes: the polling fallback of inbox.js when streams are unavailable.
+
+Every round checks the sign-in session again: signing out, a deactivation or a password
+reset ends the stream (event `signed-out`); losing sight of the conversation ends it too
+(event `gone`). A stream also ends after STREAM_SECONDS and the browser reconnects, so no
+stream outlives a change of the policy's answer for long.
+
+The read mark is written only when the open conversation has customer messages after it
+(its unread count goes to zero), never on a round that finds nothing new.
+"""
+
+import time
+from collections.abc import AsyncIterator, Callable, Hashable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Annotated, Any, Protocol
+
+import anyio
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi.responses import Response, StreamingResponse
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from platform_api import authorization
+from platform_api.attachments.models import Attachment
+from platform_api.auth import Principal, principal_for_token, session_token
+from platform_api.conversations import service as conversations
+from platform_api.conversations.models import DIRECTION_IN, Conversation, Message
+from platform_api.database import ReadSessionFactoryDep, SessionFactoryDep
+from platform_api.inbox import queries
+from platform_api.inbox.render import message_rev, revision, templates
+from platform_api.notifications import service as notifications
+from platform_api.validation import DbId
+
+router = APIRouter(include_in_schema=False)
+
+# A round every half second: a new message is on the page within about 0.5-1 s.
+TICK_SECONDS = 0.5
+# A comment line this often keeps proxies from closing an idle stream and notices a gone
+# browser (nginx's proxy_read_timeout is 120 s in deploy/).
+HEARTBEAT_SECONDS = 15.0
+# Then the stream ends and the browser reconnects: the sign-in and the policy are asked afresh.
+STREAM_SECONDS = 15 * 60.0
+# How long the browser waits before reconnecting a dropped stream (EventSource's `retry`).
+RETRY_MS = 2000
+SIGNED_OUT = "signed-out"
+GONE = "gone"
+
+
+class GoneError(Exception):
+    """The principal may no longer see what the stream shows."""
+
+
+class Part(Protocol):
+    """One live part of a page: its fingerprint, and the HTML of what changed in it."""
+
+    name: str
+
+    def state(self, session: Session, principal: Principal) -> Hashable: ...
+
+    def changes(
+        self, session: Session, principal: Principal, before: Any, after: Any
+    ) -> str | None: ...
+
+
+def token_of(state: Hashable) -> str:
+    return revision(state)
+
+
+# ---- the parts ----------------------------------------------------------------------------
+
+
+@dataclass
+class HistoryPart:
+    """The conversation's messages: appended when new, replaced when their revision changed."""
+
+    conversation_id: int
+    name: str = "history"
+    # The latest customer message after the read mark, seen by the last round (to mark read).
+    unread_up_to: int | None = None
+
+    def state(self, session: Session, principal: Principal) -> tuple[tuple[int, str], ...]:
+        conversation = authorization.visible_conversation(session, principal, self.conversation_id)
+        if conversation is None:
+            raise GoneError
+        rows = session.execute(
+            select(
+                Message.id,
+                Message.direction,
+                Message.status,
+                Message.send_attempts,
+                Message.error_code,
+                Message.edited_at,
+                Message.deleted_at,
+            )
+            .where(Message.conversation_id == self.conversation_id)
+            .order_by(Message.id)
+        ).all()
+        files: dict[int, list[tuple[int, str]]] = {}
+        for message_id, attachment_id, attachment_status in session.execute(
+            select(Attachment.message_id, Attachment.id, Attachment.status)
+            .where(Attachment.conversation_id == self.conversation_id)
+            .order_by(Attachment.id)
+        ):
+            files.setdefault(message_id, []).append((attachment_id, attachment_status))
+        read_up_to = conversation.last_read_message_id or 0
+        inbound = [row.id for row in rows if row.direction == DIRECTION_IN and row.id > read_up_to]
+        self.unread_up_to = max(inbound) if inbound else None
+        return tuple(
+            (
+                row.id,
+                revision(
+                    row.status,
+                    row.send_attempts,
+                    row.error_code,
+                    row.edited_at,
+                    row.deleted_at,
+                    *files.get(row.id, ()),
+                ),
+            )
+            for row in rows
+        )
+
+    def changes(
+        self,
+        session: Session,
+        principal: Principal,
+        before: tuple[tuple[int, str], ...] | None,
+        after: tuple[tuple[int, str], ...],
+    ) -> str | None:
+        known = dict(before or ())
+        order = [message_id for message_id, _ in after]
+        changed = [message_id for message_id, rev in after if known.get(message_id) != rev]
+        if not changed:
+            return None
+        position = {message_id: i for i, message_id in enumerate(order)}
+        previous = {m: order[position[m] - 1] for m in changed if position[m] > 0}
+        loaded = {
+            m.id: m
+            for m in session.scalars(
+                select(Message).where(Message.id.in_(set(changed) | set(previous.values())))
+            )
+        }
+        by_message: dict[int, list[Attachment]] = {}
+        for attachment in session.scalars(
+            select(Attachment).where(Attachment.message_id.in_(changed)).order_by(Attachment.id)
+        ):
+            by_message.setdefault(attachment.message_id, []).append(attachment)
+        items = [
+            (loaded[m], loaded.get(previous[m]) if m in previous else None)
+            for m in changed
+            if m in loaded
+        ]
+        return templates.env.get_template("_history_changes.html").render(
+            items=items,
+            conversation=SimpleNamespace(id=self.conversation_id),
+            attachments=by_message,
+        )
+
+    def mark_read(self, write_sessions: Callable[[], Session]) -> None:
+        """The open page shows the customer's new messages: they are read (one short write,
+        only when there were unread ones)."""
+        if self.unread_up_to is None:
+            return
+        with write_sessions() as session:
+            session.execute(
+                update(Conversation)
+                .where(
+                    Conversation.id == self.conversation_id,
+                    or_(
+                        Conversation.last_read_message_id.is_(None),
+                        Conversation.last_read_message_id < self.unread_up_to,
+                    ),
+                )
+                .values(last_read_message_id=self.unread_up_to)
+            )
+            session.commit()
+        self.unread_up_to = None
+
+
+@dataclass
+class ListPart:
+    """The conversation list: rows whose columns changed are rendered again, the others kept
+    (the browser reuses their elements), in the list's new order."""
+
+    filters: queries.InboxFilter
+    name: str = "list"
+
+    def state(self, session: Session, principal: Principal) -> tuple[tuple[int, str], ...]:
+        return tuple(
+            (row[0], revision(row))
+            for row in queries.row_signatures(session, self.filters, principal)
+        )
+
+    def changes(
+        self,
+        session: Session,
+        principal: Principal,
+        before: tuple[tuple[int, str], ...] | None,
+        after: tuple[tuple[int, str], ...],
+    ) -> str | None:
+        known = dict(before or ())
+        revs = dict(after)
+        changed = [c for c, rev in after if known.get(c) != rev]
+        if before is not None and not changed and [c for c, _ in before] == [c for c, _ in after]:
+            return None
+        rows = {
+            c.id: c
+            for c in session.scalars(select(Conversation).where(Conversation.id.in_(changed)))
+        }
+        shown = [rows.get(c) or SimpleNamespace(id=c) for c, _ in after]
+        fresh = list(rows.values())
+        return templates.env.get_template("_conversation_rows.html").render(
+            conversations=shown,
+            keep={c for c, _ in after if c not in rows},
+            revs=revs,
+            latest=conversations.last_messages(session, list(rows)),
+            unread=queries.unread_counts(session, fresh),
+            left_half_way=queries.left_half_way(session, fresh),
+        )
+
+
+@dataclass
+class BadgePart:
+    """The number of unread notifications in the top bar."""
+
+    name: str = "badge"
+
+    def state(self, session: Session, principal: Principal) -> int:
+        if principal.advisor_id is None:
+            return 0
+        return notifications.unread_count(session, principal.advisor_id)
+
+    def changes(self, session: Session, principal: Principal, before: Any, after: int) -> str:
+        return templates.env.get_template("_badge.html").render(unread_notifications=after)
+
+
+# ---- rounds -------------------------------------------------------------------------------
+
+
+@dataclass
+class Stream:
+    """What one open page has been sent so far."""
+
+    parts: list[Part]
+    cookie: str | None
+    # Tokens of what the page shows before the first round ("" or unknown: send it all).
+    since: list[str]
+    states: list[Any] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.states = [None] * len(self.parts)
+        self.since = (self.since + [""] * len(self.parts))[: len(self.parts)]
+
+    @property
+    def event_id(self) -> str:
+        return "~".join(token_of(s) if s is not None else "" for s in self.states)
+
+
+@dataclass
+class Round:
+    ended: str | None = None
+    events: list[tuple[str, str]] = field(default_factory=list)
+
+
+def run_round(
+    stream: Stream,
+    read_sessions: Callable[[], Session],
+    write_sessions: Callable[[], Session],
+) -> Round:
+    """One look at the database for one page: what to send it, or why the stream ends."""
+    result = Round()
+    with read_sessions() as session:
+        principal = principal_for_token(session, stream.cookie)
+        if principal is None:
+            return Round(ended=SIGNED_OUT)
+        for i, part in enumerate(stream.parts):
+            try:
+                state = part.state(session, principal)
+            except GoneError:
+                return Round(ended=GONE)
+            before = stream.states[i]
+            if before is None and stream.since[i] == token_of(state):
+                pass  # the page already shows this
+            elif before is None or state != before:
+                html = part.changes(session, principal, before, state)
+                if html is not None:
+                    result.events.append((part.name, html))
+            stream.states[i] = state
+    for part in stream.parts:
+        if isinstance(part, HistoryPart):
+            part.mark_read(write_sessions)
+    return result
+
+
+def sse(event: str, data: str, event_id: str | None = None) -> str:
+    lines = [f"event: {event}"]
+    if event_id is not None:
+        lines.append(f"id: {event_id}")
+    lines += [f"data: {line}" for line in data.splitlines() or [""]]
+    return "\n".join(lines) + "\n\n"
+
+
+async def events(
+    stream: Stream,
+    read_sessions: Callable[[], Session],
+    write_sessions: Callable[[], Session],
+    once: bool,
+) -> AsyncIterator[str]:
+    yield f"retry: {RETRY_MS}\n\n"
+    started = last_sent = time.monotonic()
+    while True:
+        result = await anyio.to_thread.run_sync(run_round, stream, read_sessions, write_sessions)
+        if result.ended:
+            yield sse(result.ended, result.ended)
+            return
+        for name, html in result.events:
+            yield sse(name, html, stream.event_id)
+            last_sent = time.monotonic()
+        if once:
+            if not result.events:
+                yield sse("same", "", stream.event_id)
+            return
+        now = time.monotonic()
+        if now - started >= STREAM_SECONDS:
+            return  # the browser reconnects at once (Last-Event-ID): asked afresh
+        if now - last_sent >= HEARTBEAT_SECONDS:
+            yield ": sigue abierto\n\n"
+            last_sent = now
+        await anyio.sleep(TICK_SECONDS)
+
+
+def open_stream(
+    request: Request,
+    parts: list[Part],
+    read_sessions: Callable[[], Session],
+    write_sessions: Callable[[], Session],
+    since: str,
+    once: bool,
+    conversation_id: int | None = None,
+) -> Response:
+    """Checks who asks and what for on a read-only session (401 signed out, 404 for what the
+    policy hides, as the page does), then streams."""
+    cookie = session_token(request)
+    with read_sessions() as session:
+        principal = principal_for_token(session, cookie)
+        if principal is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="Inicia sesión")
+        if conversation_id is not None:
+            authorization.found(
+                authorization.visible_conversation(session, principal, conversation_id),
+                "Conversación no encontrada",
+            )
+    last_event = request.headers.get("last-event-id") or since
+    stream = Stream(parts, cookie, last_event.split("~") if last_event else [])
+    return StreamingResponse(
+        events(stream, read_sessions, write_sessions, once),
+        media_type="text/event-stream",
+        # nginx (deploy/) would otherwise buffer the stream.
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+Since = Annotated[str, Query(max_length=200)]
+Once = Annotated[bool, Query()]
+
+
+@router.get("/live/conversations/{conversation_id}")
+def conversation_stream(
+    request: Request,
+    conversation_id: DbId,
+    read_sessions: ReadSessionFactoryDep,
+    write_sessions: SessionFactoryDep,
+    since: Since = "",
+    once: Once = False,
+) -> Response:
+    parts: list[Part] = [HistoryPart(conversation_id), BadgePart()]
+    return open_stream(request, parts, read_sessions, write_sessions, since, once, conversation_id)
+
+
+@router.get("/live/inbox")
+def inbox_stream(
+    request: Request,
+    read_sessions: ReadSessionFactoryDep,
+    write_sessions: SessionFactoryDep,
+    scope: Annotated[str, Query(max_length=20)] = "all",
+    mode: Annotated[str, Query(max_length=20)] = "",
+    estado: Annotated[str, Query(max_length=20)] = "open",
+    q: Annotated[str, Query(max_length=100)] = "",
+    since: Since = "",
+    once: Once = False,
+) -> Response:
+    filters = queries.InboxFilter.from_query(scope, mode, estado, q)
+    parts: list[Part] = [ListPart(filters), BadgePart()]
+    return open_stream(request, parts, read_sessions, write_sessions, since, once)
+
+
+@router.get("/live/badge")
+def badge_stream(
+    request: Request,
+    read_sessions: ReadSessionFactoryDep,
+    write_sessions: SessionFactoryDep,
+    since: Since = "",
+    once: Once = False,
+) -> Response:
+    return open_stream(request, [BadgePart()], read_sessions, write_sessions, since, once)
+
+
+def history_token(
+    messages: list[Message], attachments: dict[int, list[Attachment]], conversation_id: int
+) -> str:
+    """The token of the history a conversation page rendered (its `since`)."""
+    return token_of(
+        tuple(
+            (m.id, message_rev(m, attachments.get(m.id, [])))
+            for m in messages
+            if m.conversation_id == conversation_id
+        )
+    )

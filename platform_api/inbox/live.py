@@ -25,10 +25,12 @@ The read mark is written only when the open conversation has customer messages a
 (its unread count goes to zero), never on a round that finds nothing new.
 """
 
+import signal
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass, field
-from types import SimpleNamespace
+from types import FrameType, SimpleNamespace
 from typing import Annotated, Any, Protocol
 
 import anyio
@@ -61,6 +63,30 @@ STREAM_SECONDS = 15 * 60.0
 RETRY_MS = 2000
 SIGNED_OUT = "signed-out"
 GONE = "gone"
+
+
+# Set once the server starts shutting down: open streams end at their next round, so a
+# restart or Ctrl-C is not held up by open tabs (uvicorn waits for every open response to
+# finish) and the browsers reconnect to a running platform process.
+server_stopping = threading.Event()
+
+
+def end_streams_on_shutdown_signals() -> None:
+    """Chains the server's SIGTERM/SIGINT handlers (uvicorn's, installed before start-up)."""
+    server_stopping.clear()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(signum)
+        if not callable(previous):
+            continue
+
+        def stop_streams(number: int, frame: FrameType | None, previous=previous) -> None:  # type: ignore[no-untyped-def]
+            server_stopping.set()
+            previous(number, frame)
+
+        try:
+            signal.signal(signum, stop_streams)
+        except ValueError:
+            return  # not the main thread (the tests' client): no signals to chain
 
 
 class GoneError(Exception):
@@ -338,7 +364,7 @@ async def events(
                 yield sse("same", "", stream.event_id)
             return
         now = time.monotonic()
-        if now - started >= STREAM_SECONDS:
+        if now - started >= STREAM_SECONDS or server_stopping.is_set():
             return  # the browser reconnects at once (Last-Event-ID): asked afresh
         if now - last_sent >= HEARTBEAT_SECONDS:
             yield ": sigue abierto\n\n"

@@ -9,7 +9,9 @@
 (function () {
   "use strict";
   var POLL_MS = 5000;
-  var ERRORS_BEFORE_POLLING = 3;
+  // A stream that never opened is given up sooner than one that worked (a platform restart).
+  var ERRORS_BEFORE_POLLING = 2;
+  var ERRORS_BEFORE_POLLING_ONCE_OPEN = 6;
   var POLLS_BEFORE_RETRYING_STREAM = 12;
 
   function nearBottom() {
@@ -137,6 +139,8 @@
     var failures = 0;
     var pollTimer = null;
     var polls = 0;
+    var opened = false;
+    var root = document.documentElement;
 
     function apply(name, html) {
       var part = parts[name];
@@ -161,9 +165,13 @@
     function connect() {
       stop();
       if (!("EventSource" in window)) { poll(); return; }
-      document.documentElement.dataset.live = "stream";
+      root.dataset.live = "connecting";
       source = new EventSource(withParam(url, "since", lastId));
-      source.addEventListener("open", function () { failures = 0; });
+      source.addEventListener("open", function () {
+        failures = 0;
+        opened = true;
+        root.dataset.live = "open";
+      });
       ["history", "list", "badge"].forEach(function (name) {
         source.addEventListener(name, function (event) {
           failures = 0;
@@ -176,16 +184,16 @@
       });
       source.addEventListener("error", function () {
         failures += 1;
+        root.dataset.live = "connecting";
         // EventSource reconnects by itself (Last-Event-ID); a refused or failing stream polls.
-        if (source.readyState === EventSource.CLOSED || failures >= ERRORS_BEFORE_POLLING) {
-          poll();
-        }
+        var patience = opened ? ERRORS_BEFORE_POLLING_ONCE_OPEN : ERRORS_BEFORE_POLLING;
+        if (source.readyState === EventSource.CLOSED || failures >= patience) poll();
       });
     }
 
     function poll() {
       stop();
-      document.documentElement.dataset.live = "polling";
+      root.dataset.live = "polling";
       fetch(withParam(withParam(url, "since", lastId), "once", "1"), {
         credentials: "same-origin", cache: "no-store"
       })

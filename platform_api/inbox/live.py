@@ -1,13 +1,14 @@
 """Live updates of the advisor pages, pushed by the server (server-sent events).
 
 One stream per open page: the conversation page (its history and the notification badge),
-the conversation list (its rows and the badge) and any other page (the badge). Every
-TICK_SECONDS the stream reads, on a read-only session (on SQLite no write lock, so an open
-tab never waits for webhook ingestion nor holds it up), a light fingerprint of what the page
-shows: (message id, revision) of the conversation's messages, one row of plain columns per
-listed conversation, the unread notification count. Only when it differs from what the page
-has does it render, and then only what changed: new messages (appended), messages whose tick,
-edit, deletion or attachment changed (replaced in place by element id), changed list rows.
+the conversation list (its rows and the badge) and any other page (the badge). Every half
+second (the list: every second) the stream reads, on a read-only session (on SQLite no write
+lock, so an open tab never waits for webhook ingestion nor holds it up), a light fingerprint
+of what the page shows: (message id, revision) of the conversation's messages, one row of
+plain columns per listed conversation, the unread notification count. Only when it differs
+from what the page has does it render, and then only what changed: new messages (appended),
+messages whose tick, edit, deletion or attachment changed (replaced in place by element id),
+changed list rows (rendered once per process, whatever the number of open lists).
 This works whichever platform process stored the change (scale-out profile): nothing is
 signalled in memory, everything is read from the database.
 
@@ -28,6 +29,7 @@ The read mark is written only when the open conversation has customer messages a
 import signal
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass, field
 from types import FrameType, SimpleNamespace
@@ -36,6 +38,7 @@ from typing import Annotated, Any, Protocol
 import anyio
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import Response, StreamingResponse
+from markupsafe import Markup
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
@@ -52,8 +55,13 @@ from platform_api.validation import DbId
 
 router = APIRouter(include_in_schema=False)
 
-# A round every half second: a new message is on the page within about 0.5-1 s.
-TICK_SECONDS = 0.5
+# How often a page's stream looks, by what the page shows: an open conversation every half
+# second (a new message is on the page within about 0.5-1 s), the list every second, the
+# badge of other pages every two seconds.
+TICK_SECONDS = {"history": 0.5, "list": 1.0, "badge": 2.0}
+# Rendered list rows by (conversation id, revision), shared by every open list in the
+# process: a row that changed is rendered once, not once per open tab.
+ROW_CACHE_SIZE = 4096
 # A comment line this often keeps proxies from closing an idle stream and notices a gone
 # browser (nginx's proxy_read_timeout is 120 s in deploy/).
 HEARTBEAT_SECONDS = 15.0
@@ -242,24 +250,46 @@ class ListPart:
         after: tuple[tuple[int, str], ...],
     ) -> str | None:
         known = dict(before or ())
-        revs = dict(after)
-        changed = [c for c, rev in after if known.get(c) != rev]
+        changed = [(c, rev) for c, rev in after if known.get(c) != rev]
         if before is not None and not changed and [c for c, _ in before] == [c for c, _ in after]:
             return None
-        rows = {
-            c.id: c
-            for c in session.scalars(select(Conversation).where(Conversation.id.in_(changed)))
-        }
-        shown = [rows.get(c) or SimpleNamespace(id=c) for c, _ in after]
-        fresh = list(rows.values())
-        return templates.env.get_template("_conversation_rows.html").render(
-            conversations=shown,
-            keep={c for c, _ in after if c not in rows},
-            revs=revs,
-            latest=conversations.last_messages(session, list(rows)),
-            unread=queries.unread_counts(session, fresh),
-            left_half_way=queries.left_half_way(session, fresh),
-        )
+        html = rendered_rows(session, changed)
+        rows = [
+            html[c] if c in html else Markup(f'<li id="conversation-row-{c}" data-keep></li>')
+            for c, _ in after
+        ]
+        return templates.env.get_template("_conversation_rows_live.html").render(rows=rows)
+
+
+_row_cache: OrderedDict[tuple[int, str], Markup] = OrderedDict()
+_row_cache_lock = threading.Lock()
+
+
+def rendered_rows(session: Session, wanted: list[tuple[int, str]]) -> dict[int, Markup]:
+    """The HTML of these list rows at these revisions: from the process's cache, or rendered."""
+    html: dict[int, Markup] = {}
+    with _row_cache_lock:
+        for key in wanted:
+            if key in _row_cache:
+                _row_cache.move_to_end(key)
+                html[key[0]] = _row_cache[key]
+    missing = {c: rev for c, rev in wanted if c not in html}
+    if not missing:
+        return html
+    rows = list(session.scalars(select(Conversation).where(Conversation.id.in_(missing))))
+    latest = conversations.last_messages(session, [c.id for c in rows])
+    unread = queries.unread_counts(session, rows)
+    left_half_way = queries.left_half_way(session, rows)
+    row_macro = templates.env.get_template("_conversation_row.html").module.conversation_row  # type: ignore[attr-defined]
+    with _row_cache_lock:
+        for c in rows:
+            key = (c.id, missing[c.id])
+            html[c.id] = _row_cache[key] = Markup(
+                row_macro(c, latest.get(c.id), unread.get(c.id), c.id in left_half_way, key[1])
+            )
+        while len(_row_cache) > ROW_CACHE_SIZE:
+            _row_cache.popitem(last=False)
+    return html
 
 
 @dataclass
@@ -369,7 +399,7 @@ async def events(
         if now - last_sent >= HEARTBEAT_SECONDS:
             yield ": sigue abierto\n\n"
             last_sent = now
-        await anyio.sleep(TICK_SECONDS)
+        await anyio.sleep(min(TICK_SECONDS[part.name] for part in stream.parts))
 
 
 def open_stream(

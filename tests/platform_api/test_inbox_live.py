@@ -237,7 +237,7 @@ def test_the_stream_pushes_rounds_until_it_is_renewed(
     client, auth, session, admin, monkeypatch
 ) -> None:
     monkeypatch.setattr(live, "STREAM_SECONDS", 0.6)
-    monkeypatch.setattr(live, "TICK_SECONDS", 0.1)
+    monkeypatch.setattr(live, "TICK_SECONDS", {"history": 0.1, "badge": 0.1, "list": 0.1})
     conversation = open_conversation(client, auth, "hola", wa_id=WA_ID)
     since = page_since(client, conversation)
     body = client.get(f"/live/conversations/{conversation}?since={since}").text

@@ -1,0 +1,110 @@
+"""Open inbox tabs while webhooks arrive: advisors signed in through the sign-in form, each
+with the conversation list open, which holds one server-sent-events stream
+(`GET /live/inbox`, platform_api/inbox/live.py). The phase pair "tabs_0" / "tabs_N" sends
+the same webhook traffic without and with them, to compare acknowledgement latency."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from devstack.stack import ADVISOR_PASSWORD
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+SIGN_IN_TIMEOUT_SECONDS = 60
+
+
+@dataclass
+class Tab:
+    email: str
+    client: httpx.AsyncClient
+    events: int = 0
+    first_event: asyncio.Event = field(default_factory=asyncio.Event)
+    error: str | None = None
+
+
+class InboxTabs:
+    """`count` open conversation lists, by the active advisors in turn (an advisor may have
+    more than one tab, each its own sign-in session)."""
+
+    def __init__(self, platform_url: str, service_headers: dict[str, str], count: int) -> None:
+        self.platform_url = platform_url
+        self.service_headers = service_headers
+        self.count = count
+        self.tabs: list[Tab] = []
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def advisor_emails(self) -> list[str]:
+        async with httpx.AsyncClient(base_url=self.platform_url, timeout=30) as client:
+            response = await client.get(
+                "/api/advisors", params={"active": "true"}, headers=self.service_headers
+            )
+            response.raise_for_status()
+            return [a["email"] for a in response.json()["items"] if a.get("email")]
+
+    async def sign_in(self, email: str) -> Tab:
+        client = httpx.AsyncClient(
+            base_url=self.platform_url,
+            timeout=httpx.Timeout(SIGN_IN_TIMEOUT_SECONDS, read=None),
+        )
+        page = await client.get("/login")
+        match = CSRF_META.search(page.text)
+        if match is None:
+            raise RuntimeError("the sign-in page has no CSRF token")
+        response = await client.post(
+            "/login",
+            data={"email": email, "password": ADVISOR_PASSWORD, "csrf_token": match.group(1)},
+        )
+        if response.status_code != 303:
+            raise RuntimeError(f"{email} could not sign in: HTTP {response.status_code}")
+        return Tab(email, client)
+
+    async def watch(self, tab: Tab) -> None:
+        try:
+            async with tab.client.stream("GET", "/live/inbox", params={"scope": "all"}) as stream:
+                if stream.status_code != 200:
+                    tab.error = f"HTTP {stream.status_code}"
+                    return
+                async for line in stream.aiter_lines():
+                    if line.startswith("event:"):
+                        tab.events += 1
+                        tab.first_event.set()
+            tab.error = "the stream ended"
+        except httpx.HTTPError as error:
+            tab.error = type(error).__name__
+        finally:
+            tab.first_event.set()
+
+    async def open(self) -> float:
+        """Signs the advisors in and opens their lists; returns the seconds it took, once
+        every stream has sent its first update (the whole list)."""
+        started = time.perf_counter()
+        emails = await self.advisor_emails()
+        if not emails:
+            raise RuntimeError("no active advisor to open inbox tabs with")
+        for i in range(self.count):
+            # One at a time: sign-ins are throttled to a few argon2 checks at once anyway.
+            self.tabs.append(await self.sign_in(emails[i % len(emails)]))
+        for tab in self.tabs:
+            task = asyncio.create_task(self.watch(tab))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        await asyncio.wait_for(
+            asyncio.gather(*(t.first_event.wait() for t in self.tabs)), SIGN_IN_TIMEOUT_SECONDS
+        )
+        return time.perf_counter() - started
+
+    def counted(self) -> tuple[int, int]:
+        """(events received so far, streams that failed or ended)."""
+        return sum(t.events for t in self.tabs), sum(1 for t in self.tabs if t.error)
+
+    async def close(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        for tab in self.tabs:
+            await tab.client.aclose()

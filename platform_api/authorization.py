@@ -16,6 +16,11 @@ caller answers 404, so an id that exists and one that does not look the same).
 - Contacts, messages and attachments are seen through the work they belong to: a contact
   with a conversation, case or lead the advisor sees; messages and attachments of a
   conversation the advisor sees.
+- "Tomar" (the area queues) is asked of what an advisor would see were it unassigned: their
+  area's cases and conversations. Of two advisors pressing it at once one gets it; the other
+  is told who did (takeable_conversation, takeable_case), never 404 for what they just saw.
+- A conversation's internal notes and what the composer sends (files, templates) go with the
+  conversation: whoever sees it (visible_conversation) reads and writes them.
 - A case's notes, audit trail and actions (status, reassignment, closing) go with the case:
   whoever sees the case (visible_case) may use them; its conversation and files are shown
   only if the conversation is visible too.
@@ -64,19 +69,26 @@ def _on_another_advisors_number(advisor_id: int) -> ColumnElement[bool]:
     )
 
 
-def _unassigned_conversation_in_reach(principal: Principal, advisor_id: int) -> ColumnElement[bool]:
-    """No case yet (no area), or a case of the advisor's area or naming the advisor."""
+def _conversation_in_area_reach(principal: Principal, advisor_id: int) -> ColumnElement[bool]:
+    """No case yet (no area), or a case of the advisor's area or naming the advisor; never a
+    chat on another advisor's linked number."""
     of_this_conversation = Case.conversation_id == Conversation.id
     in_reach = [Case.advisor_id == advisor_id]
     if principal.area:
         in_reach.append(and_(Case.advisor_id.is_(None), Case.area == principal.area))
     return and_(
-        Conversation.assigned_advisor_id.is_(None),
         ~_on_another_advisors_number(advisor_id),
         or_(
             ~exists().where(of_this_conversation),
             exists().where(of_this_conversation, or_(*in_reach)),
         ),
+    )
+
+
+def _unassigned_conversation_in_reach(principal: Principal, advisor_id: int) -> ColumnElement[bool]:
+    return and_(
+        Conversation.assigned_advisor_id.is_(None),
+        _conversation_in_area_reach(principal, advisor_id),
     )
 
 
@@ -180,6 +192,30 @@ def visible_conversation(
 
 def visible_case(session: Session, principal: Principal, number: str) -> Case | None:
     return session.scalar(select(Case).where(Case.number == number, case_condition(principal)))
+
+
+def takeable_conversation(
+    session: Session, principal: Principal, conversation_id: int
+) -> Conversation | None:
+    """For "Tomar": a conversation the principal sees, or one that would be in their queue
+    were it unassigned, so whoever lost the race to take it is told who won instead of "no
+    encontrada". Whether the take succeeds is decided by assignment.claim."""
+    advisor_id = _advisor_of(principal)
+    if advisor_id is None:
+        return session.get(Conversation, conversation_id)
+    condition = or_(
+        conversation_condition(principal), _conversation_in_area_reach(principal, advisor_id)
+    )
+    return _visible(session, Conversation, conversation_id, condition)
+
+
+def takeable_case(session: Session, principal: Principal, number: str) -> Case | None:
+    """For "Tomar": a case the principal sees, or one of their area's queue that another
+    advisor has just taken (see takeable_conversation)."""
+    condition = case_condition(principal)
+    if not principal.sees_everything and principal.area:
+        condition = or_(condition, Case.area == principal.area)
+    return session.scalar(select(Case).where(Case.number == number, condition))
 
 
 def visible_contact(session: Session, principal: Principal, contact_id: int) -> Contact | None:

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     # batches of up to 100 webhooks (a few KB each) to the events endpoint.
     max_body_bytes: int = 1024 * 1024
     events_max_body_bytes: int = 8 * 1024 * 1024
+    # A file the advisor sends (Meta takes documents up to 100 MB) with its form fields.
+    upload_max_body_bytes: int = 101 * 1024 * 1024
 
     # Not used by the platform itself, but checked here too so a production stack cannot
     # start with the connector's and the action server's placeholders (they check them too).
@@ -88,6 +90,15 @@ class Settings(BaseSettings):
     # approved template of the WABA. Empty name: no fallback, the message stays failed.
     reengagement_template_name: str = "seguimiento_conversacion"
     reengagement_template_language: str = "es"
+    # Offered in the inbox composer once the customer's 24-hour window has closed: an
+    # approved template whose body is ADVISOR_TEMPLATE_BODY, {{1}} the customer's name and
+    # {{2}} the advisor's. Empty name: the composer offers only the re-engagement template.
+    advisor_template_name: str = "retomar_conversacion"
+    advisor_template_language: str = "es"
+    advisor_template_body: str = (
+        "Hola {{1}}, soy {{2}} de PROSUMINISTROS. Te escribo para continuar con tu solicitud. "
+        "¿Podemos seguir por este chat?"
+    )
 
     # The outbox (every message to WhatsApp): a send is claimed for this long (more than
     # Graph's timeout), given up as failed after this many Graph calls, or when it waited in

@@ -83,7 +83,7 @@ class SimulatorSettings(BaseSettings):
     simulator_public_url: str = "http://127.0.0.1:8080"
     simulator_webhook_timeout_seconds: float = 15.0
     # Templates the WABA has approved, "name:language" separated by commas.
-    simulator_approved_templates: str = "seguimiento_conversacion:es"
+    simulator_approved_templates: str = "seguimiento_conversacion:es,retomar_conversacion:es"
     # Waits between attempts at a webhook the connector did not answer 200; the last one
     # repeats. Meta retries "with decreasing frequency" for up to 7 days.
     simulator_webhook_retry_seconds: str = "1,2,4,8,16,30,60"

@@ -78,6 +78,31 @@ MAX_FLOW_CTA = 30
 # Image, video and document messages: "<MEDIA_CAPTION_TEXT> ... Maximum 1024 characters."
 # Audio and sticker messages take no caption.
 MAX_MEDIA_CAPTION = 1024
+# Media upload, POST /{phone-number-id}/media ("Supported media types"): the MIME types the
+# Cloud API takes and the largest file of each. Audio/ogg only with the OPUS codec; a
+# sticker (image/webp) 100 KB static, 500 KB animated (the larger one here).
+KB = 1024
+MB = 1024 * KB
+UPLOAD_TYPES: dict[str, int] = {
+    "audio/aac": 16 * MB,
+    "audio/amr": 16 * MB,
+    "audio/mpeg": 16 * MB,
+    "audio/mp4": 16 * MB,
+    "audio/ogg": 16 * MB,
+    "text/plain": 100 * MB,
+    "application/vnd.ms-excel": 100 * MB,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": 100 * MB,
+    "application/msword": 100 * MB,
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": 100 * MB,
+    "application/vnd.ms-powerpoint": 100 * MB,
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": 100 * MB,
+    "application/pdf": 100 * MB,
+    "image/jpeg": 5 * MB,
+    "image/png": 5 * MB,
+    "image/webp": 500 * KB,
+    "video/3gpp": 16 * MB,
+    "video/mp4": 16 * MB,
+}
 
 # ---- Reaction messages -------------------------------------------------------------------
 # Reaction messages: message_id and emoji required; a reaction to a message that is not in

@@ -23,6 +23,14 @@ def render_item(type_: str, obj: object, _autogen_context: object) -> str | bool
     return False
 
 
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Message search (migration 0013_lists) is not a model: FTS5's tables (SQLite) and the
+    GIN expression index (PostgreSQL) are left out of the comparison with the models."""
+    if type_ == "table" and name and name.startswith("message_fts"):
+        return False
+    return not (type_ == "index" and name == "ix_message_text_search")
+
+
 def database_url() -> str:
     return context.get_x_argument(as_dictionary=True).get("url") or settings.sqlalchemy_url
 
@@ -34,6 +42,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=True,
         render_item=render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -47,6 +56,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,
             render_item=render_item,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()
@@ -60,6 +70,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,
             render_item=render_item,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

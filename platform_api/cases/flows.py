@@ -218,10 +218,12 @@ def _notify(
     )
 
 
-def take_from_queue(session: Session, case: Case, advisor: Advisor, *, actor: str) -> Case:
-    """An advisor (or an admin, for someone) takes a queued case: the case and its
-    conversation become theirs."""
-    case.advisor_id, case.advisor = advisor.id, advisor
+def take_from_queue(session: Session, case: Case, advisor: Advisor, *, actor: str) -> bool:
+    """An advisor (or an admin, for someone) takes a queued case: the case, and its
+    conversation if nobody has it, become theirs. Conflict-safe like assignment.claim: False
+    (and nothing changed) when another advisor took the case first."""
+    if not cases.claim(session, case, advisor):
+        return False
     audit.record(
         session,
         actor=actor,
@@ -231,10 +233,8 @@ def take_from_queue(session: Session, case: Case, advisor: Advisor, *, actor: st
     )
     conversation = session.get(Conversation, case.conversation_id) if case.conversation_id else None
     if conversation is not None and conversation.assigned_advisor_id is None:
-        assignment.assign(
-            session, conversation, advisor, rule=assignment.RULE_MANUAL, actor=actor, notify=False
-        )
-    return case
+        assignment.claim(session, conversation, advisor, actor=actor)
+    return True
 
 
 def add_to_case(

@@ -401,6 +401,20 @@ def area_queues(session: Session, principal: Principal) -> dict[str, list[Case]]
     return queues
 
 
+def claim(session: Session, case: Case, advisor: Advisor) -> bool:
+    """The case becomes `advisor`'s only if nobody has it: a conditional UPDATE, so of two
+    advisors taking it at once exactly one wins and the other overwrites nothing (see
+    conversations.assignment.claim). `case` is refreshed either way (it shows who has it)."""
+    claimed = session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.advisor_id.is_(None))
+        .values(advisor_id=advisor.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(case)
+    return claimed == 1
+
+
 def recent_for_contact(
     session: Session, principal: Principal, contact_id: int, limit: int = 10
 ) -> list[Case]:

@@ -2,7 +2,7 @@
 round robin among the area's active advisors (the one with fewest open conversations; on a
 tie, the one whose last case is the oldest, so turns rotate even when conversations close)."""
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from platform_api.advisors import service as advisors
@@ -126,3 +126,35 @@ def assign(
             f"({RULE_LABELS.get(rule, rule)}).",
         )
     return conversation
+
+
+def claim(
+    session: Session,
+    conversation: Conversation,
+    advisor: Advisor,
+    *,
+    actor: str,
+    rule: str = RULE_MANUAL,
+) -> bool:
+    """ "Tomar": the conversation becomes `advisor`'s only if nobody has it. One conditional
+    UPDATE (`WHERE assigned_advisor_id IS NULL`), so of two advisors pressing at the same
+    moment exactly one wins: the other's UPDATE finds the row taken (PostgreSQL re-checks
+    the condition once the winner commits; SQLite runs writers one at a time) and changes
+    nothing. False when someone else has it; `conversation` then shows who."""
+    claimed = session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation.id, Conversation.assigned_advisor_id.is_(None))
+        .values(assigned_advisor_id=advisor.id, assignment_rule=rule)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(conversation)
+    if claimed != 1:
+        return False
+    audit.record(
+        session,
+        actor=actor,
+        action="conversation.assigned",
+        entity=conversation,
+        details={"advisor_id": advisor.id, "previous_advisor_id": None, "rule": rule},
+    )
+    return True

@@ -1,6 +1,7 @@
 """Escenario 8: a wa.me link to an advisor's personal phone. Meta cannot move a conversation
 between numbers, so what follows happens outside the platform: traceability is lost, and the
-audit trail says so."""
+audit trail says so. The customer reads Plantilla K before the link whoever sends it: the bot
+says it itself (actions/hyperlink.py) before asking; an advisor's link is preceded by it here."""
 
 from urllib.parse import quote
 
@@ -10,7 +11,13 @@ from platform_api.advisors.models import Advisor
 from platform_api.audit import service as audit
 from platform_api.conversations.models import Conversation, Message
 from platform_api.graph.client import GraphClient
-from platform_api.outbox.delivery import send_now
+from platform_api.outbox.delivery import send_all_now
+
+# HU-0012, "PLANTILLA K - Limitación Meta", verbatim.
+PLANTILLA_K = (
+    "⚠️ Meta no permite transferir conversaciones entre números distintos. Podemos enviarte un "
+    "enlace al número del asesor, pero se perderá la trazabilidad."
+)
 
 
 class NoPersonalPhoneError(ValueError):
@@ -37,12 +44,14 @@ def send_hyperlink(
     actor: str,
     sender: str,
 ) -> Message:
-    """Queued in the outbox with its audit row (one commit), then its first attempt at once.
-    Commits, like every send (see outbox.delivery.send_now)."""
+    """Queued in the outbox with its audit row (one commit), then its first attempt at once;
+    from an advisor, Plantilla K goes first (the bot has already sent it). Returns the link's
+    message. Commits, like every send (see outbox.delivery.send_now)."""
     url = wa_me_link(advisor, conversation)
     text = f"Aquí tienes el enlace para escribirle directamente a {advisor.name}: {url}"
 
-    def audit_the_link(message: Message) -> None:
+    def audit_the_link(queued: list[Message]) -> None:
+        message = queued[-1]
         audit.record(
             session,
             actor=actor,
@@ -53,15 +62,17 @@ def send_hyperlink(
                 "url": url,
                 "message_id": message.id,
                 "traceability_lost": True,
+                "plantilla_k_message_id": queued[0].id if len(queued) > 1 else None,
             },
         )
 
-    return send_now(
+    warning = [] if sender == "bot" else [{"type": "text", "text": {"body": PLANTILLA_K}}]
+    return send_all_now(
         session,
         graph,
         conversation=conversation,
         sender=sender,
         actor=actor,
-        message={"type": "text", "text": {"body": text, "preview_url": True}},
+        messages=[*warning, {"type": "text", "text": {"body": text, "preview_url": True}}],
         before_commit=audit_the_link,
-    ).message
+    )[-1]

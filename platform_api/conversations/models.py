@@ -130,3 +130,31 @@ class Message(Base):
     status_at: Mapped[datetime | None]
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+    # The history template tells a note (ConversationNote) from a message by this.
+    is_note = False
+
+
+class ConversationNote(Base):
+    """An advisor's internal note on a conversation ("Nota interna"): shown in the history to
+    whoever may see the conversation, never sent to WhatsApp (a row apart from `message`, so
+    no sending, ingestion or lead code can ever pick it up as a message)."""
+
+    __tablename__ = "conversation_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), index=True
+    )
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisor.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    advisor: Mapped["Advisor | None"] = relationship(lazy="joined")
+
+    # The history template tells a note from a message by this.
+    is_note = True
+
+    @property
+    def sent_at(self) -> datetime:
+        return self.created_at

@@ -6,7 +6,7 @@ from platform_api.advisors import service as advisors
 from platform_api.advisors.dependencies import require_active_advisor
 from platform_api.advisors.models import Advisor
 from platform_api.auth import CurrentPrincipal
-from platform_api.conversations import assignment, hyperlink, service
+from platform_api.conversations import assignment, hyperlink, search, service
 from platform_api.conversations.dependencies import ConversationDep
 from platform_api.conversations.models import Conversation, Message
 from platform_api.conversations.schemas import (
@@ -17,6 +17,8 @@ from platform_api.conversations.schemas import (
     HyperlinkIn,
     MessageList,
     MessageRead,
+    MessageSearchHit,
+    MessageSearchResults,
     ModeIn,
 )
 from platform_api.database import SessionDep
@@ -42,6 +44,31 @@ def list_conversations(
             item.last_message = MessageRead.model_validate(latest[conversation.id])
         items.append(item)
     return ConversationList(total=total, items=items)
+
+
+@router.get("/search", response_model=MessageSearchResults)
+def search_messages(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    q: Annotated[str, Query(min_length=1, max_length=100)],
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
+) -> MessageSearchResults:
+    """Conversations whose messages contain every word of `q` (word starts, any case or
+    accent), the latest match first; only conversations the caller may see."""
+    found = search.search_messages(session, principal, q, limit=limit, offset=offset)
+    return MessageSearchResults(
+        total=found.total,
+        items=[
+            MessageSearchHit(
+                conversation=ConversationRead.model_validate(hit.conversation),
+                message=MessageRead.model_validate(hit.message),
+                matches=hit.matches,
+                snippet=hit.snippet.before + hit.snippet.match + hit.snippet.after,
+            )
+            for hit in found.hits
+        ],
+    )
 
 
 @router.get("/{conversation_id}", response_model=ConversationRead)

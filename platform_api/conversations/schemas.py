@@ -73,6 +73,21 @@ class MessageList(BaseModel):
     items: list[MessageRead]
 
 
+class MessageSearchHit(BaseModel):
+    """A conversation found by its messages' text: its latest matching message, how many of
+    its messages match, and the piece of text around the words found."""
+
+    conversation: ConversationRead
+    message: MessageRead
+    matches: int
+    snippet: str
+
+
+class MessageSearchResults(BaseModel):
+    total: int
+    items: list[MessageSearchHit]
+
+
 class AssignIn(ApiInput):
     """An advisor to assign by hand, or an area for the automatic rule."""
 

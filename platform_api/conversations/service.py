@@ -3,15 +3,17 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from platform_api import authorization
 from platform_api.audit import service as audit
 from platform_api.auth import Principal
+from platform_api.cases.models import OPEN_STATUSES, Case
 from platform_api.contacts.models import Contact
 from platform_api.conversations.models import (
+    MODE_HUMAN,
     STATUS_CLOSED,
     STATUS_OPEN,
     Conversation,
@@ -112,6 +114,33 @@ def list_conversations(
         .offset(offset)
     ).all()
     return list(rows), total
+
+
+def waiting_unassigned(
+    session: Session, principal: Principal, *, limit: int = 500
+) -> list[tuple[Conversation, str]]:
+    """The area queues' conversations: open, handed to a person (human mode) and nobody has
+    them, oldest first, each with the area of its latest case ("" before it has one). Those
+    with a case waiting in the queue are left out: taking the case takes the conversation.
+    The policy decides whose: an advisor sees their area's, and those with no area yet."""
+    of_this = Case.conversation_id == Conversation.id
+    area = select(Case.area).where(of_this).order_by(Case.id.desc()).limit(1).scalar_subquery()
+    queued_case = exists().where(
+        of_this, Case.advisor_id.is_(None), Case.status.in_((*OPEN_STATUSES, "incompleto"))
+    )
+    rows = session.execute(
+        select(Conversation, func.coalesce(area, ""))
+        .where(
+            Conversation.status == STATUS_OPEN,
+            Conversation.mode == MODE_HUMAN,
+            Conversation.assigned_advisor_id.is_(None),
+            ~queued_case,
+            authorization.conversation_condition(principal),
+        )
+        .order_by(Conversation.last_message_at, Conversation.id)
+        .limit(limit)
+    ).all()
+    return [(conversation, area_name) for conversation, area_name in rows]
 
 
 def close(session: Session, conversation: Conversation, *, actor: str, reason: str) -> None:

@@ -83,6 +83,25 @@ class GraphClient:
         data = response.json()
         return SentMessage(wamid=data["messages"][0]["id"], contacts=data.get("contacts", []))
 
+    def upload_media(
+        self, *, phone_number_id: str, token: str, content: bytes, mime_type: str, filename: str
+    ) -> str:
+        """POST /{phone-number-id}/media (multipart: `messaging_product`, `type`, `file`):
+        Meta keeps the file for 30 days and answers its id, which a media message then names."""
+        try:
+            response = self._client.post(
+                f"{self.base_url}/{self.version}/{phone_number_id}/media",
+                data={"messaging_product": "whatsapp", "type": mime_type},
+                files={"file": (filename, content, mime_type)},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        except httpx.HTTPError as exc:
+            raise GraphError(
+                http_status=0, code=None, message=f"{type(exc).__name__}: {exc}"
+            ) from exc
+        _raise_for_graph_error(response)
+        return str(response.json()["id"])
+
     def call(
         self,
         method: str,

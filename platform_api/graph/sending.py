@@ -6,6 +6,7 @@ from typing import Any
 from platform_api.config import settings
 from platform_api.contacts import service as contacts
 from platform_api.conversations.models import Conversation, Message
+from platform_api.graph import templates
 
 
 class UnaddressableError(ValueError):
@@ -20,8 +21,27 @@ def display_text(message: dict[str, Any]) -> str:
     if kind == "interactive":
         return (message["interactive"].get("body") or {}).get("text", "")
     if kind == "template":
-        return f"[plantilla {message['template'].get('name', '')}]"
+        return template_text(message["template"])
+    content = message.get(kind)
+    if isinstance(content, dict):
+        return content.get("caption", "")
     return ""
+
+
+def template_text(template: dict[str, Any]) -> str:
+    """ "[plantilla name]", followed by what the customer reads when the platform knows the
+    template's body."""
+    label = f"[plantilla {template.get('name', '')}]"
+    known = templates.find(f"{template.get('name')}:{(template.get('language') or {}).get('code')}")
+    if known is None or not known.body:
+        return label
+    values = [
+        str(p.get("text", ""))
+        for c in template.get("components") or []
+        if c.get("type") == "body"
+        for p in c.get("parameters") or []
+    ]
+    return f"{label} {known.preview(values)}"
 
 
 def addressing(conversation: Conversation, portfolio_id: str) -> dict[str, str]:

@@ -45,8 +45,14 @@ from sqlalchemy.orm import Session
 from platform_api import authorization
 from platform_api.attachments.models import Attachment
 from platform_api.auth import Principal, principal_for_token, session_token
+from platform_api.conversations import notes, search
 from platform_api.conversations import service as conversations
-from platform_api.conversations.models import DIRECTION_IN, Conversation, Message
+from platform_api.conversations.models import (
+    DIRECTION_IN,
+    Conversation,
+    ConversationNote,
+    Message,
+)
 from platform_api.database import ReadSessionFactoryDep, SessionFactoryDep
 from platform_api.inbox import queries
 from platform_api.inbox.render import message_rev, revision, templates
@@ -95,6 +101,10 @@ def end_streams_on_shutdown_signals() -> None:
             signal.signal(signum, stop_streams)
         except ValueError:
             return  # not the main thread (the tests' client): no signals to chain
+
+
+# A note never changes once written: its revision is a constant.
+NOTE_REV = "note"
 
 
 class GoneError(Exception):
@@ -156,9 +166,14 @@ class HistoryPart:
         read_up_to = conversation.last_read_message_id or 0
         inbound = [row.id for row in rows if row.direction == DIRECTION_IN and row.id > read_up_to]
         self.unread_up_to = max(inbound) if inbound else None
+        written = session.scalars(
+            select(ConversationNote.id)
+            .where(ConversationNote.conversation_id == self.conversation_id)
+            .order_by(ConversationNote.id)
+        ).all()
         return tuple(
             (
-                row.id,
+                f"m{row.id}",
                 revision(
                     row.status,
                     row.send_attempts,
@@ -169,7 +184,7 @@ class HistoryPart:
                 ),
             )
             for row in rows
-        )
+        ) + tuple((f"n{note_id}", NOTE_REV) for note_id in written)
 
     def changes(
         self,
@@ -179,28 +194,30 @@ class HistoryPart:
         after: tuple[tuple[int, str], ...],
     ) -> str | None:
         known = dict(before or ())
-        order = [message_id for message_id, _ in after]
-        changed = [message_id for message_id, rev in after if known.get(message_id) != rev]
+        changed = {key for key, rev in after if known.get(key) != rev}
         if not changed:
             return None
-        position = {message_id: i for i, message_id in enumerate(order)}
-        previous = {m: order[position[m] - 1] for m in changed if position[m] > 0}
-        loaded = {
-            m.id: m
-            for m in session.scalars(
-                select(Message).where(Message.id.in_(set(changed) | set(previous.values())))
-            )
-        }
+        # The conversation's entries in the page's order (notes after what they followed).
+        from platform_api.inbox.conversation_pages import with_notes  # the page's own order
+
+        entries = with_notes(
+            conversations.list_messages(session, self.conversation_id),
+            notes.notes_of(session, [self.conversation_id]),
+        )
+        items = []
+        after_id = 0
+        for index, entry in enumerate(entries):
+            if not entry.is_note:
+                after_id = entry.id
+            if entry_key(entry) in changed:
+                items.append((entry, entries[index - 1] if index else None, after_id))
         by_message: dict[int, list[Attachment]] = {}
         for attachment in session.scalars(
-            select(Attachment).where(Attachment.message_id.in_(changed)).order_by(Attachment.id)
+            select(Attachment)
+            .where(Attachment.message_id.in_([e.id for e, _, _ in items if not e.is_note]))
+            .order_by(Attachment.id)
         ):
             by_message.setdefault(attachment.message_id, []).append(attachment)
-        items = [
-            (loaded[m], loaded.get(previous[m]) if m in previous else None)
-            for m in changed
-            if m in loaded
-        ]
         return templates.env.get_template("_history_changes.html").render(
             items=items,
             conversation=SimpleNamespace(id=self.conversation_id),
@@ -230,16 +247,18 @@ class HistoryPart:
 
 @dataclass
 class ListPart:
-    """The conversation list: rows whose columns changed are rendered again, the others kept
-    (the browser reuses their elements), in the list's new order."""
+    """A page of the conversation list: rows whose columns changed are rendered again, the
+    others kept (the browser reuses their elements), in the list's new order, with the count
+    and the pager."""
 
     filters: queries.InboxFilter
+    page: int = 1
     name: str = "list"
 
     def state(self, session: Session, principal: Principal) -> tuple[tuple[int, str], ...]:
         return tuple(
             (row[0], revision(row))
-            for row in queries.row_signatures(session, self.filters, principal)
+            for row in queries.row_signatures(session, self.filters, principal, page=self.page)
         )
 
     def changes(
@@ -253,40 +272,65 @@ class ListPart:
         changed = [(c, rev) for c, rev in after if known.get(c) != rev]
         if before is not None and not changed and [c for c, _ in before] == [c for c, _ in after]:
             return None
-        html = rendered_rows(session, changed)
-        rows = [
-            html[c] if c in html else Markup(f'<li id="conversation-row-{c}" data-keep></li>')
-            for c, _ in after
-        ]
-        return templates.env.get_template("_conversation_rows_live.html").render(rows=rows)
+        if self.filters.in_messages:
+            html = rendered_rows(session, changed, found_by=self.filters.q)
+        else:
+            html = rendered_rows(session, changed)
+        total = queries.count_inbox(session, queries.inbox_query(session, self.filters, principal))
+        listing = queries.InboxPage([], total, self.page)
+        listing.conversations = [SimpleNamespace(id=c) for c, _ in after]
+        return templates.env.get_template("_conversation_rows.html").render(
+            listing=listing,
+            filters=self.filters,
+            conversations=listing.conversations,
+            live_rows=[
+                html[c] if c in html else Markup(f'<li id="conversation-row-{c}" data-keep></li>')
+                for c, _ in after
+            ],
+        )
 
 
 _row_cache: OrderedDict[tuple[int, str], Markup] = OrderedDict()
 _row_cache_lock = threading.Lock()
 
 
-def rendered_rows(session: Session, wanted: list[tuple[int, str]]) -> dict[int, Markup]:
-    """The HTML of these list rows at these revisions: from the process's cache, or rendered."""
+def rendered_rows(
+    session: Session, wanted: list[tuple[int, str]], found_by: str | None = None
+) -> dict[int, Markup]:
+    """The HTML of these list rows at these revisions: from the process's cache, or rendered
+    (always, when rows show where a searched text was found: the row depends on the text)."""
     html: dict[int, Markup] = {}
-    with _row_cache_lock:
-        for key in wanted:
-            if key in _row_cache:
-                _row_cache.move_to_end(key)
-                html[key[0]] = _row_cache[key]
+    if found_by is None:
+        with _row_cache_lock:
+            for key in wanted:
+                if key in _row_cache:
+                    _row_cache.move_to_end(key)
+                    html[key[0]] = _row_cache[key]
     missing = {c: rev for c, rev in wanted if c not in html}
     if not missing:
         return html
     rows = list(session.scalars(select(Conversation).where(Conversation.id.in_(missing))))
-    latest = conversations.last_messages(session, [c.id for c in rows])
+    ids = [c.id for c in rows]
+    latest = conversations.last_messages(session, ids)
     unread = queries.unread_counts(session, rows)
     left_half_way = queries.left_half_way(session, rows)
+    found = search.latest_matches(session, ids, found_by) if found_by else {}
     row_macro = templates.env.get_template("_conversation_row.html").module.conversation_row  # type: ignore[attr-defined]
     with _row_cache_lock:
         for c in rows:
             key = (c.id, missing[c.id])
-            html[c.id] = _row_cache[key] = Markup(
-                row_macro(c, latest.get(c.id), unread.get(c.id), c.id in left_half_way, key[1])
+            html[c.id] = Markup(
+                row_macro(
+                    c,
+                    latest.get(c.id),
+                    unread.get(c.id),
+                    c.id in left_half_way,
+                    found.get(c.id),
+                    key[1],
+                )
             )
+            if found_by is None:
+                _row_cache[key] = html[c.id]
         while len(_row_cache) > ROW_CACHE_SIZE:
             _row_cache.popitem(last=False)
     return html
@@ -459,11 +503,13 @@ def inbox_stream(
     mode: Annotated[str, Query(max_length=20)] = "",
     estado: Annotated[str, Query(max_length=20)] = "open",
     q: Annotated[str, Query(max_length=100)] = "",
+    mensajes: Annotated[str, Query(max_length=1)] = "",
+    pagina: Annotated[int, Query(ge=1, le=100_000)] = 1,
     since: Since = "",
     once: Once = False,
 ) -> Response:
-    filters = queries.InboxFilter.from_query(scope, mode, estado, q)
-    parts: list[Part] = [ListPart(filters), BadgePart()]
+    filters = queries.InboxFilter.from_query(scope, mode, estado, q, mensajes)
+    parts: list[Part] = [ListPart(filters, pagina), BadgePart()]
     return open_stream(request, parts, read_sessions, write_sessions, since, once)
 
 
@@ -478,14 +524,20 @@ def badge_stream(
     return open_stream(request, [BadgePart()], read_sessions, write_sessions, since, once)
 
 
+def entry_key(entry: Message | ConversationNote) -> str:
+    return f"n{entry.id}" if entry.is_note else f"m{entry.id}"
+
+
 def history_token(
-    messages: list[Message], attachments: dict[int, list[Attachment]], conversation_id: int
+    entries: list[Message | ConversationNote],
+    attachments: dict[int, list[Attachment]],
+    conversation_id: int,
 ) -> str:
     """The token of the history a conversation page rendered (its `since`)."""
+    mine = [e for e in entries if e.conversation_id == conversation_id]
     return token_of(
         tuple(
-            (m.id, message_rev(m, attachments.get(m.id, [])))
-            for m in messages
-            if m.conversation_id == conversation_id
+            (entry_key(m), message_rev(m, attachments.get(m.id, []))) for m in mine if not m.is_note
         )
+        + tuple((entry_key(n), NOTE_REV) for n in sorted(mine, key=lambda e: e.id) if n.is_note)
     )

@@ -1,16 +1,21 @@
-"""What the inbox lists: conversations by who has them, mode, status and a search box."""
+"""What the inbox lists: conversations by who has them, mode, status and a search box (on
+the contact and case, or on the messages' text), a page at a time."""
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from platform_api import authorization
 from platform_api.auth import Principal
 from platform_api.cases.models import Case
 from platform_api.contacts.models import Contact
+from platform_api.conversations import search
 from platform_api.conversations.models import DIRECTION_IN, Conversation, Message
 from platform_api.inbox.texts import MODE_LABELS, SCOPE_FILTERS, STATUS_FILTERS
+
+PAGE_SIZE = 50
 
 
 @dataclass
@@ -19,15 +24,50 @@ class InboxFilter:
     mode: str = ""
     status: str = "open"
     q: str = ""
+    # "Buscar en mensajes": q is looked for in the messages' text instead of the contact.
+    in_messages: bool = False
 
     @classmethod
-    def from_query(cls, scope: str, mode: str, status: str, q: str) -> "InboxFilter":
+    def from_query(
+        cls, scope: str, mode: str, status: str, q: str, in_messages: str = ""
+    ) -> "InboxFilter":
         return cls(
             scope=scope if scope in SCOPE_FILTERS else "all",
             mode=mode if mode in MODE_LABELS else "",
             status=status if status in STATUS_FILTERS else "",
             q=q.strip()[:100],
+            in_messages=in_messages == "1",
         )
+
+    def query_string(self, **extra: object) -> str:
+        """These filters (and `extra`) as a query string: paging links keep the filters."""
+        params: dict[str, object] = {"scope": self.scope, "mode": self.mode, "estado": self.status}
+        if self.q:
+            params["q"] = self.q
+        if self.in_messages:
+            params["mensajes"] = "1"
+        params.update(extra)
+        return urlencode(params)
+
+
+@dataclass
+class InboxPage:
+    conversations: list[Conversation]
+    total: int
+    page: int
+    page_size: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    @property
+    def first_shown(self) -> int:
+        return (self.page - 1) * self.page_size + 1 if self.conversations else 0
+
+    @property
+    def last_shown(self) -> int:
+        return (self.page - 1) * self.page_size + len(self.conversations)
 
 
 def _search(query: Select, text: str) -> Select:
@@ -45,7 +85,7 @@ def _search(query: Select, text: str) -> Select:
     return query.where(or_(*conditions))
 
 
-def inbox_query(filters: InboxFilter, principal: Principal) -> Select:
+def inbox_query(session: Session, filters: InboxFilter, principal: Principal) -> Select:
     """The conversations the list shows, newest first (the page and its live updates)."""
     query = (
         select(Conversation)
@@ -62,7 +102,10 @@ def inbox_query(filters: InboxFilter, principal: Principal) -> Select:
         query = query.where(_left_half_way())
     elif filters.status:
         query = query.where(Conversation.status == filters.status)
-    if filters.q:
+    if filters.q and filters.in_messages:
+        matching = search.matching_conversation_ids(session, filters.q)
+        query = query.where(Conversation.id.in_(matching) if matching is not None else false())
+    elif filters.q:
         query = _search(query, filters.q)
     return query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
 
@@ -72,22 +115,37 @@ def list_inbox(
     filters: InboxFilter,
     principal: Principal,
     *,
-    limit: int = 100,
-) -> list[Conversation]:
-    return list(session.scalars(inbox_query(filters, principal).limit(limit)).all())
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> InboxPage:
+    """One page of the list, the most recent first, and how many there are in all."""
+    query = inbox_query(session, filters, principal)
+    total = count_inbox(session, query)
+    page = max(1, min(page, -(-total // page_size) or 1))
+    rows = session.scalars(query.limit(page_size).offset((page - 1) * page_size)).all()
+    return InboxPage(list(rows), total, page, page_size)
+
+
+def count_inbox(session: Session, query: Select) -> int:
+    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
 def row_signatures(
-    session: Session, filters: InboxFilter, principal: Principal, *, limit: int = 100
+    session: Session,
+    filters: InboxFilter,
+    principal: Principal,
+    *,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
 ) -> list[tuple]:
-    """What each listed row shows, as plain columns and in the list's order: one light query
-    a live update compares before it renders anything."""
+    """What each row of a page of the list shows, as plain columns and in the list's order:
+    one light query a live update compares before it renders anything."""
     latest = (
         select(func.max(Message.id))
         .where(Message.conversation_id == Conversation.id)
         .scalar_subquery()
     )
-    query = inbox_query(filters, principal).with_only_columns(
+    query = inbox_query(session, filters, principal).with_only_columns(
         Conversation.id,
         latest,
         Conversation.last_read_message_id,
@@ -102,7 +160,8 @@ def row_signatures(
         Contact.wa_id,
         maintain_column_froms=True,
     )
-    return [tuple(row) for row in session.execute(query.limit(limit)).all()]
+    page_of = query.limit(page_size).offset((page - 1) * page_size)
+    return [tuple(row) for row in session.execute(page_of).all()]
 
 
 def _left_half_way() -> ColumnElement[bool]:

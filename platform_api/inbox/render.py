@@ -23,6 +23,7 @@ from platform_api.inbox.texts import (
     EDITED_MESSAGE,
     LEFT_HALF_WAY,
     MODE_LABELS,
+    NOTE_LABEL,
     SENDER_LABELS,
     STATUS_LABELS,
 )
@@ -76,6 +77,7 @@ def revision(*parts: object) -> str:
 templates.env.globals.update(
     message_rev=message_rev,
     left_half_way_label=LEFT_HALF_WAY,
+    note_label=NOTE_LABEL,
     edited_label=EDITED_MESSAGE,
     earlier_texts=earlier_texts,
     sender_labels=SENDER_LABELS,

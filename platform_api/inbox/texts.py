@@ -88,9 +88,36 @@ LINK_REFUSED = "WhatsApp no aceptó el enlace (código {code}): {detail}"
 LINK_QUEUED = "Enlace al WhatsApp de {name} en cola: se enviará en cuanto WhatsApp lo acepte."
 LINK_SENT = "Enlace al WhatsApp de {name} enviado."
 
+# The composer: files, templates outside the 24-hour window, internal notes.
+WINDOW_CLOSED = "La ventana de 24 horas está cerrada: solo puedes enviar una plantilla aprobada"
+WINDOW_CLOSED_NO_TEMPLATES = (
+    "No hay plantillas aprobadas configuradas: pide a un administrador que configure una."
+)
+NO_FILE = "Elige un archivo antes de enviar."
+FILE_SENT = "Archivo «{name}» enviado. El bot queda en pausa."
+FILE_QUEUED = (
+    "Archivo «{name}» en cola: WhatsApp no lo recibió todavía; se reintenta solo y verás su "
+    "estado en la conversación."
+)
+FILE_REFUSED = "WhatsApp no aceptó el archivo «{name}» (código {code}): {detail}"
+FILE_NOT_STORED = "No se pudo guardar el archivo en la plataforma: no se envió. Inténtalo de nuevo."
+CAPTION_TOO_LONG = "El pie de foto admite hasta {limit} caracteres."
+UNKNOWN_TEMPLATE = "Esa plantilla no está aprobada para este número."
+TEMPLATE_SENT = "Plantilla «{name}» enviada. El bot queda en pausa."
+TEMPLATE_QUEUED = "Plantilla «{name}» en cola: se enviará en cuanto WhatsApp la acepte."
+TEMPLATE_REFUSED = "WhatsApp no aceptó la plantilla (código {code}): {detail}"
+NOTE_LABEL = "Nota interna"
+EMPTY_NOTE = "Escribe la nota antes de guardarla."
+NOTE_SAVED = "Nota interna guardada. El cliente no la ve."
+
 # The area queues.
-CASE_TAKEN = "Ese caso ya lo tiene {name}."
+# Two advisors pressed "Tomar" at once: the one who lost reads who won; nothing changed.
+CASE_TAKEN = "Otro asesor ya tomó este caso: lo tiene {name}."
 CASE_TAKEN_BY_YOU = "Tomaste el caso {number}: el caso y su conversación quedan a tu nombre."
+CONVERSATION_TAKEN = "Otro asesor ya tomó esta conversación: la tiene {name}."
+CONVERSATION_TAKEN_BY_YOU = "Tomaste la conversación con {name}: queda a tu nombre."
+CONVERSATION_NOT_WAITING = "Esa conversación ya está cerrada."
+NO_AREA_YET = "Sin área todavía"
 
 # Cases ("Casos").
 # Who has the case, in the list's filter: anyone, the signed-in advisor, nobody.

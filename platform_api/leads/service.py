@@ -12,6 +12,7 @@ from platform_api.attachments.models import Attachment
 from platform_api.audit import service as audit
 from platform_api.auth import Principal
 from platform_api.cases.models import UNCLASSIFIED, Case
+from platform_api.contacts.models import Contact
 from platform_api.conversations.models import DIRECTION_IN, Conversation, Message
 from platform_api.database import utcnow
 from platform_api.leads import pipeline
@@ -25,6 +26,17 @@ LEAD_HANDED_OVER = "lead_assigned"
 
 def digits(phone: str | None) -> str | None:
     return "".join(ch for ch in phone if ch.isdigit()) or None if phone else None
+
+
+def lock_for_change(session: Session, *, contact_id: int, lead: Lead | None = None) -> None:
+    """Two advisors pressing "Crear Lead" or "Actualizar Lead" for one customer at once take
+    turns: the second waits on the contact's (and the lead's) row and then sees what the first
+    added, so it neither creates a second lead nor adds a message twice. SQLite's writers
+    already take turns (BEGIN IMMEDIATE); there FOR UPDATE is left out."""
+    session.execute(select(Contact.id).where(Contact.id == contact_id).with_for_update())
+    if lead is not None:
+        session.execute(select(Lead.id).where(Lead.id == lead.id).with_for_update())
+        session.expire(lead)
 
 
 def find_existing(
@@ -63,7 +75,10 @@ def create_or_update_from_conversation(
     phone = digits(data.phone) or contact.wa_id
     id_number = data.id_number or contact.id_number
     request_type = data.request_type or latest_case_type(session, conversation)
+    lock_for_change(session, contact_id=contact.id)
     lead = find_existing(session, contact_id=contact.id, phone=phone, id_number=id_number)
+    if lead is not None:
+        lock_for_change(session, contact_id=lead.contact_id, lead=lead)
     action = "updated" if lead is not None else "created"
     if lead is None:
         lead = Lead(contact_id=contact.id, owner_advisor_id=owner_advisor_id)
@@ -139,6 +154,7 @@ def refresh_from_conversations(
     """ "Actualizar Lead" from the lead's page: what is new in every conversation of its
     customers (the lead's contact, and any other that reached it by phone or ID number) that
     the principal sees, a later conversation included, with one audit row."""
+    lock_for_change(session, contact_id=lead.contact_id, lead=lead)
     contact_ids = {lead.contact_id} | {c.contact_id for c in lead.conversations}
     conversations = session.scalars(
         select(Conversation)

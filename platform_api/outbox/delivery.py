@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from platform_api import workers
+from platform_api.attachments import outbound
 from platform_api.conversations.models import Conversation, Message
 from platform_api.crashpoints import OUTBOX_BEFORE_GRAPH, crash_point
 from platform_api.database import utcnow
@@ -40,6 +41,8 @@ def deliver(session: Session, graph: GraphClient, message_id: int) -> Message:
     pacer.wait_for_slot(claimed.phone_number_id, claimed.per_second)
     outcome: SentMessage | GraphError
     try:
+        if claimed.upload is not None:
+            upload_file(session, graph, claimed)
         outcome = graph.send_message(
             phone_number_id=claimed.phone_number_id, token=claimed.token, body=claimed.body
         )
@@ -51,6 +54,32 @@ def deliver(session: Session, graph: GraphClient, message_id: int) -> Message:
         # A retry to schedule, or a template queued after a 131047.
         workers.wake()
     return message
+
+
+def upload_file(session: Session, graph: GraphClient, claimed: service.Claim) -> None:
+    """Graph's media upload for a file of ours, its id kept on the attachment (committed, so
+    a later attempt sends it without uploading again) and put in the claim's body. A file gone
+    from the store fails the message for good (an HTTP 400 without a Meta code)."""
+    upload = claimed.upload
+    assert upload is not None
+    content = outbound.file_content(session, upload)
+    if content is None:
+        raise GraphError(
+            http_status=400,
+            code=None,
+            message=f"El archivo «{upload.filename}» ya no está en el almacenamiento de la "
+            "plataforma",
+        )
+    media_id = graph.upload_media(
+        phone_number_id=claimed.phone_number_id,
+        token=claimed.token,
+        content=content,
+        mime_type=upload.mime_type,
+        filename=upload.filename,
+    )
+    outbound.record_media_id(session, upload, media_id)
+    session.commit()
+    claimed.body[upload.kind]["id"] = media_id
 
 
 @dataclass
@@ -105,6 +134,30 @@ def send_now(
         )
         return SendResult(earlier, already_stored=True)
     return SendResult(deliver(session, graph, queued.id))
+
+
+def send_all_now(
+    session: Session,
+    graph: GraphClient,
+    *,
+    conversation: Conversation,
+    messages: list[dict[str, Any]],
+    sender: str,
+    actor: str,
+    before_commit: Callable[[list[Message]], None] | None = None,
+) -> list[Message]:
+    """Several messages queued in one commit, in this order (the outbox sends a
+    conversation's messages in order), then a first attempt at each."""
+    queued = [
+        service.enqueue(
+            session, conversation=conversation, message=message, sender=sender, actor=actor
+        )
+        for message in messages
+    ]
+    if before_commit is not None:
+        before_commit(queued)
+    session.commit()
+    return [deliver(session, graph, message.id) for message in queued]
 
 
 def run_due(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from platform_api.attachments import outbound
 from platform_api.audit import service as audit
 from platform_api.config import settings
 from platform_api.conversations import service as conversations
@@ -133,6 +134,8 @@ class Claim:
     token: str
     body: dict[str, Any]
     per_second: float
+    # A file of ours Meta has no media id for yet: uploaded first (outbox.delivery).
+    upload: outbound.MediaUpload | None = None
 
 
 def claim(session: Session, message_id: int, *, now: datetime) -> Claim | None:
@@ -158,6 +161,7 @@ def claim(session: Session, message_id: int, *, now: datetime) -> Claim | None:
     try:
         number = get_business_number(conversation.phone_number_id, session)
         body = request_body(message, number.portfolio_id)
+        upload = outbound.pending_upload(session, message, body)
     except UnknownNumberError:
         fail(
             session,
@@ -193,6 +197,7 @@ def claim(session: Session, message_id: int, *, now: datetime) -> Claim | None:
         token=number.token,
         body=body,
         per_second=pacing.sends_per_second(row),
+        upload=upload,
     )
 
 

@@ -4,6 +4,7 @@ any amount). Bodies are read into memory up to the limit and handed on; a larger
 Content-Length, or a stream that goes past the limit, is answered 413 at once."""
 
 import json
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -11,11 +12,15 @@ from platform_api.config import settings
 
 # Endpoints that need more than MAX_BODY_BYTES, each with its own limit (setting name).
 LARGER_LIMITS = {"/api/internal/whatsapp/events": "events_max_body_bytes"}
+# The composer's file upload: Meta's largest file (a 100 MB document) and the form around it.
+LARGER_LIMIT_PATTERNS = ((re.compile(r"/conversations/\d+/attachment"), "upload_max_body_bytes"),)
 TOO_LARGE = "La solicitud es demasiado grande (máximo {limit} bytes)."
 
 
 def limit_for(path: str) -> int:
-    name = LARGER_LIMITS.get(path)
+    name = LARGER_LIMITS.get(path) or next(
+        (name for pattern, name in LARGER_LIMIT_PATTERNS if pattern.fullmatch(path)), None
+    )
     return getattr(settings, name) if name else settings.max_body_bytes
 
 

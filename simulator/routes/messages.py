@@ -18,6 +18,7 @@ from simulator.context import Simulator, SimulatorDep, bearer_matches
 from simulator.faults import ServedFault
 from simulator.graph_access import bearer
 from simulator.graph_validation import (
+    MEDIA_TYPES,
     check_template_approved,
     template_parameters,
     validate_send_request,
@@ -186,6 +187,7 @@ def accept(
     # the phone page and the tests can see what was refused.
     if not undeliverable:
         message.inbox_entry = inbox_entry(body, wamid, phone_number_id, now, failure)
+        media_on_phone(sim, body, message.inbox_entry)
         state.deliver_to_inbox(wa_id, message.inbox_entry)
     with state.lock:
         state.outbound[wamid] = message
@@ -234,6 +236,27 @@ async def send_message(
     return JSONResponse(
         {"messaging_product": "whatsapp", "contacts": [contact], "messages": [{"id": wamid}]}
     )
+
+
+def media_on_phone(sim: Simulator, body: dict[str, Any], entry: dict[str, Any]) -> None:
+    """A media message names a file uploaded to this simulator (POST .../media) or a link: the
+    phone shows its name, caption and a way to open it."""
+    kind = body.get("type", "text")
+    if kind not in MEDIA_TYPES:
+        return
+    content = body.get(kind) or {}
+    media = sim.state.media.get(str(content.get("id") or ""))
+    entry["media"] = {
+        "id": content.get("id"),
+        "link": content.get("link"),
+        "caption": content.get("caption"),
+        "filename": content.get("filename") or (media.filename if media else None),
+        "mime_type": media.mime_type if media else None,
+        "size": len(media.content) if media else None,
+        "url": f"/_sim/phone/media/{media.id}" if media else content.get("link"),
+    }
+    entry["filename"] = entry["media"]["filename"]
+    entry["text"] = content.get("caption")
 
 
 def inbox_entry(

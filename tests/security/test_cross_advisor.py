@@ -249,8 +249,31 @@ def test_another_areas_queue_is_neither_shown_nor_taken(client, session, scene) 
     for number in (scene.soporte_case, scene.theirs_case):
         _refused(client.post(f"/queue/{number}/take"))
     assert session.scalar(select(Case.advisor_id).where(Case.number == scene.soporte_case)) is None
+    for conversation_id in (scene.theirs, scene.personal_chat, scene.soporte_conversation):
+        _refused(client.post(f"/queue/conversations/{conversation_id}/take"))
+        assert f'data-queued-conversation="{conversation_id}"' not in page
+    for conversation_id, holder in (
+        (scene.theirs, scene.jorge_id),
+        (scene.personal_chat, None),
+        (scene.soporte_conversation, None),
+    ):
+        assert session.get(Conversation, conversation_id).assigned_advisor_id == holder
     sign_in(client, session.get(Advisor, scene.jorge_id))
     assert scene.soporte_case in client.get("/queue").text
+
+
+def test_a_search_in_messages_never_finds_another_advisors_conversations(client, scene) -> None:
+    """ "hola Jorge" is on Jorge's linked number; "falla" on soporte's queued conversation."""
+    hidden = {scene.theirs, scene.personal_chat, scene.soporte_conversation}
+    for words in ("jorge", "falla", "hola"):
+        found = client.get(f"/api/conversations/search?q={words}").json()
+        assert not {item["conversation"]["id"] for item in found["items"]} & hidden
+        page = client.get(f"/?q={words}&mensajes=1&estado=").text
+        assert not any(f'href="/conversations/{c}"' in page for c in hidden)
+    assert scene.mine in {
+        item["conversation"]["id"]
+        for item in client.get("/api/conversations/search?q=hola").json()["items"]
+    }
 
 
 def test_another_advisors_attachment_cannot_be_read_or_fetched(client, scene) -> None:
@@ -295,6 +318,9 @@ def test_another_advisors_conversation_is_invisible_in_the_inbox(client, scene) 
         "lead": {},
         "hyperlink": {"advisor_id": str(scene.paola_id), "confirm": "si"},
         "close": {},
+        "attachment": {"caption": "hola"},
+        "template": {"plantilla": "seguimiento_conversacion:es"},
+        "notes": {"texto": "nota en una conversación ajena"},
     }
     for action, data in forms.items():
         _refused(

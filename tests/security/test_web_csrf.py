@@ -62,10 +62,15 @@ def inbox_forms(desk: dict) -> list[tuple[str, dict]]:
         (f"/notifications/{desk['notification']}/read", {}),
         (f"/whatsapp/numbers/{desk['number']}/unlink", {}),
         (f"/conversations/{c}/close", {}),
+        (f"/conversations/{c}/attachment", {"caption": "archivo desde otro sitio"}),
+        (f"/conversations/{c}/template", {"plantilla": "seguimiento_conversacion:es"}),
+        (f"/conversations/{c}/notes", {"texto": "nota desde otro sitio"}),
         (f"/cases/{desk['case']}/status", {"estado": "en_proceso"}),
         (f"/cases/{desk['case']}/notes", {"texto": "nota desde otro sitio"}),
         (f"/cases/{desk['case']}/assign", {"advisor_id": str(desk["carlos"])}),
         (f"/cases/{desk['case']}/close", {}),
+        (f"/queue/conversations/{c}/take", {}),
+        (f"/queue/{desk['case']}/take", {}),
         ("/logout", {}),
     ]
 
@@ -79,10 +84,15 @@ FORM_NAMES = [
     "notification",
     "unlink",
     "close_conversation",
+    "attachment",
+    "template",
+    "conversation_note",
     "case_status",
     "case_note",
     "case_assign",
     "case_close",
+    "queue_take_conversation",
+    "queue_take_case",
     "logout",
 ]
 

@@ -100,10 +100,20 @@
       if (list.children[i] !== row) list.insertBefore(row, list.children[i] || null);
     });
     while (list.children.length > rows.length) list.lastElementChild.remove();
-    var empty = container.querySelector("p.empty");
-    var emptyNow = fragment.querySelector("p.empty");
-    if (empty && !emptyNow) empty.remove();
-    else if (!empty && emptyNow) container.insertBefore(emptyNow, list);
+    // Around the rows (the count, the pager): changed in place, added or removed.
+    function kind(node) { return node.tagName + "." + node.classList[0]; }
+    var around = Array.prototype.slice.call(fragment.children);
+    var kinds = around.map(kind);
+    Array.prototype.slice.call(container.children).forEach(function (child) {
+      if (child !== list && kinds.indexOf(kind(child)) < 0) child.remove();
+    });
+    var before = true;
+    around.forEach(function (node) {
+      if (node === incoming) { before = false; return; }
+      var existing = container.querySelector(":scope > " + kind(node));
+      if (existing) morph(existing, node);
+      else container.insertBefore(node, before ? list : null);
+    });
     return true;
   }
 
@@ -349,5 +359,53 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("textarea[data-quick-answers]").forEach(setupComposer);
+  });
+})();
+
+// The file picker (input[data-limits]): a file WhatsApp would refuse (type or size, by Meta's
+// table the server also applies) is stopped here, before a long upload, with the reason.
+(function () {
+  "use strict";
+  var KINDS = { image: "imágenes", audio: "audios", video: "videos", document: "documentos" };
+
+  function megabytes(bytes) {
+    return (bytes / (1024 * 1024)).toFixed(1).replace(".0", "").replace(".", ",") + " MB";
+  }
+
+  function setupPicker(input) {
+    var limits = JSON.parse(input.dataset.limits);
+    var error = document.getElementById("attach-error");
+    function problem() {
+      var file = input.files && input.files[0];
+      if (!file) return "";
+      var type = (file.type || "").toLowerCase();
+      if (type === "image/jpg") type = "image/jpeg";
+      // No type from the system: the server judges by the file name's extension.
+      if (!type) return "";
+      if (!(type in limits)) {
+        return "WhatsApp no admite el tipo de «" + file.name + "». " +
+          document.getElementById("attach-allowed").textContent;
+      }
+      if (file.size === 0) return "El archivo «" + file.name + "» está vacío.";
+      if (file.size > limits[type]) {
+        return "«" + file.name + "» pesa " + megabytes(file.size) + ": el máximo para ese tipo es " +
+          megabytes(limits[type]) + ".";
+      }
+      return "";
+    }
+    function show() {
+      var text = problem();
+      error.textContent = text;
+      error.hidden = !text;
+      return !text;
+    }
+    input.addEventListener("change", show);
+    input.form.addEventListener("submit", function (event) {
+      if (!show()) event.preventDefault();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("input[type=file][data-limits]").forEach(setupPicker);
   });
 })();

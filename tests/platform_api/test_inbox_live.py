@@ -256,3 +256,42 @@ def test_the_conversation_page_names_its_stream_and_announces_new_messages(
     history = re.search(r'<div class="history" id="history"[^>]*>', page).group(0)
     assert 'aria-live="polite"' in history and 'aria-relevant="additions"' in history
     assert "data-poll" not in page
+
+
+def test_a_note_another_advisor_writes_appears_after_the_message_it_followed(
+    client, auth, session, admin
+) -> None:
+    conversation = open_conversation(client, auth, "hola", wa_id=WA_ID)
+    stream = live.Stream(
+        [live.HistoryPart(conversation)],
+        client.cookies.get(SESSION_COOKIE),
+        page_since(client, conversation).split("~"),
+    )
+    assert one_round(stream, session).events == []
+    client.post(f"/conversations/{conversation}/notes", data={"texto": "Cliente VIP"})
+
+    [(name, html)] = one_round(stream, session).events
+    [last_message] = re.findall(
+        r'id="message-(\d+)"', client.get(f"/conversations/{conversation}").text
+    )[-1:]
+    assert name == "history" and "Cliente VIP" in html and "no se envía al cliente" in html
+    assert article_ids(html) == [], "only the note, not the messages around it"
+    assert re.search(rf'class="msg note" id="note-\d+" data-order="{last_message}\.0+\d+"', html)
+    assert one_round(stream, session).events == []
+
+
+def test_a_live_page_of_the_list_keeps_its_count_and_pager(client, auth, session, admin) -> None:
+    for i in range(queries.PAGE_SIZE + 2):
+        open_conversation(client, auth, "hola", wa_id=f"57300555{i:04d}")
+    stream = live.Stream(
+        [live.ListPart(queries.InboxFilter(), page=2)], client.cookies.get(SESSION_COOKIE), []
+    )
+    [(name, html)] = one_round(stream, session).events
+    assert name == "list" and len(re.findall(r'<li class="row', html)) == 2
+    assert f"{queries.PAGE_SIZE + 2} conversaciones · mostrando {queries.PAGE_SIZE + 1}–" in html
+    assert "Página 2 de 2" in html and 'rel="prev"' in html
+
+    open_conversation(client, auth, "buenas", wa_id="573005559999")
+    [(name, html)] = one_round(stream, session).events
+    assert name == "list" and f"{queries.PAGE_SIZE + 3} conversaciones" in html
+    assert len(re.findall(r"<li ", html)) == 3

@@ -16,6 +16,7 @@ from devstack.stack import ADVISOR_PASSWORD
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 SIGN_IN_TIMEOUT_SECONDS = 60
+AREAS = ("comercial", "soporte", "documental", "financiera")
 
 
 @dataclass
@@ -28,8 +29,7 @@ class Tab:
 
 
 class InboxTabs:
-    """`count` open conversation lists, by the active advisors in turn (an advisor may have
-    more than one tab, each its own sign-in session)."""
+    """`count` open conversation lists, each of a different signed-in advisor."""
 
     def __init__(self, platform_url: str, service_headers: dict[str, str], count: int) -> None:
         self.platform_url = platform_url
@@ -39,12 +39,29 @@ class InboxTabs:
         self.tasks: set[asyncio.Task[None]] = set()
 
     async def advisor_emails(self) -> list[str]:
+        """One advisor per tab: the seed's, and as many more as needed (created through the
+        API with the seed's password), each in one of the four areas."""
         async with httpx.AsyncClient(base_url=self.platform_url, timeout=30) as client:
             response = await client.get(
                 "/api/advisors", params={"active": "true"}, headers=self.service_headers
             )
             response.raise_for_status()
-            return [a["email"] for a in response.json()["items"] if a.get("email")]
+            emails = [a["email"] for a in response.json()["items"] if a.get("email")]
+            for i in range(len(emails), self.count):
+                created = await client.post(
+                    "/api/advisors",
+                    json={
+                        "name": f"Asesora de carga {i + 1}",
+                        "area": AREAS[i % len(AREAS)],
+                        "role": "advisor",
+                        "email": f"carga{i + 1}@bench.prosuministros.com.co",
+                        "password": ADVISOR_PASSWORD,
+                    },
+                    headers=self.service_headers,
+                )
+                created.raise_for_status()
+                emails.append(created.json()["email"])
+            return emails[: self.count]
 
     async def sign_in(self, email: str) -> Tab:
         client = httpx.AsyncClient(
@@ -86,9 +103,9 @@ class InboxTabs:
         emails = await self.advisor_emails()
         if not emails:
             raise RuntimeError("no active advisor to open inbox tabs with")
-        for i in range(self.count):
+        for email in emails:
             # One at a time: sign-ins are throttled to a few argon2 checks at once anyway.
-            self.tabs.append(await self.sign_in(emails[i % len(emails)]))
+            self.tabs.append(await self.sign_in(email))
         for tab in self.tabs:
             task = asyncio.create_task(self.watch(tab))
             self.tasks.add(task)

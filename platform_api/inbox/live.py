@@ -63,8 +63,8 @@ router = APIRouter(include_in_schema=False)
 
 # How often a page's stream looks, by what the page shows: an open conversation every half
 # second (a new message is on the page within about 0.5-1 s), the list every second, the
-# badge of other pages every two seconds.
-TICK_SECONDS = {"history": 0.5, "list": 1.0, "badge": 2.0}
+# queues and the badge of other pages every two seconds.
+TICK_SECONDS = {"history": 0.5, "list": 1.0, "queue": 2.0, "badge": 2.0}
 # Rendered list rows by (conversation id, revision), shared by every open list in the
 # process: a row that changed is rendered once, not once per open tab.
 ROW_CACHE_SIZE = 4096
@@ -337,6 +337,27 @@ def rendered_rows(
 
 
 @dataclass
+class QueuePart:
+    """The "Sin asignar" queues: few rows, so the round renders them and compares the HTML
+    (the browser changes in place only what differs, a focused "Tomar" keeps its focus)."""
+
+    request: Request
+    name: str = "queue"
+    html: str = ""
+
+    def state(self, session: Session, principal: Principal) -> str:
+        from platform_api.inbox.queue_pages import queue_context  # the page's own context
+
+        self.html = templates.env.get_template("_queue_sections.html").render(
+            request=self.request, **queue_context(session, principal)
+        )
+        return revision(self.html)
+
+    def changes(self, session: Session, principal: Principal, before: Any, after: str) -> str:
+        return self.html
+
+
+@dataclass
 class BadgePart:
     """The number of unread notifications in the top bar."""
 
@@ -510,6 +531,18 @@ def inbox_stream(
 ) -> Response:
     filters = queries.InboxFilter.from_query(scope, mode, estado, q, mensajes)
     parts: list[Part] = [ListPart(filters, pagina), BadgePart()]
+    return open_stream(request, parts, read_sessions, write_sessions, since, once)
+
+
+@router.get("/live/queue")
+def queue_stream(
+    request: Request,
+    read_sessions: ReadSessionFactoryDep,
+    write_sessions: SessionFactoryDep,
+    since: Since = "",
+    once: Once = False,
+) -> Response:
+    parts: list[Part] = [QueuePart(request), BadgePart()]
     return open_stream(request, parts, read_sessions, write_sessions, since, once)
 
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -71,6 +72,12 @@ def page_since(client: TestClient, conversation_id: int) -> str:
 
 def article_ids(html: str) -> list[int]:
     return [int(i) for i in re.findall(r'<article [^>]*id="message-(\d+)"', html)]
+
+
+def request_of(client: TestClient) -> Request:
+    """The request a stream was opened with (the queues' forms take its CSRF token)."""
+    cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+    return Request({"type": "http", "method": "GET", "headers": [(b"cookie", cookie.encode())]})
 
 
 def one_round(stream: live.Stream, session: Session, writes=None) -> live.Round:
@@ -295,3 +302,26 @@ def test_a_live_page_of_the_list_keeps_its_count_and_pager(client, auth, session
     [(name, html)] = one_round(stream, session).events
     assert name == "list" and f"{queries.PAGE_SIZE + 3} conversaciones" in html
     assert len(re.findall(r"<li ", html)) == 3
+
+
+def test_the_queue_page_gets_a_conversation_that_starts_waiting_for_a_person(
+    client, auth, session
+) -> None:
+    paola = make_advisor(session, "Paola Ríos", area="comercial")
+    sign_in(client, paola)
+    page = client.get("/queue").text
+    assert 'data-live="/live/queue"' in page and 'data-live-part="queue"' in page
+    stream = live.Stream(
+        [live.QueuePart(request_of(client))], client.cookies.get(SESSION_COOKIE), []
+    )
+    [(name, html)] = one_round(stream, session).events
+    assert name == "queue" and "Conversaciones sin asignar (0)" in html
+    assert one_round(stream, session).events == []
+
+    waiting = open_conversation(client, auth, "quiero hablar con una persona", wa_id=WA_ID)
+    client.post(f"/api/conversations/{waiting}/mode", headers=auth, json={"mode": "human"})
+    [(name, html)] = one_round(stream, session).events
+    assert "Conversaciones sin asignar (1)" in html
+    assert f'action="/queue/conversations/{waiting}/take"' in html
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+    assert f'name="csrf_token" value="{token}"' in html, "«Tomar» carries the session's token"

@@ -1,7 +1,7 @@
 // Live updates, pushed by the server (platform_api/inbox/live.py). A page names its stream in
 // <body data-live> and the parts it updates with [data-live-part]: "history" (messages are
 // appended, or changed in place by element id), "list" (rows in their new order, unchanged
-// ones kept) and "badge". What did not change is never touched, so a playing voice note and
+// ones kept), "queue" (changed in place) and "badge". What did not change is never touched, so a playing voice note and
 // the focus stay put. If the stream cannot be opened (a proxy that refuses it, repeated
 // errors) the same URL is polled with ?once=1 every POLL_MS, and the stream is tried again
 // now and then. A hidden tab closes its stream (browsers allow few connections per host) and
@@ -158,6 +158,10 @@
       if (name === "history") mergeHistory(part, html);
       else if (name === "list") {
         if (!mergeList(part, html)) { lastId = ""; connect(); }
+      } else if (name === "queue") {
+        var fresh = part.cloneNode(false);
+        fresh.appendChild(parse(html));
+        morph(part, fresh);
       } else part.innerHTML = html;
     }
 
@@ -182,7 +186,7 @@
         opened = true;
         root.dataset.live = "open";
       });
-      ["history", "list", "badge"].forEach(function (name) {
+      ["history", "list", "queue", "badge"].forEach(function (name) {
         source.addEventListener(name, function (event) {
           failures = 0;
           if (event.lastEventId) lastId = event.lastEventId;

@@ -254,12 +254,21 @@ class ListPart:
     filters: queries.InboxFilter
     page: int = 1
     name: str = "list"
+    # The round's statement, built once for the principal (building and caching a statement
+    # with the policy's subqueries costs more than running it: about 2 ms against 0.5 ms).
+    query: tuple[Principal, Any] | None = None
 
     def state(self, session: Session, principal: Principal) -> tuple[tuple[int, str], ...]:
-        return tuple(
-            (row[0], revision(row))
-            for row in queries.row_signatures(session, self.filters, principal, page=self.page)
-        )
+        if self.filters.in_messages:  # the matching conversations are looked up each time
+            rows = queries.row_signatures(session, self.filters, principal, page=self.page)
+        else:
+            if self.query is None or self.query[0] != principal:
+                statement = queries.row_signatures_query(
+                    session, self.filters, principal, page=self.page
+                )
+                self.query = (principal, statement)
+            rows = [tuple(row) for row in session.execute(self.query[1]).all()]
+        return tuple((row[0], revision(row)) for row in rows)
 
     def changes(
         self,

@@ -140,6 +140,18 @@ def row_signatures(
 ) -> list[tuple]:
     """What each row of a page of the list shows, as plain columns and in the list's order:
     one light query a live update compares before it renders anything."""
+    query = row_signatures_query(session, filters, principal, page=page, page_size=page_size)
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def row_signatures_query(
+    session: Session,
+    filters: InboxFilter,
+    principal: Principal,
+    *,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> Select:
     latest = (
         select(func.max(Message.id))
         .where(Message.conversation_id == Conversation.id)
@@ -160,8 +172,7 @@ def row_signatures(
         Contact.wa_id,
         maintain_column_froms=True,
     )
-    page_of = query.limit(page_size).offset((page - 1) * page_size)
-    return [tuple(row) for row in session.execute(page_of).all()]
+    return query.limit(page_size).offset((page - 1) * page_size)
 
 
 def _left_half_way() -> ColumnElement[bool]:

@@ -1,8 +1,8 @@
 // Live updates, pushed by the server (platform_api/inbox/live.py). A page names its stream in
 // <body data-live> and the parts it updates with [data-live-part]: "history" (messages are
 // appended, or changed in place by element id), "list" (rows in their new order, unchanged
-// ones kept), "queue" (changed in place) and "badge". What did not change is never touched, so a playing voice note and
-// the focus stay put. If the stream cannot be opened (a proxy that refuses it, repeated
+// ones kept), "queue" (changed in place) and "badge". What did not change is never touched,
+// so a playing voice note and the focus stay put. If the stream cannot be opened (a proxy that refuses it, repeated
 // errors) the same URL is polled with ?once=1 every POLL_MS, and the stream is tried again
 // now and then. A hidden tab closes its stream (browsers allow few connections per host) and
 // catches up when it is shown again.
@@ -226,7 +226,7 @@
         })
         .catch(function () { /* the network hiccuped: the next round tries again */ })
         .then(function () {
-          if (document.hidden) return;
+          if (document.hidden || source) return; // hidden, or the stream is back meanwhile
           polls += 1;
           if (polls % POLLS_BEFORE_RETRYING_STREAM === 0) {
             failures = 0;

@@ -226,7 +226,9 @@ def test_the_page_keeps_up_when_the_stream_drops_or_cannot_open(stack: Stack, pa
         stack.processes[name].stop()
     stopped_in = (time.monotonic() - started) / len(platforms)
     for name in platforms:
-        stack.restart(name)
+        stack.processes[name].start()
+    for name in platforms:
+        stack.wait_ready(name)
     expect(page.locator("html[data-live=open]")).to_have_count(1, timeout=20_000)
     after_restart = seconds_until_shown(page, stack, wa_id, "sigo aquí tras el reinicio")
     assert stopped_in < 5, f"a platform process took {stopped_in:.1f}s to stop with a stream open"

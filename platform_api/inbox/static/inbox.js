@@ -11,7 +11,7 @@
   var POLL_MS = 5000;
   // A stream that never opened is given up sooner than one that worked (a platform restart).
   var ERRORS_BEFORE_POLLING = 2;
-  var ERRORS_BEFORE_POLLING_ONCE_OPEN = 6;
+  var ERRORS_BEFORE_POLLING_ONCE_OPEN = 10; // about 20 s: a restart of the platform
   var POLLS_BEFORE_RETRYING_STREAM = 12;
 
   function nearBottom() {

@@ -13,6 +13,7 @@
   var ERRORS_BEFORE_POLLING = 2;
   var ERRORS_BEFORE_POLLING_ONCE_OPEN = 10; // about 20 s: a restart of the platform
   var POLLS_BEFORE_RETRYING_STREAM = 12;
+  var RETRY_MS = 2000;
 
   function nearBottom() {
     return window.innerHeight + window.scrollY >= document.body.scrollHeight - 160;
@@ -147,7 +148,7 @@
     var lastId = since || "";
     var source = null;
     var failures = 0;
-    var pollTimer = null;
+    var timer = null;
     var polls = 0;
     var opened = false;
     var root = document.documentElement;
@@ -173,7 +174,7 @@
 
     function stop() {
       if (source) { source.close(); source = null; }
-      if (pollTimer) { window.clearTimeout(pollTimer); pollTimer = null; }
+      if (timer) { window.clearTimeout(timer); timer = null; }
     }
 
     function connect() {
@@ -199,9 +200,16 @@
       source.addEventListener("error", function () {
         failures += 1;
         root.dataset.live = "connecting";
-        // EventSource reconnects by itself (Last-Event-ID); a refused or failing stream polls.
         var patience = opened ? ERRORS_BEFORE_POLLING_ONCE_OPEN : ERRORS_BEFORE_POLLING;
-        if (source.readyState === EventSource.CLOSED || failures >= patience) poll();
+        if (failures >= patience) { poll(); return; }
+        // A network error: EventSource reconnects by itself (Last-Event-ID). An error answer
+        // (a proxy's 502 while the platform restarts) closes it: once it has worked, it is
+        // opened again after a pause; a stream that never opened gives way to polling.
+        if (source.readyState === EventSource.CLOSED) {
+          if (!opened) { poll(); return; }
+          stop();
+          timer = window.setTimeout(connect, RETRY_MS);
+        }
       });
     }
 
@@ -232,14 +240,14 @@
             failures = 0;
             connect();
           } else {
-            pollTimer = window.setTimeout(poll, POLL_MS);
+            timer = window.setTimeout(poll, POLL_MS);
           }
         });
     }
 
     document.addEventListener("visibilitychange", function () {
       if (document.hidden) stop();
-      else if (!source && !pollTimer) connect();
+      else if (!source && !timer) connect();
     });
     window.addEventListener("pagehide", stop);
     if (!document.hidden) connect();

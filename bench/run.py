@@ -11,6 +11,7 @@ import os
 import random
 import signal
 import sqlite3
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -33,7 +34,6 @@ from bench.stack import (
     background_load,
     benchmark_stack,
 )
-from bench.tabs import InboxTabs
 from bench.traffic import (
     Conversations,
     Customer,
@@ -297,22 +297,44 @@ class Bench:
         await self.acknowledgement_phase(
             "tabs_0", args.tabs_rate, args.tabs_seconds, wa_ids, cursor
         )
-        tabs = InboxTabs(self.stack.platform_url, AUTH, args.tabs)
+        # The tabs run in a process of their own: reading their streams here would slow the
+        # webhook sender, whose lateness counts in the latencies (open loop).
+        tabs = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.tabs",
+            self.stack.platform_url,
+            SERVICE_TOKEN,
+            str(args.tabs),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            cwd=REPO_ROOT,
+        )
+        assert tabs.stdin is not None and tabs.stdout is not None
+
+        async def ask(command: str) -> dict[str, Any]:
+            assert tabs.stdin is not None and tabs.stdout is not None
+            tabs.stdin.write(f"{command}\n".encode())
+            await tabs.stdin.drain()
+            return json.loads(await tabs.stdout.readline())
+
         try:
-            opened_in = await tabs.open()
-            events_before, _ = tabs.counted()
+            opened = json.loads(await asyncio.wait_for(tabs.stdout.readline(), 180))
+            before = await ask("count")
             await self.acknowledgement_phase(
                 f"tabs_{args.tabs}", args.tabs_rate, args.tabs_seconds, wa_ids, cursor
             )
-            events_after, failed = tabs.counted()
+            after = await ask("count")
         finally:
-            await tabs.close()
+            tabs.stdin.write(b"stop\n")
+            await tabs.stdin.drain()
+            await asyncio.wait_for(tabs.wait(), 30)
         self.open_tabs = {
             "tabs": args.tabs,
-            "advisors": len({t.email for t in tabs.tabs}),
-            "seconds_to_sign_in_and_open": round(opened_in, 1),
-            "updates_received_during_phase": events_after - events_before,
-            "streams_failed_or_ended": failed,
+            "advisors": opened["advisors"],
+            "seconds_to_sign_in_and_open": round(opened["opened_in"], 1),
+            "updates_received_during_phase": after["events"] - before["events"],
+            "streams_failed_or_ended": after["failed"],
         }
 
     async def conversational_phase(self) -> None:

@@ -6,7 +6,9 @@ the same webhook traffic without and with them, to compare acknowledgement laten
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -125,3 +127,27 @@ class InboxTabs:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         for tab in self.tabs:
             await tab.client.aclose()
+
+
+async def serve_tabs(platform_url: str, service_token: str, count: int) -> None:
+    """The tabs in a process of their own (their streams' reading must not slow the
+    benchmark's webhook sender): stdout says when they are open, stdin asks for the counts
+    ("count") and closes them ("stop")."""
+    tabs = InboxTabs(platform_url, {"Authorization": f"Bearer {service_token}"}, count)
+    loop = asyncio.get_running_loop()
+    try:
+        opened_in = await tabs.open()
+        print(json.dumps({"opened_in": opened_in, "advisors": len(tabs.tabs)}), flush=True)
+        while True:
+            command = (await loop.run_in_executor(None, sys.stdin.readline)).strip()
+            if command == "count":
+                events, failed = tabs.counted()
+                print(json.dumps({"events": events, "failed": failed}), flush=True)
+            else:
+                return
+    finally:
+        await tabs.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve_tabs(sys.argv[1], sys.argv[2], int(sys.argv[3])))

@@ -68,6 +68,7 @@ TICK_SECONDS = {"history": 0.5, "list": 1.0, "queue": 2.0, "badge": 2.0}
 # Rendered list rows by (conversation id, revision), shared by every open list in the
 # process: a row that changed is rendered once, not once per open tab.
 ROW_CACHE_SIZE = 4096
+COUNT_SECONDS = 10.0
 # A comment line this often keeps proxies from closing an idle stream and notices a gone
 # browser (nginx's proxy_read_timeout is 120 s in deploy/).
 HEARTBEAT_SECONDS = 15.0
@@ -257,6 +258,24 @@ class ListPart:
     # The round's statement, built once for the principal (building and caching a statement
     # with the policy's subqueries costs more than running it: about 2 ms against 0.5 ms).
     query: tuple[Principal, Any] | None = None
+    # How many conversations the filters match (the count above the rows), and when counted.
+    counted: tuple[int, float] | None = None
+
+    def total(
+        self,
+        session: Session,
+        principal: Principal,
+        before: tuple[tuple[int, str], ...] | None,
+        after: tuple[tuple[int, str], ...],
+    ) -> int:
+        """Counted again when the page's conversations changed, or after COUNT_SECONDS: a
+        conversation enters or leaves the list mostly where the page shows it."""
+        same_rows = before is not None and {c for c, _ in before} == {c for c, _ in after}
+        if self.counted and same_rows and time.monotonic() - self.counted[1] < COUNT_SECONDS:
+            return self.counted[0]
+        query = queries.inbox_query(session, self.filters, principal)
+        self.counted = (queries.count_inbox(session, query), time.monotonic())
+        return self.counted[0]
 
     def state(self, session: Session, principal: Principal) -> tuple[tuple[int, str], ...]:
         if self.filters.in_messages:  # the matching conversations are looked up each time
@@ -285,8 +304,7 @@ class ListPart:
             html = rendered_rows(session, changed, found_by=self.filters.q)
         else:
             html = rendered_rows(session, changed)
-        total = queries.count_inbox(session, queries.inbox_query(session, self.filters, principal))
-        listing = queries.InboxPage([], total, self.page)
+        listing = queries.InboxPage([], self.total(session, principal, before, after), self.page)
         listing.conversations = [SimpleNamespace(id=c) for c, _ in after]
         return templates.env.get_template("_conversation_rows.html").render(
             listing=listing,

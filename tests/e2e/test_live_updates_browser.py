@@ -11,6 +11,7 @@ import io
 import json
 import math
 import os
+import re
 import statistics
 import struct
 import time
@@ -130,6 +131,13 @@ def test_a_customer_message_shows_in_the_open_conversation_within_two_seconds(
         },
     )
     assert max(latencies) < TARGET_SECONDS, f"new messages took up to {max(latencies):.2f}s"
+
+    # Signing out in another tab ends this page's stream: it goes to the sign-in page.
+    other_tab = page.context.new_page()
+    other_tab.goto(f"{stack.platform_url}/notifications")
+    other_tab.get_by_role("button", name="Cerrar sesión").click()
+    expect(page).to_have_url(re.compile(r"/login$"), timeout=5_000)
+    other_tab.close()
 
 
 def tone_wav(seconds: float = 8.0, rate: int = 8000) -> bytes:

@@ -74,10 +74,13 @@ test-stories: train
 	  --stories tests/stories --endpoints rasa_project/endpoints.yml \
 	  --fail-on-prediction-errors --out var/rasa-test-results
 
-# The browser tests drive Debian's chromium; Playwright downloads no browser of its own.
+# The browser tests drive Debian's chromium; Playwright downloads no browser of its own. Without
+# a colour emoji font the bot's emoji are empty boxes in their screenshots (and one test fails).
 check-chromium:
 	@test -x /usr/bin/chromium || { echo "The browser tests need /usr/bin/chromium:" \
 	  "sudo apt-get install chromium" >&2; exit 1; }
+	@fc-list 2>/dev/null | grep -qi "color emoji" || { echo "The browser tests need a colour" \
+	  "emoji font: sudo apt-get install fonts-noto-color-emoji" >&2; exit 1; }
 
 test-e2e: check-chromium train
 	$(PLATFORM_PY) -m pytest tests/e2e

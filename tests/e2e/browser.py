@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from devstack.processes import ARTIFACTS
-from devstack.stack import ADVISOR_PASSWORD, Stack
+from devstack.processes import ARTIFACTS, migrate_and_seed
+from devstack.stack import ADVISOR_PASSWORD, Stack, plan_stack, stack_processes
 from tests.support.chromium import CHROMIUM, headless_chromium
 
 SCREENSHOTS = ARTIFACTS / "browser"
@@ -37,14 +37,16 @@ def screenshot(page: Page, name: str) -> Path:
 CONSOLE_ERRORS: dict[int, list[str]] = {}
 
 
-def new_context(browser: Browser, *, phone: bool = False) -> BrowserContext:
-    """A fresh context (own cookies), Spanish (Colombia), desktop or phone width."""
+def new_context(
+    browser: Browser, *, phone: bool = False, viewport: dict[str, int] | None = None
+) -> BrowserContext:
+    """A fresh context (own cookies), Spanish (Colombia), desktop (or `viewport`) or phone."""
     if phone:
         context = browser.new_context(
             viewport=PHONE, locale="es-CO", is_mobile=True, has_touch=True
         )
     else:
-        context = browser.new_context(viewport=DESKTOP, locale="es-CO")
+        context = browser.new_context(viewport=viewport or DESKTOP, locale="es-CO")
     context.set_default_timeout(TIMEOUT_MS)
     errors = CONSOLE_ERRORS.setdefault(id(context), [])
     context.on("console", lambda message: errors.append(message.text))
@@ -112,3 +114,33 @@ def sign_in(page: Page, stack: Stack, email: str) -> None:
     page.get_by_label("Contraseña").fill(ADVISOR_PASSWORD)
     page.get_by_role("button", name="Ingresar").click()
     expect(page.get_by_role("heading", level=1, name="Conversaciones")).to_be_visible()
+
+
+@contextmanager
+def platform_and_simulator(name: str) -> Iterator[Stack]:
+    """Only the platform and the simulator, seeded, for pages that need no bot: the customer's
+    messages are handed to the platform as the connector would."""
+    plan = plan_stack(name)
+    migrate_and_seed(plan.database_url, plan.env)
+    processes = {
+        process_name: process
+        for process_name, process in stack_processes(plan.name, plan.ports, plan.env).items()
+        if process_name in ("platform", "simulator")
+    }
+    stack = Stack(
+        platform_url=f"http://127.0.0.1:{plan.ports['platform']}",
+        rasa_url="",
+        actions_url="",
+        simulator_url=f"http://127.0.0.1:{plan.ports['simulator']}",
+        processes=processes,
+        database_url=plan.database_url,
+    )
+    for process in processes.values():
+        process.start()
+    try:
+        for process_name in processes:
+            stack.wait_ready(process_name)
+        yield stack
+    finally:
+        for process in processes.values():
+            process.stop()

@@ -11,9 +11,14 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from devstack.processes import migrate_and_seed
-from devstack.stack import BOT_NUMBER, Stack, plan_stack, stack_processes
-from tests.e2e.browser import new_context, phone_context, screenshot, sign_in
+from devstack.stack import BOT_NUMBER, Stack
+from tests.e2e.browser import (
+    new_context,
+    phone_context,
+    platform_and_simulator,
+    screenshot,
+    sign_in,
+)
 
 LAURA = "laura.martinez@prosuministros.com.co"  # admin, comercial
 CARLOS = "carlos.ramirez@prosuministros.com.co"  # advisor, comercial
@@ -22,30 +27,8 @@ _wamids = itertools.count(1)
 
 @pytest.fixture(scope="module")
 def platform() -> Iterator[Stack]:
-    plan = plan_stack("e2e-admin")
-    migrate_and_seed(plan.database_url, plan.env)
-    processes = {
-        name: process
-        for name, process in stack_processes(plan.name, plan.ports, plan.env).items()
-        if name in ("platform", "simulator")
-    }
-    stack = Stack(
-        platform_url=f"http://127.0.0.1:{plan.ports['platform']}",
-        rasa_url="",
-        actions_url="",
-        simulator_url=f"http://127.0.0.1:{plan.ports['simulator']}",
-        processes=processes,
-        database_url=plan.database_url,
-    )
-    for process in processes.values():
-        process.start()
-    try:
-        for name in processes:
-            stack.wait_ready(name)
+    with platform_and_simulator("e2e-admin") as stack:
         yield stack
-    finally:
-        for process in processes.values():
-            process.stop()
 
 
 def customer_writes(stack: Stack, text: str, wa_id: str = "573209990077") -> int:

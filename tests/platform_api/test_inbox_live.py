@@ -261,7 +261,8 @@ def test_the_conversation_page_names_its_stream_and_announces_new_messages(
     page = client.get(f"/conversations/{conversation}").text
     assert f'data-live="/live/conversations/{conversation}"' in page
     history = re.search(r'<div class="history" id="history"[^>]*>', page).group(0)
-    assert 'aria-live="polite"' in history and 'aria-relevant="additions"' in history
+    assert 'role="log"' in history and 'aria-live="polite"' in history
+    assert 'aria-relevant="additions"' in history
     assert "data-poll" not in page
 
 

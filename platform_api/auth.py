@@ -67,7 +67,7 @@ def _dummy_hash() -> str:
     return password_hasher.hash("contraseña de relleno para correos desconocidos")
 
 
-def _lower_priority() -> None:
+def lower_thread_priority() -> None:
     # Linux keeps a niceness per thread, and argon2's lane threads inherit this one's.
     with suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
@@ -81,7 +81,7 @@ def _lower_priority() -> None:
 _verifier = ThreadPoolExecutor(
     max_workers=max(1, settings.login_concurrent_verifications),
     thread_name_prefix="argon2",
-    initializer=_lower_priority,
+    initializer=lower_thread_priority,
 )
 
 

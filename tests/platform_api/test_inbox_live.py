@@ -81,7 +81,10 @@ def request_of(client: TestClient) -> Request:
 
 
 def one_round(stream: live.Stream, session: Session, writes=None) -> live.Round:
-    return live.run_round(stream, sessions_of(session), writes or sessions_of(session))
+    """A stream's round, then the read marks it found to move (as live.events does)."""
+    result = live.run_round(stream, sessions_of(session))
+    live.mark_reads(stream, writes or sessions_of(session))
+    return result
 
 
 @pytest.fixture

@@ -8,12 +8,23 @@ from typing import Any
 
 PROCESSES = ("platform", "rasa", "actions", "simulator", "bench")
 CORES = os.cpu_count() or 1
-PHASE_TITLES = {
-    "steady": "1 steady",
-    "burst": "2 burst",
-    "conversations": "3 conversations",
-    "rest_baseline": "REST baseline",
-}
+
+
+class _PhaseTitles(dict[str, str]):
+    def __missing__(self, name: str) -> str:
+        if name.startswith("tabs_"):  # tabs_0, tabs_20: the open inbox tabs phases
+            return f"{name.removeprefix('tabs_')} inbox tabs"
+        raise KeyError(name)
+
+
+PHASE_TITLES = _PhaseTitles(
+    {
+        "steady": "1 steady",
+        "burst": "2 burst",
+        "conversations": "3 conversations",
+        "rest_baseline": "REST baseline",
+    }
+)
 
 
 def latency(figures_: dict[str, Any], key: str, unit: str) -> str:

@@ -74,7 +74,8 @@ def _shade_phases(top: Any, bottom: Any, windows: dict[str, PhaseWindow], origin
     }
     for axis in (top, bottom):
         for name, window in windows.items():
-            axis.axvspan(window.start - origin, window.end - origin, color=colours[name], zorder=0)
+            colour = colours.get(name, "#ece6f5")  # the open inbox tabs phases
+            axis.axvspan(window.start - origin, window.end - origin, color=colour, zorder=0)
             axis.axvline(window.sending_end - origin, color="grey", linewidth=0.6, linestyle=":")
     above = top.get_xaxis_transform()
     for name, window in windows.items():

@@ -15,7 +15,7 @@ from bench import figures
 from bench.figures import PhaseWindow, PlatformRecord
 from bench.labels import latency
 from bench.stack import ProcessMonitor, Profiler
-from bench.table import table
+from bench.table import open_tabs_lines, table
 from bench.traffic import Delivery, RestTurn
 from bench.where_time_goes import where_the_time_goes
 
@@ -94,6 +94,84 @@ def _run(args: argparse.Namespace, profiler: Profiler, notes: list[str]) -> dict
     }
 
 
+def _tabs_phases(
+    args: argparse.Namespace,
+    windows: dict[str, PhaseWindow],
+    deliveries: dict[str, list[Delivery]],
+    monitor: ProcessMonitor,
+    origin: float,
+    open_tabs: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The same webhooks without and with open inbox tabs: their phases, and the comparison."""
+    phases: dict[str, Any] = {}
+    for name in ("tabs_0", f"tabs_{args.tabs}"):
+        window = windows[name]
+        phases[name] = {
+            "rate_per_second": args.tabs_rate,
+            "seconds": args.tabs_seconds,
+            "starts_at_s": round(window.start - origin, 1),
+            "acknowledgement": figures.ack_figures(deliveries[name], window),
+            "cpu": figures.cpu_figures(window, monitor.samples),
+            "profiles": window.profiles,
+            "notes": window.notes,
+        }
+    without = phases["tabs_0"]["acknowledgement"]["latency_ms"]
+    with_tabs = phases[f"tabs_{args.tabs}"]["acknowledgement"]["latency_ms"]
+    increase = None
+    if without.get("p99") and with_tabs.get("p99") is not None:
+        increase = round(100 * (with_tabs["p99"] - without["p99"]) / without["p99"], 1)
+    comparison = {
+        **open_tabs,
+        "ack_p99_ms_without_tabs": without.get("p99"),
+        "ack_p99_ms_with_tabs": with_tabs.get("p99"),
+        "ack_p50_ms_without_tabs": without.get("p50"),
+        "ack_p50_ms_with_tabs": with_tabs.get("p50"),
+        "p99_increase_percent": increase,
+        "target_increase_percent": args.tabs_increase_target_percent,
+        "met": increase is not None
+        and increase <= args.tabs_increase_target_percent
+        and not with_tabs["lower_bounds"]
+        and open_tabs.get("streams_failed_or_ended") == 0,
+    }
+    return phases, comparison
+
+
+def _tabs_target(args: argparse.Namespace, comparison: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "key": "open_tabs",
+        "target": f"acknowledgement p99 with {args.tabs} open inbox tabs at most "
+        f"+{args.tabs_increase_target_percent:g}% of none",
+        "measured": f"{comparison['ack_p99_ms_without_tabs']} ms → "
+        f"{comparison['ack_p99_ms_with_tabs']} ms ({comparison['p99_increase_percent']:+g}%)"
+        if comparison["p99_increase_percent"] is not None
+        else "—",
+        "met": comparison["met"],
+    }
+
+
+def tabs_only(
+    args: argparse.Namespace,
+    windows: dict[str, PhaseWindow],
+    deliveries: dict[str, list[Delivery]],
+    monitor: ProcessMonitor,
+    origin: float,
+    open_tabs: dict[str, Any],
+) -> dict[str, Any]:
+    """--only-tabs: the two tabs phases and their comparison, nothing else."""
+    phases, comparison = _tabs_phases(args, windows, deliveries, monitor, origin, open_tabs)
+    return {
+        "run": {
+            "at": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+            "machine": f"{host.machine()}, {os.cpu_count()} cores",
+            "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+            "notes": [],
+        },
+        "phases": phases,
+        "open_tabs": comparison,
+        "targets": [_tabs_target(args, comparison)],
+    }
+
+
 def assemble(
     args: argparse.Namespace,
     windows: dict[str, PhaseWindow],
@@ -106,8 +184,13 @@ def assemble(
     simulator_stats: dict[str, Any],
     origin: float,
     notes: list[str],
+    open_tabs: dict[str, Any],
 ) -> dict[str, Any]:
     phases: dict[str, Any] = {}
+    tabs_phases, tabs_comparison = _tabs_phases(
+        args, windows, deliveries, monitor, origin, open_tabs
+    )
+    phases.update(tabs_phases)
     for name in ("steady", "burst"):
         window = windows[name]
         phases[name] = {
@@ -146,6 +229,7 @@ def assemble(
         "targets": targets(args, phases),
         "phases": phases,
         "comparison_with_rest": _comparison_with_rest(phases),
+        "open_tabs": tabs_comparison,
         "processes": {
             "peak_rss_mb": {n: round(v / 2**20) for n, v in monitor.peak_rss.items()},
             "cpu_seconds_whole_run": {
@@ -155,6 +239,7 @@ def assemble(
         },
         "simulator_stats": simulator_stats,
     }
+    results["targets"].append(_tabs_target(args, tabs_comparison))
     results["where_the_time_goes"] = where_the_time_goes(results)
     return results
 
@@ -214,6 +299,11 @@ def below(figures_: dict[str, Any], key: str, target: float) -> bool:
 
 
 def write(results: dict[str, Any], out_dir: Path) -> None:
+    if "steady" not in results["phases"]:  # --only-tabs
+        print("\n".join(open_tabs_lines(results)), flush=True)
+        (out_dir / "bench-tabs.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+        print(f"\nwrote {out_dir / 'bench-tabs.json'}")
+        return
     print(table(results), flush=True)
     (out_dir / "bench.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"\nwrote {out_dir / 'bench.json'} and {out_dir / 'latency.png'}")

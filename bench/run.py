@@ -1,5 +1,6 @@
-"""`make bench`: starts the stack, runs the four phases, checks what the platform stored and
-writes bench-results/ (bench.json, latency.png). `python -m bench --help` for the knobs."""
+"""`make bench`: starts the stack, runs the phases (steady, burst, open inbox tabs, REST
+baseline, conversations), checks what the platform stored and writes bench-results/
+(bench.json, latency.png). `python -m bench --help` for the knobs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import os
 import random
 import signal
 import sqlite3
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -82,6 +84,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     arg("--think-seconds", type=float, default=1.0, help="mean pause before answering the bot")
     arg("--in-a-row-share", type=float, default=0.15, help="customers sending two in a row")
     arg("--inbox-polls", type=float, default=20, help="simulator inbox looks per second")
+    arg("--tabs", type=int, default=20, help="open inbox tabs of the tabs phases (default 20)")
+    arg("--tabs-seconds", type=float, default=20, help="each tabs phase (0 tabs, then --tabs)")
+    arg("--tabs-rate", type=float, default=None, help="tabs phases webhooks/s (--steady-rate)")
+    arg(
+        "--tabs-increase-target-percent",
+        type=float,
+        default=20,
+        help="acknowledgement p99 with the tabs open may exceed the one without by this much",
+    )
+    arg("--only-tabs", action="store_true", help="only the tabs phases (a quick look)")
     arg("--ack-p99-target-ms", type=float, default=100)
     arg("--reply-p95-target-s", type=float, default=1.0)
     arg("--profile-rate", type=int, default=20, help="py-spy samples/s (0: no profiling)")
@@ -90,6 +102,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.baseline_seconds is None:
         args.baseline_seconds = args.turn_seconds
+    if args.tabs_rate is None:
+        args.tabs_rate = args.steady_rate
     return args
 
 
@@ -116,6 +130,7 @@ class Bench:
         self.rest_turns: list[RestTurn] = []
         self.conversation_customers: list[str] = []
         self.notes: list[str] = []
+        self.open_tabs: dict[str, Any] = {}
 
     # ---- setup -----------------------------------------------------------------------
 
@@ -275,6 +290,53 @@ class Bench:
             "still pending for the bot"
         )
 
+    async def tabs_phases(self, wa_ids: list[str], cursor: dict[str, int]) -> None:
+        """The same webhook traffic with no advisor tab open, then with --tabs conversation
+        lists open (one server-sent-events stream each, as signed-in advisors)."""
+        args = self.args
+        await self.acknowledgement_phase(
+            "tabs_0", args.tabs_rate, args.tabs_seconds, wa_ids, cursor
+        )
+        # The tabs run in a process of their own: reading their streams here would slow the
+        # webhook sender, whose lateness counts in the latencies (open loop).
+        tabs = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.tabs",
+            self.stack.platform_url,
+            SERVICE_TOKEN,
+            str(args.tabs),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            cwd=REPO_ROOT,
+        )
+        assert tabs.stdin is not None and tabs.stdout is not None
+
+        async def ask(command: str) -> dict[str, Any]:
+            assert tabs.stdin is not None and tabs.stdout is not None
+            tabs.stdin.write(f"{command}\n".encode())
+            await tabs.stdin.drain()
+            return json.loads(await tabs.stdout.readline())
+
+        try:
+            opened = json.loads(await asyncio.wait_for(tabs.stdout.readline(), 180))
+            before = await ask("count")
+            await self.acknowledgement_phase(
+                f"tabs_{args.tabs}", args.tabs_rate, args.tabs_seconds, wa_ids, cursor
+            )
+            after = await ask("count")
+        finally:
+            tabs.stdin.write(b"stop\n")
+            await tabs.stdin.drain()
+            await asyncio.wait_for(tabs.wait(), 30)
+        self.open_tabs = {
+            "tabs": args.tabs,
+            "advisors": opened["advisors"],
+            "seconds_to_sign_in_and_open": round(opened["opened_in"], 1),
+            "updates_received_during_phase": after["events"] - before["events"],
+            "streams_failed_or_ended": after["failed"],
+        }
+
     async def conversational_phase(self) -> None:
         name = "conversations"
         args = self.args
@@ -397,12 +459,19 @@ class Bench:
         )
         cursor = dict.fromkeys(ack_wa_ids, 0)
         self.origin = time.perf_counter()
+        if args.only_tabs:
+            await self.tabs_phases(ack_wa_ids, cursor)
+            self.monitor.stop()
+            return report.tabs_only(
+                args, self.windows, self.deliveries, self.monitor, self.origin, self.open_tabs
+            )
         await self.acknowledgement_phase(
             "steady", args.steady_rate, args.steady_seconds, ack_wa_ids, cursor
         )
         await self.acknowledgement_phase(
             "burst", args.burst_rate, args.burst_seconds, ack_wa_ids, cursor
         )
+        await self.tabs_phases(ack_wa_ids, cursor)
         # The baseline before phase 3, whose backlog would otherwise still load Rasa.
         await self.baseline_phase()
         await self.conversational_phase()
@@ -452,6 +521,7 @@ class Bench:
             simulator_stats,
             self.origin,
             self.notes,
+            self.open_tabs,
         )
 
 

@@ -158,6 +158,45 @@ def _cpu(results: dict[str, Any]) -> Iterator[str]:
     yield f"  {results['run']['profiler']}"
 
 
+def open_tabs_lines(results: dict[str, Any]) -> list[str]:
+    """Acknowledgement latency of the same webhooks with no inbox tab open and with N."""
+    tabs = results["open_tabs"]
+    phases = results["phases"]
+    without = phases["tabs_0"]["acknowledgement"]
+    with_tabs = phases[f"tabs_{tabs['tabs']}"]["acknowledgement"]
+    lines = [
+        f"Open inbox tabs (conversation lists with their live stream, {tabs['advisors']} "
+        f"advisors signed in; {without['offered_per_second']} webhooks/s)",
+        f"  {'':<22}{'0 tabs':>12}{str(tabs['tabs']) + ' tabs':>12}{'change':>10}",
+    ]
+    for key in ("p50", "p95", "p99", "max"):
+        before, after = without["latency_ms"].get(key), with_tabs["latency_ms"].get(key)
+        change = f"{100 * (after - before) / before:+.0f}%" if before and after is not None else "—"
+        lines.append(
+            f"  {'ack ' + key:<22}{latency(without['latency_ms'], key, ' ms'):>12}"
+            f"{latency(with_tabs['latency_ms'], key, ' ms'):>12}{change:>10}"
+        )
+    cpu_before = phases["tabs_0"]["cpu"]["cpu_percent_of_one_core"]
+    cpu_after = phases[f"tabs_{tabs['tabs']}"]["cpu"]["cpu_percent_of_one_core"]
+    lines.append(
+        f"  {'platform CPU (% core)':<22}{_fmt(cpu_before.get('platform')):>12}"
+        f"{_fmt(cpu_after.get('platform')):>12}"
+    )
+    lines.append(
+        f"  live updates received by the tabs during the phase: "
+        f"{tabs['updates_received_during_phase']}; streams failed or ended: "
+        f"{tabs['streams_failed_or_ended']}"
+    )
+    verdict = "met" if tabs["met"] else "MISSED"
+    lines.append(
+        f"  [{verdict}] p99 {tabs['p99_increase_percent']:+g}% "
+        f"(target at most +{tabs['target_increase_percent']:g}%)"
+        if tabs["p99_increase_percent"] is not None
+        else f"  [{verdict}] no p99 to compare"
+    )
+    return lines
+
+
 def table(results: dict[str, Any]) -> str:
     phases = results["phases"]
     out: list[str] = []
@@ -166,7 +205,7 @@ def table(results: dict[str, Any]) -> str:
     add(f"PROSUMINISTROS load benchmark · {results['run']['at']} · {results['run']['machine']}")
     add(f"  {results['run']['database']}; {results['run']['ack_traffic']}")
     add(f"  {results['run']['latency_origin']}")
-    for section in (_acknowledgement, _replies, _checks, _cpu):
+    for section in (_acknowledgement, open_tabs_lines, _replies, _checks, _cpu):
         add("")
         out += list(section(results))
     add("")

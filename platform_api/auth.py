@@ -20,6 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from platform_api.config import settings
 from platform_api.database import SessionDep
@@ -66,7 +67,7 @@ def _dummy_hash() -> str:
     return password_hasher.hash("contraseña de relleno para correos desconocidos")
 
 
-def _lower_priority() -> None:
+def lower_thread_priority() -> None:
     # Linux keeps a niceness per thread, and argon2's lane threads inherit this one's.
     with suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
@@ -80,7 +81,7 @@ def _lower_priority() -> None:
 _verifier = ThreadPoolExecutor(
     max_workers=max(1, settings.login_concurrent_verifications),
     thread_name_prefix="argon2",
-    initializer=_lower_priority,
+    initializer=lower_thread_priority,
 )
 
 
@@ -106,9 +107,14 @@ def session_token(request: Request) -> str | None:
 
 
 def principal_from_request(request: Request, session: SessionDep) -> Principal | None:
+    return principal_for_token(session, session_token(request))
+
+
+def principal_for_token(session: Session, token: str | None) -> Principal | None:
+    """The advisor a live sign-in session belongs to (None once it ended or they left)."""
     from platform_api.advisors.models import Advisor
 
-    advisor_id = sessions.find(session, session_token(request))
+    advisor_id = sessions.find(session, token)
     if advisor_id is None:
         return None
     advisor = session.get(Advisor, advisor_id)

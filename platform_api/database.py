@@ -186,5 +186,11 @@ def get_session_factory() -> Callable[[], Session]:
     return SessionLocal
 
 
+def get_read_session_factory() -> Callable[[], Session]:
+    """For reads outside a request's session (the inbox's live streams): no write lock."""
+    return ReadSessionLocal
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 SessionFactoryDep = Annotated[Callable[[], Session], Depends(get_session_factory)]
+ReadSessionFactoryDep = Annotated[Callable[[], Session], Depends(get_read_session_factory)]

@@ -16,6 +16,7 @@ from platform_api.graph.client import get_graph_client
 from platform_api.inactivity.rasa_events import trigger_intent
 from platform_api.inactivity.worker import InactivityWorker
 from platform_api.inbound import statuses_sweep
+from platform_api.inbox import live
 from platform_api.inbox.dependencies import (
     AdminOnlyPageError,
     SignInRequiredError,
@@ -57,6 +58,7 @@ def durable_work_passes() -> dict[str, workers.WorkPass]:
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+    live.end_streams_on_shutdown_signals()
     timers = None
     if settings.inactivity_timers_enabled:
         timers = InactivityWorker(SessionLocal, trigger_intent)

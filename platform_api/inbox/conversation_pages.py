@@ -28,7 +28,7 @@ from platform_api.conversations.schemas import CloseIn
 from platform_api.database import SessionDep
 from platform_api.graph import templates as approved
 from platform_api.graph.client import GraphDep
-from platform_api.inbox import queries, texts
+from platform_api.inbox import live, queries, texts
 from platform_api.inbox.dependencies import PrincipalDep
 from platform_api.inbox.render import see_other, templates
 from platform_api.leads import service as leads
@@ -170,11 +170,16 @@ def conversation_page(
     error: Annotated[str, Query(max_length=300)] = "",
 ) -> Response:
     conversation = get_visible_conversation(conversation_id, session, principal)
-    queries.mark_read(session, conversation)
-    session.commit()
+    if queries.mark_read(session, conversation):
+        session.commit()
     contact = conversation.contact
+    history = history_context(session, conversation, principal)
     context = {
-        **history_context(session, conversation, principal),
+        **history,
+        "live_since": live.history_token(
+            history["messages"], history["attachments"], conversation.id
+        )
+        + "~",
         "principal": principal,
         "contact": contact,
         "cases": cases.recent_for_contact(session, principal, contact.id),
@@ -191,10 +196,10 @@ def conversation_page(
 def conversation_history(
     request: Request, conversation_id: DbId, session: SessionDep, principal: PrincipalDep
 ) -> Response:
-    """Polled every second by the open conversation page."""
+    """The whole history (the live stream, live.py, sends only what changed)."""
     conversation = get_visible_conversation(conversation_id, session, principal)
-    queries.mark_read(session, conversation)
-    session.commit()
+    if queries.mark_read(session, conversation):
+        session.commit()
     return templates.TemplateResponse(
         request, "_history.html", history_context(session, conversation, principal)
     )

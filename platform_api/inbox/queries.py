@@ -85,15 +85,8 @@ def _search(query: Select, text: str) -> Select:
     return query.where(or_(*conditions))
 
 
-def list_inbox(
-    session: Session,
-    filters: InboxFilter,
-    principal: Principal,
-    *,
-    page: int = 1,
-    page_size: int = PAGE_SIZE,
-) -> InboxPage:
-    """One page of the list, the most recent first, and how many there are in all."""
+def inbox_query(session: Session, filters: InboxFilter, principal: Principal) -> Select:
+    """The conversations the list shows, newest first (the page and its live updates)."""
     query = (
         select(Conversation)
         .join(Contact, Conversation.contact_id == Contact.id)
@@ -114,14 +107,72 @@ def list_inbox(
         query = query.where(Conversation.id.in_(matching) if matching is not None else false())
     elif filters.q:
         query = _search(query, filters.q)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+
+
+def list_inbox(
+    session: Session,
+    filters: InboxFilter,
+    principal: Principal,
+    *,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> InboxPage:
+    """One page of the list, the most recent first, and how many there are in all."""
+    query = inbox_query(session, filters, principal)
+    total = count_inbox(session, query)
     page = max(1, min(page, -(-total // page_size) or 1))
-    rows = session.scalars(
-        query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
+    rows = session.scalars(query.limit(page_size).offset((page - 1) * page_size)).all()
     return InboxPage(list(rows), total, page, page_size)
+
+
+def count_inbox(session: Session, query: Select) -> int:
+    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def row_signatures(
+    session: Session,
+    filters: InboxFilter,
+    principal: Principal,
+    *,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> list[tuple]:
+    """What each row of a page of the list shows, as plain columns and in the list's order:
+    one light query a live update compares before it renders anything."""
+    query = row_signatures_query(session, filters, principal, page=page, page_size=page_size)
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def row_signatures_query(
+    session: Session,
+    filters: InboxFilter,
+    principal: Principal,
+    *,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> Select:
+    latest = (
+        select(func.max(Message.id))
+        .where(Message.conversation_id == Conversation.id)
+        .scalar_subquery()
+    )
+    query = inbox_query(session, filters, principal).with_only_columns(
+        Conversation.id,
+        latest,
+        Conversation.last_read_message_id,
+        Conversation.last_message_at,
+        Conversation.mode,
+        Conversation.status,
+        Conversation.assigned_advisor_id,
+        Conversation.commercial_intent,
+        _left_half_way(),
+        Contact.name,
+        Contact.profile_name,
+        Contact.wa_id,
+        maintain_column_froms=True,
+    )
+    return query.limit(page_size).offset((page - 1) * page_size)
 
 
 def _left_half_way() -> ColumnElement[bool]:
@@ -158,9 +209,17 @@ def unread_counts(session: Session, rows: list[Conversation]) -> dict[int, int]:
     return dict(counts)
 
 
-def mark_read(session: Session, conversation: Conversation) -> None:
-    latest = session.scalar(
-        select(func.max(Message.id)).where(Message.conversation_id == conversation.id)
+def mark_read(session: Session, conversation: Conversation) -> bool:
+    """Moves the read mark past the customer's unread messages; writes nothing (and answers
+    False) when there are none, so reading a conversation is not a write."""
+    latest_inbound = session.scalar(
+        select(func.max(Message.id)).where(
+            Message.conversation_id == conversation.id,
+            Message.direction == DIRECTION_IN,
+            Message.id > func.coalesce(conversation.last_read_message_id, 0),
+        )
     )
-    if latest and latest != conversation.last_read_message_id:
-        conversation.last_read_message_id = latest
+    if latest_inbound is None:
+        return False
+    conversation.last_read_message_id = latest_inbound
+    return True

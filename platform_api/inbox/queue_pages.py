@@ -6,10 +6,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from platform_api import authorization
 from platform_api.advisors import service as advisors
 from platform_api.advisors.models import AREAS
+from platform_api.auth import Principal
 from platform_api.cases import flows
 from platform_api.cases import service as cases
 from platform_api.conversations import assignment
@@ -39,23 +41,26 @@ def queue_page(
 ) -> Response:
     """Admins see every area's queue; an advisor, their own area's and the conversations
     that have no area yet (the policy decides)."""
+    context = {**queue_context(session, principal), "notice": aviso, "error": error}
+    return templates.TemplateResponse(request, "queue.html", context)
+
+
+def queue_context(session: Session, principal: Principal) -> dict:
+    """What the queues show (the page, and its live stream: live.py)."""
     queued_cases = cases.area_queues(session, principal)
     queued_conversations: dict[str, list[Conversation]] = {}
     for conversation, area in conversations.waiting_unassigned(session, principal):
         queued_conversations.setdefault(area, []).append(conversation)
     areas = list(AREAS) if principal.sees_everything else [principal.area] if principal.area else []
     areas += [a for a in [*queued_cases, *queued_conversations] if a and a not in areas]
-    context = {
+    return {
         "principal": principal,
         "areas": areas,
         "queues": queued_cases,
         "conversation_queues": queued_conversations,
         "no_area": queued_conversations.get("", []),
         "no_area_label": texts.NO_AREA_YET,
-        "notice": aviso,
-        "error": error,
     }
-    return templates.TemplateResponse(request, "queue.html", context)
 
 
 @router.post("/queue/{number}/take")

@@ -1,5 +1,7 @@
 """Templates of the advisor pages, with the words (texts.py) and filters they use."""
 
+import hashlib
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -7,6 +9,7 @@ from fastapi import status
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from platform_api.attachments.models import Attachment
 from platform_api.cases.flows import TYPE_LABELS
 from platform_api.conversations.assignment import RULE_LABELS
 from platform_api.conversations.models import Message
@@ -18,7 +21,9 @@ from platform_api.inbox.texts import (
     DELETED_MESSAGE,
     EDITED_BEFORE,
     EDITED_MESSAGE,
+    LEFT_HALF_WAY,
     MODE_LABELS,
+    NOTE_LABEL,
     SENDER_LABELS,
     STATUS_LABELS,
 )
@@ -51,7 +56,28 @@ def earlier_texts(message: Message) -> list[str]:
     return [EDITED_BEFORE.format(text=e.get("previous_text") or "") for e in edits]
 
 
+def message_rev(message: Message, attachments: Iterable[Attachment] = ()) -> str:
+    """What a live update compares to tell whether a shown message changed (its tick, an
+    edit or deletion, a retry, an attachment that finished downloading)."""
+    return revision(
+        message.status,
+        message.send_attempts,
+        message.error_code,
+        message.edited_at,
+        message.deleted_at,
+        *((a.id, a.status) for a in attachments),
+    )
+
+
+def revision(*parts: object) -> str:
+    """A short fingerprint of what a shown element depends on."""
+    return hashlib.blake2s(repr(parts).encode(), digest_size=6).hexdigest()
+
+
 templates.env.globals.update(
+    message_rev=message_rev,
+    left_half_way_label=LEFT_HALF_WAY,
+    note_label=NOTE_LABEL,
     edited_label=EDITED_MESSAGE,
     earlier_texts=earlier_texts,
     sender_labels=SENDER_LABELS,

@@ -1,5 +1,5 @@
 """Server-rendered pages for advisors (Spanish), no build step: Jinja templates, one CSS and
-one small script under /static/inbox (polling for new messages and notifications)."""
+one small script under /static/inbox (live updates pushed by the server: live.py)."""
 
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from platform_api.inbox import (
     case_pages,
     conversation_pages,
     lead_pages,
+    live,
     other_pages,
     queue_pages,
     session_pages,
@@ -23,8 +24,10 @@ for pages in (
     queue_pages,
     case_pages,
     lead_pages,
+    live,
     other_pages,
     admin_pages,
+    live,
 ):
     router.include_router(pages.router)
 

@@ -37,7 +37,7 @@ def test_an_advisor_works_a_conversation_from_lead_to_reassignment(
     sign_in(page, stack, LAURA)
 
     # The list: search by the case number the bot gave.
-    page.get_by_label("Buscar").fill(case_number)
+    page.get_by_label("Buscar", exact=True).fill(case_number)
     page.get_by_role("button", name="Filtrar").click()
     row = page.locator("li.row", has_text="Sofía Rojas")
     expect(row).to_have_count(1)

@@ -67,7 +67,12 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from platform_api.config import REPO_ROOT, settings  # noqa: E402
 from platform_api.database import engine as app_engine  # noqa: E402
-from platform_api.database import get_session, get_session_factory, make_engine  # noqa: E402
+from platform_api.database import (  # noqa: E402
+    get_read_session_factory,
+    get_session,
+    get_session_factory,
+    make_engine,
+)
 from platform_api.graph.client import GraphClient, get_graph_client  # noqa: E402
 from platform_api.main import app  # noqa: E402
 from simulator.app import create_app as create_simulator  # noqa: E402
@@ -169,7 +174,15 @@ def client(session: Session, simulator: tuple[str, object]) -> Iterator[TestClie
     graph = GraphClient(base_url=simulator[0], version="v23.0", timeout=5)
     app.dependency_overrides[get_session] = lambda: session
     app.dependency_overrides[get_graph_client] = lambda: graph
-    # Work after the response (attachment downloads) joins the same rolled-back transaction.
+    # Work after the response (attachment downloads) and the live streams' rounds join the
+    # same rolled-back transaction.
+    app.dependency_overrides[get_read_session_factory] = lambda: (
+        lambda: Session(
+            bind=session.get_bind(),
+            join_transaction_mode="create_savepoint",
+            expire_on_commit=False,
+        )
+    )
     app.dependency_overrides[get_session_factory] = lambda: (
         lambda: Session(
             bind=session.get_bind(),

@@ -304,6 +304,13 @@ def test_another_advisors_conversation_is_invisible_in_the_inbox(client, scene) 
     assert f'/conversations/{scene.theirs}"' not in listing
     for path in ("", "/history"):
         _refused(client.get(f"/conversations/{scene.theirs}{path}"))
+    # Nor its live stream (platform_api/inbox/live.py), streamed or polled.
+    for query in ("", "?once=1"):
+        _refused(client.get(f"/live/conversations/{scene.theirs}{query}"))
+    listed = client.get("/live/inbox?once=1").text
+    assert f'conversation-row-{scene.mine}"' in listed
+    assert f'conversation-row-{scene.theirs}"' not in listed
+    assert client.get(f"/live/conversations/{scene.mine}?once=1").status_code == 200
     forms = {
         "reply": {"text": "hola"},
         "bot": {},

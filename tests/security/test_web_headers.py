@@ -60,6 +60,7 @@ def test_pages_and_api_answers_carry_the_headers(client: TestClient, signed_in: 
         "/notifications",
         "/audit",
         "/fragments/conversations",
+        f"/live/conversations/{signed_in}?once=1",  # a live update (server-sent events)
         "/api/health",
         "/api/conversations",
         "/api/conversations/999999",  # a 404 too

@@ -119,8 +119,9 @@ NLU_HELDOUT_GUARD ?= 0.98
 nlu-cross-validation:
 	@test -x .venv/rasa/bin/rasa || { echo "no .venv/rasa: run make setup first" >&2; exit 1; }
 	rm -rf var/nlu-report
-	RASA_TELEMETRY_ENABLED=false PYTHONPATH=. .venv/rasa/bin/rasa test nlu --nlu data/nlu \
-	  --config rasa_project/config.yml --cross-validation --folds 5 --out var/nlu-report
+	RASA_TELEMETRY_ENABLED=false PYTHONPATH=. $(RASA_PY) scripts/seeded_rasa.py test nlu \
+	  --nlu data/nlu --config rasa_project/config.yml --cross-validation --folds 5 \
+	  --out var/nlu-report
 
 nlu-heldout-test: train
 	rm -rf var/nlu-heldout

@@ -177,17 +177,25 @@ def plan_stack(name: str, **settings: str) -> StackPlan:
 
 
 @contextmanager
-def started_stack(plan: StackPlan) -> Iterator[Stack]:
-    """The planned stack's database migrated and seeded, its four processes started and ready;
-    stopped on leaving."""
+def started_stack(plan: StackPlan, only: tuple[str, ...] | None = None) -> Iterator[Stack]:
+    """The planned stack's database migrated and seeded, its four processes (or those named in
+    `only`) started and ready; stopped on leaving. A process left out has an empty URL."""
     ports = plan.ports
     migrate_and_seed(plan.database_url, plan.env)
-    processes = stack_processes(plan.name, ports, plan.env)
+    processes = {
+        name: process
+        for name, process in stack_processes(plan.name, ports, plan.env).items()
+        if only is None or name in only
+    }
+
+    def url(name: str) -> str:
+        return f"http://127.0.0.1:{ports[name]}" if name in processes else ""
+
     stack = Stack(
-        platform_url=f"http://127.0.0.1:{ports['platform']}",
-        rasa_url=f"http://127.0.0.1:{ports['rasa']}",
-        actions_url=f"http://127.0.0.1:{ports['actions']}",
-        simulator_url=f"http://127.0.0.1:{ports['simulator']}",
+        platform_url=url("platform"),
+        rasa_url=url("rasa"),
+        actions_url=url("actions"),
+        simulator_url=url("simulator"),
         processes=processes,
         database_url=plan.database_url,
     )

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from devstack.processes import ARTIFACTS, migrate_and_seed
-from devstack.stack import ADVISOR_PASSWORD, Stack, plan_stack, stack_processes
+from devstack.processes import ARTIFACTS
+from devstack.stack import ADVISOR_PASSWORD, Stack, plan_stack, started_stack
 from tests.support.chromium import CHROMIUM, headless_chromium
 
 SCREENSHOTS = ARTIFACTS / "browser"
@@ -124,27 +124,5 @@ def platform_and_simulator(name: str) -> Iterator[Stack]:
     so `make test-scaled` (E2E_PROFILE=scaled) leaves these tests to `make test-e2e`."""
     if os.environ.get("E2E_PROFILE") == "scaled":
         pytest.skip("platform and simulator only: the same stack as make test-e2e")
-    plan = plan_stack(name)
-    migrate_and_seed(plan.database_url, plan.env)
-    processes = {
-        process_name: process
-        for process_name, process in stack_processes(plan.name, plan.ports, plan.env).items()
-        if process_name in ("platform", "simulator")
-    }
-    stack = Stack(
-        platform_url=f"http://127.0.0.1:{plan.ports['platform']}",
-        rasa_url="",
-        actions_url="",
-        simulator_url=f"http://127.0.0.1:{plan.ports['simulator']}",
-        processes=processes,
-        database_url=plan.database_url,
-    )
-    for process in processes.values():
-        process.start()
-    try:
-        for process_name in processes:
-            stack.wait_ready(process_name)
+    with started_stack(plan_stack(name), only=("platform", "simulator")) as stack:
         yield stack
-    finally:
-        for process in processes.values():
-            process.stop()

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 
-from simulator.context import SimulatorDep, bearer_matches
+from simulator.context import SimulatorDep
 from simulator.meta_errors import graph_error
 from simulator.meta_limits import UPLOAD_TYPES
 from simulator.routes import waba
-from simulator.routes.messages import served
+from simulator.routes.messages import refuse_caller, served
 from simulator.state import Media
 
 router = APIRouter()
@@ -92,22 +92,9 @@ async def upload_media(
     fault = sim.faults.take(phone_number_id, scoped=False)
     if fault is not None:
         return await served(sim, fault)
-    number = sim.numbers.get(phone_number_id)
-    if number is None:
-        return graph_error(
-            100,
-            "Unsupported post request.",
-            f"Object with ID '{phone_number_id}' does not exist or lacks permissions.",
-            400,
-            "GraphMethodException",
-        )
-    if not bearer_matches(authorization, number["token"]):
-        return graph_error(
-            190,
-            "Invalid OAuth access token - Cannot parse access token",
-            "Invalid OAuth access token.",
-            401,
-        )
+    refused = refuse_caller(sim, phone_number_id, authorization)
+    if refused is not None:
+        return refused
     try:
         form = await request.form(max_part_size=max(UPLOAD_TYPES.values()) + 1)
     except Exception:  # not multipart, or a broken body: a bad parameter

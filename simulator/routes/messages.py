@@ -64,11 +64,11 @@ def pricing_for(kind: str, window_open: bool) -> dict[str, Any]:
     return {"billable": True, "pricing_model": "PMP", "type": "regular", "category": category}
 
 
-def refuse_sender(
+def refuse_caller(
     sim: Simulator, phone_number_id: str, authorization: str | None
 ) -> Response | None:
-    """Graph's answer when the number is unknown, the token is not its own, or a number on the
-    WhatsApp Business app is past its throughput; None when it may send."""
+    """Graph's answer when the number is unknown or the token is not its own (a revoked one
+    named as such); None when the caller may act for the number (send, upload media)."""
     number = sim.numbers.get(phone_number_id)
     if number is None:
         return graph_error(
@@ -87,6 +87,18 @@ def refuse_sender(
             "Invalid OAuth access token.",
             401,
         )
+    return None
+
+
+def refuse_sender(
+    sim: Simulator, phone_number_id: str, authorization: str | None
+) -> Response | None:
+    """Graph's answer when the caller may not act for the number (refuse_caller), or a number
+    on the WhatsApp Business app is past its throughput; None when it may send."""
+    refused = refuse_caller(sim, phone_number_id, authorization)
+    if refused is not None:
+        return refused
+    number = sim.numbers[phone_number_id]
     # Meta answers 133010 while a number for Cloud API only was never registered.
     account = sim.registry.by_number(phone_number_id)
     if account is not None and not account.can_use_cloud_api:

@@ -50,15 +50,10 @@ def back_to(conversation_id: int, notice: str = "", error: str = "") -> Response
 def inbox_context(
     session: SessionDep,
     principal: PrincipalDep,
-    scope: Annotated[str, Query(max_length=20)] = "all",
-    mode: Annotated[str, Query(max_length=20)] = "",
-    estado: Annotated[str, Query(max_length=20)] = "open",
-    q: Annotated[str, Query(max_length=100)] = "",
-    mensajes: Annotated[str, Query(max_length=1)] = "",
+    filters: queries.InboxFilterDep,
     pagina: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> dict:
     """The list as the filters in the query string ask: for the page and its refreshes."""
-    filters = queries.InboxFilter.from_query(scope, mode, estado, q, mensajes)
     listing = queries.list_inbox(session, filters, principal, page=pagina)
     rows = listing.conversations
     return {

@@ -568,16 +568,11 @@ def inbox_stream(
     request: Request,
     read_sessions: ReadSessionFactoryDep,
     write_sessions: SessionFactoryDep,
-    scope: Annotated[str, Query(max_length=20)] = "all",
-    mode: Annotated[str, Query(max_length=20)] = "",
-    estado: Annotated[str, Query(max_length=20)] = "open",
-    q: Annotated[str, Query(max_length=100)] = "",
-    mensajes: Annotated[str, Query(max_length=1)] = "",
+    filters: queries.InboxFilterDep,
     pagina: Annotated[int, Query(ge=1, le=100_000)] = 1,
     since: Since = "",
     once: Once = False,
 ) -> Response:
-    filters = queries.InboxFilter.from_query(scope, mode, estado, q, mensajes)
     parts: list[Part] = [ListPart(filters, pagina), BadgePart()]
     return open_stream(request, parts, read_sessions, write_sessions, since, once)
 

@@ -2,8 +2,10 @@
 the contact and case, or on the messages' text), a page at a time."""
 
 from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import urlencode
 
+from fastapi import Depends, Query
 from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -48,6 +50,20 @@ class InboxFilter:
             params["mensajes"] = "1"
         params.update(extra)
         return urlencode(params)
+
+
+def filters_from_query(
+    scope: Annotated[str, Query(max_length=20)] = "all",
+    mode: Annotated[str, Query(max_length=20)] = "",
+    estado: Annotated[str, Query(max_length=20)] = "open",
+    q: Annotated[str, Query(max_length=100)] = "",
+    mensajes: Annotated[str, Query(max_length=1)] = "",
+) -> InboxFilter:
+    """The list's filters as its query string gives them: for the page and its live stream."""
+    return InboxFilter.from_query(scope, mode, estado, q, mensajes)
+
+
+InboxFilterDep = Annotated[InboxFilter, Depends(filters_from_query)]
 
 
 @dataclass

@@ -4,17 +4,21 @@ Registered by the import line at the end of tests/e2e/conftest.py.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from devstack.processes import ARTIFACTS
-from devstack.stack import ADVISOR_PASSWORD, Stack, plan_stack, started_stack
+from devstack.stack import ADVISOR_PASSWORD, BOT_NUMBER, Stack, plan_stack, started_stack
 from tests.support.chromium import CHROMIUM, headless_chromium
 
 SCREENSHOTS = ARTIFACTS / "browser"
@@ -126,3 +130,44 @@ def platform_and_simulator(name: str) -> Iterator[Stack]:
         pytest.skip("platform and simulator only: the same stack as make test-e2e")
     with started_stack(plan_stack(name), only=("platform", "simulator")) as stack:
         yield stack
+
+
+_wamids = itertools.count(1)
+
+
+def hand_over(stack: Stack, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Events handed to the platform as the connector would; the platform's answer."""
+    response = httpx.post(
+        f"{stack.platform_url}/api/internal/whatsapp/events",
+        headers=stack.auth,
+        json={"events": events},
+        timeout=60,
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def customers_write(
+    stack: Stack, messages: list[tuple[str, str, str]], hours_ago: float = 0
+) -> list[int]:
+    """(wa_id, name, text) each, in one delivery to the platform (sent `hours_ago`); the
+    conversation ids, in that order."""
+    events = [
+        {
+            "kind": "message",
+            "wamid": f"wamid.BROWSERE2E{next(_wamids):06d}",
+            "phone_number_id": BOT_NUMBER,
+            "display_phone_number": "573001234567",
+            "waba_id": "200000000000001",
+            "timestamp": int(time.time() - hours_ago * 3600),
+            "wa_id": wa_id,
+            "profile_name": name,
+            "type": "text",
+            "text": text,
+        }
+        for wa_id, name, text in messages
+    ]
+    by_wamid = {
+        turn["wamid"]: turn["conversation_id"] for turn in hand_over(stack, events)["bot_turns"]
+    }
+    return [by_wamid[event["wamid"]] for event in events]

@@ -30,6 +30,7 @@ from tests.e2e.browser import (
     PHONE,
     SCREENSHOTS,
     csp_violations,
+    hand_over,
     new_context,
     platform_and_simulator,
     screenshot,
@@ -81,17 +82,6 @@ def customer_sends(stack: Stack, wa_id: str, **message: Any) -> dict[str, Any]:
     stored = hand_over(stack, parse_webhook(built.json()["webhook"]))
     assert stored["stored"] == 1, stored
     return {"wamid": built.json()["wamid"], **stored}
-
-
-def hand_over(stack: Stack, events: list[dict[str, Any]]) -> dict[str, Any]:
-    response = httpx.post(
-        f"{stack.platform_url}/api/internal/whatsapp/events",
-        headers=stack.auth,
-        json={"events": events},
-        timeout=30,
-    )
-    response.raise_for_status()
-    return response.json()
 
 
 def bot_says(stack: Stack, conversation: int, message: dict[str, Any], after: str, seq: int) -> str:

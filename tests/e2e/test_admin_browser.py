@@ -3,16 +3,14 @@ all, the approved templates; then an advisor inserts a quick answer in the reply
 and a word and sends it with Ctrl+Enter. Only the platform and the simulator run (no bot is
 needed): the customer's message is handed to the platform as the connector would."""
 
-import itertools
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from devstack.stack import BOT_NUMBER, Stack
+from devstack.stack import Stack
 from tests.e2e.browser import (
+    customers_write,
     new_context,
     phone_context,
     platform_and_simulator,
@@ -22,7 +20,6 @@ from tests.e2e.browser import (
 
 LAURA = "laura.martinez@prosuministros.com.co"  # admin, comercial
 CARLOS = "carlos.ramirez@prosuministros.com.co"  # advisor, comercial
-_wamids = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -32,26 +29,7 @@ def platform() -> Iterator[Stack]:
 
 
 def customer_writes(stack: Stack, text: str, wa_id: str = "573209990077") -> int:
-    event = {
-        "kind": "message",
-        "wamid": f"wamid.ADMINE2E{next(_wamids):06d}",
-        "phone_number_id": BOT_NUMBER,
-        "display_phone_number": "573001234567",
-        "waba_id": "200000000000001",
-        "timestamp": int(time.time()),
-        "wa_id": wa_id,
-        "profile_name": "Valentina Cruz",
-        "type": "text",
-        "text": text,
-    }
-    response = httpx.post(
-        f"{stack.platform_url}/api/internal/whatsapp/events",
-        headers=stack.auth,
-        json={"events": [event]},
-        timeout=30,
-    )
-    response.raise_for_status()
-    return response.json()["bot_turns"][0]["conversation_id"]
+    return customers_write(stack, [(wa_id, "Valentina Cruz", text)])[0]
 
 
 def add_quick_answer(page: Page, shortcut: str, title: str, text: str, area: str) -> None:

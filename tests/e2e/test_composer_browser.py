@@ -4,8 +4,6 @@ templates; an internal note is shown as a note and never reaches the phone. Only
 and the simulator run (no bot is needed): the customer writes on the simulator's phone
 without a webhook, and the platform is handed the same message as the connector would."""
 
-import itertools
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +11,14 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from devstack.stack import BOT_NUMBER, Stack
-from tests.e2e.browser import phone_context, platform_and_simulator, screenshot, sign_in
+from devstack.stack import Stack
+from tests.e2e.browser import (
+    customers_write,
+    phone_context,
+    platform_and_simulator,
+    screenshot,
+    sign_in,
+)
 
 CARLOS = "carlos.ramirez@prosuministros.com.co"  # advisor, comercial
 WINDOW_CLOSED = "La ventana de 24 horas está cerrada: solo puedes enviar una plantilla aprobada"
@@ -23,7 +27,6 @@ PDF = (
     b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
     b"trailer << /Root 1 0 R >>\n%%EOF\n"
 )
-_wamids = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -41,26 +44,7 @@ def customer_writes(stack: Stack, wa_id: str, name: str, text: str, hours_ago: f
             json={"type": "text", "text": text, "profile_name": name, "deliver": False},
             timeout=30,
         ).raise_for_status()
-    event = {
-        "kind": "message",
-        "wamid": f"wamid.COMPOSERE2E{next(_wamids):06d}",
-        "phone_number_id": BOT_NUMBER,
-        "display_phone_number": "573001234567",
-        "waba_id": "200000000000001",
-        "timestamp": int(time.time() - hours_ago * 3600),
-        "wa_id": wa_id,
-        "profile_name": name,
-        "type": "text",
-        "text": text,
-    }
-    response = httpx.post(
-        f"{stack.platform_url}/api/internal/whatsapp/events",
-        headers=stack.auth,
-        json={"events": [event]},
-        timeout=30,
-    )
-    response.raise_for_status()
-    return response.json()["bot_turns"][0]["conversation_id"]
+    return customers_write(stack, [(wa_id, name, text)], hours_ago=hours_ago)[0]
 
 
 def open_phone(page: Page, stack: Stack, wa_id: str) -> None:

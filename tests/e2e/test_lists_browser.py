@@ -4,16 +4,15 @@ paging past the first 50, and two advisors pressing "Tomar" on the same conversa
 the platform and the simulator run: customers' messages reach the platform as the
 connector would hand them over."""
 
-import itertools
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from devstack.stack import BOT_NUMBER, Stack
+from devstack.stack import Stack
 from tests.e2e.browser import (
+    customers_write,
     new_context,
     phone_context,
     platform_and_simulator,
@@ -25,41 +24,12 @@ LAURA = "laura.martinez@prosuministros.com.co"  # admin, comercial
 CARLOS = "carlos.ramirez@prosuministros.com.co"  # advisor, comercial
 LAPTOP = {"width": 1366, "height": 768}
 PILL_MAX_WIDTH = 48
-_wamids = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
 def platform() -> Iterator[Stack]:
     with platform_and_simulator("e2e-lists") as stack:
         yield stack
-
-
-def customers_write(stack: Stack, messages: list[tuple[str, str, str]]) -> list[int]:
-    """(wa_id, name, text) each, in one delivery; the conversation ids, in that order."""
-    events = [
-        {
-            "kind": "message",
-            "wamid": f"wamid.LISTSE2E{next(_wamids):06d}",
-            "phone_number_id": BOT_NUMBER,
-            "display_phone_number": "573001234567",
-            "waba_id": "200000000000001",
-            "timestamp": int(time.time()),
-            "wa_id": wa_id,
-            "profile_name": name,
-            "type": "text",
-            "text": text,
-        }
-        for wa_id, name, text in messages
-    ]
-    response = httpx.post(
-        f"{stack.platform_url}/api/internal/whatsapp/events",
-        headers=stack.auth,
-        json={"events": events},
-        timeout=60,
-    )
-    response.raise_for_status()
-    by_wamid = {turn["wamid"]: turn["conversation_id"] for turn in response.json()["bot_turns"]}
-    return [by_wamid[event["wamid"]] for event in events]
 
 
 def hand_to_a_person(stack: Stack, conversation_id: int) -> None:

@@ -82,13 +82,16 @@ check-chromium:
 	@fc-list 2>/dev/null | grep -qi "color emoji" || { echo "The browser tests need a colour" \
 	  "emoji font: sudo apt-get install fonts-noto-color-emoji" >&2; exit 1; }
 
+# -v names each test as it starts, so a log cut short says which one was running.
+E2E_PYTEST_ARGS := -v --durations=15
+
 test-e2e: check-chromium train
-	$(PLATFORM_PY) -m pytest tests/e2e
+	$(PLATFORM_PY) -m pytest tests/e2e $(E2E_PYTEST_ARGS)
 
 # The attacks on the processes (open ports, Rasa's API, the action server, body size,
 # production refusals), against the real processes.
 test-security: train
-	$(PLATFORM_PY) -m pytest tests/security
+	$(PLATFORM_PY) -m pytest tests/security $(E2E_PYTEST_ARGS)
 
 # Advisor accounts without the API or a session (the only way in production, where no
 # development advisors are seeded): create, reset-password, deactivate; audited as `cli`.
@@ -158,4 +161,5 @@ run-scaled: train
 # *the* Rasa, action-server or platform process and expects no answer until it is back; here
 # its twin answers, so it runs on the single profile only (make test-e2e).
 test-scaled: check-chromium check-scaled train
-	E2E_PROFILE=scaled $(PLATFORM_PY) -m pytest tests/e2e --ignore=tests/e2e/test_reliability.py
+	E2E_PROFILE=scaled $(PLATFORM_PY) -m pytest tests/e2e --ignore=tests/e2e/test_reliability.py \
+	  $(E2E_PYTEST_ARGS)

@@ -21,6 +21,8 @@ AXE_OPTIONS = {
     "resultTypes": ["violations"],
 }
 FAILING_IMPACTS = ("serious", "critical")
+# Far longer than a run takes (the 54 pages of the axe test, screenshots included: about 45 s).
+AXE_SECONDS = 120
 
 
 def axe_version(page: Page) -> str:
@@ -52,7 +54,16 @@ def run_axe(page: Page) -> dict[str, list[dict[str, Any]]]:
     alone, e.g. text over an image, for a person to look at), each with the elements."""
     if not axe_version(page):
         page.evaluate(AXE_SCRIPT)
-    results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+    # page.evaluate has no timeout of its own: an axe run that never settles fails the test.
+    results = page.evaluate(
+        """([options, seconds]) => Promise.race([
+          axe.run(document, options),
+          new Promise((_, reject) => setTimeout(
+            () => reject(new Error('axe.run did not finish in ' + seconds + ' s')),
+            seconds * 1000)),
+        ])""",
+        [AXE_OPTIONS, AXE_SECONDS],
+    )
     return {
         "violations": _found(results["violations"]),
         "incomplete": _found(results["incomplete"]),

@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     # work is queued, and looking for due work this often otherwise.
     background_work_enabled: bool = True
     background_poll_seconds: float = 1.0
+    # The advisor pages' live streams read the database in a worker process of each platform
+    # process (platform_api/inbox/live_rounds.py); false: in a thread of the process itself.
+    live_rounds_process: bool = True
     # Development and test only: the named crash point kills the process there (SIGKILL),
     # for the end-to-end crash tests (platform_api/crashpoints.py). Refused in production.
     platform_crash_point: str = ""

@@ -23,6 +23,7 @@ from platform_api.inbox.dependencies import (
     forbidden_page,
     redirect_to_login,
 )
+from platform_api.inbox.live_rounds import rounds as live_rounds
 from platform_api.inbox.router import router as inbox_router
 from platform_api.inbox.router import static_files
 from platform_api.outbox import delivery
@@ -59,6 +60,7 @@ def durable_work_passes() -> dict[str, workers.WorkPass]:
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
     live.end_streams_on_shutdown_signals()
+    live_rounds.start()
     timers = None
     if settings.inactivity_timers_enabled:
         timers = InactivityWorker(SessionLocal, trigger_intent)
@@ -72,6 +74,7 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     workers.stop()
     if timers is not None:
         timers.stop()
+    live_rounds.stop()
 
 
 app = FastAPI(title="PROSUMINISTROS · Plataforma de atención", version="0.1.0", lifespan=lifespan)

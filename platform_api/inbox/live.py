@@ -26,13 +26,12 @@ The read mark is written only when the open conversation has customer messages a
 (its unread count goes to zero), never on a round that finds nothing new.
 """
 
-import asyncio
+import secrets
 import signal
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Hashable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import FrameType, SimpleNamespace
 from typing import Annotated, Any, Protocol
@@ -46,12 +45,7 @@ from sqlalchemy.orm import Session
 
 from platform_api import authorization
 from platform_api.attachments.models import Attachment
-from platform_api.auth import (
-    Principal,
-    lower_thread_priority,
-    principal_for_token,
-    session_token,
-)
+from platform_api.auth import Principal, principal_for_token, session_token
 from platform_api.conversations import notes, search
 from platform_api.conversations import service as conversations
 from platform_api.conversations.models import (
@@ -62,6 +56,7 @@ from platform_api.conversations.models import (
 )
 from platform_api.database import ReadSessionFactoryDep, SessionFactoryDep
 from platform_api.inbox import queries
+from platform_api.inbox.live_rounds import rounds
 from platform_api.inbox.render import message_rev, revision, templates
 from platform_api.notifications import service as notifications
 from platform_api.validation import DbId
@@ -232,26 +227,6 @@ class HistoryPart:
             attachments=by_message,
         )
 
-    def mark_read(self, write_sessions: Callable[[], Session]) -> None:
-        """The open page shows the customer's new messages: they are read (one short write,
-        only when there were unread ones)."""
-        if self.unread_up_to is None:
-            return
-        with write_sessions() as session:
-            session.execute(
-                update(Conversation)
-                .where(
-                    Conversation.id == self.conversation_id,
-                    or_(
-                        Conversation.last_read_message_id.is_(None),
-                        Conversation.last_read_message_id < self.unread_up_to,
-                    ),
-                )
-                .values(last_read_message_id=self.unread_up_to)
-            )
-            session.commit()
-        self.unread_up_to = None
-
 
 @dataclass
 class ListPart:
@@ -375,15 +350,18 @@ class QueuePart:
     """The "Sin asignar" queues: few rows, so the round renders them and compares the HTML
     (the browser changes in place only what differs, a focused "Tomar" keeps its focus)."""
 
-    request: Request
+    # The cookies of the request that opened the stream: the "Tomar" forms' CSRF token is
+    # bound to them (the request itself stays in the platform process).
+    cookies: dict[str, str]
     name: str = "queue"
     html: str = ""
 
     def state(self, session: Session, principal: Principal) -> str:
         from platform_api.inbox.queue_pages import queue_context  # the page's own context
 
+        request = SimpleNamespace(cookies=self.cookies, state=SimpleNamespace())
         self.html = templates.env.get_template("_queue_sections.html").render(
-            request=self.request, **queue_context(session, principal)
+            request=request, **queue_context(session, principal)
         )
         return revision(self.html)
 
@@ -432,6 +410,11 @@ class Stream:
 class Round:
     ended: str | None = None
     events: list[tuple[str, str]] = field(default_factory=list)
+    # The state the page shows once these events are applied (the events' id).
+    event_id: str = ""
+    # (conversation id, message id): open conversations whose customer messages up to that
+    # one the page now shows, so they are read (the platform process writes it).
+    reads: list[tuple[int, int]] = field(default_factory=list)
 
 
 def run_round(stream: Stream, read_sessions: Callable[[], Session]) -> Round:
@@ -454,23 +437,71 @@ def run_round(stream: Stream, read_sessions: Callable[[], Session]) -> Round:
                 if html is not None:
                     result.events.append((part.name, html))
             stream.states[i] = state
+            if isinstance(part, HistoryPart) and part.unread_up_to is not None:
+                result.reads.append((part.conversation_id, part.unread_up_to))
+    result.event_id = stream.event_id
     return result
 
 
-def mark_reads(stream: Stream, write_sessions: Callable[[], Session]) -> None:
-    """After a round: the read marks its open conversation moved past (rarely any)."""
-    for part in stream.parts:
-        if isinstance(part, HistoryPart):
-            part.mark_read(write_sessions)
+def mark_reads(reads: list[tuple[int, int]], write_sessions: Callable[[], Session]) -> None:
+    """After a round: the open conversations' customer messages the page now shows are read
+    (one short write, only when there were unread ones; never moved back)."""
+    if not reads:
+        return
+    with write_sessions() as session:
+        for conversation_id, up_to in reads:
+            session.execute(
+                update(Conversation)
+                .where(
+                    Conversation.id == conversation_id,
+                    or_(
+                        Conversation.last_read_message_id.is_(None),
+                        Conversation.last_read_message_id < up_to,
+                    ),
+                )
+                .values(last_read_message_id=up_to)
+            )
+        session.commit()
 
 
-# Every stream's rounds run here, one at a time, at a lower CPU priority than requests:
-# twenty lists opened together look at the same moment every second, and their Python work
-# (queries, rendering) in twenty threads at once held the GIL away from webhook ingestion
-# (`make bench`, open inbox tabs: acknowledgement p99 72 ms without tabs, 212 ms with 20).
-_rounds = ThreadPoolExecutor(
-    max_workers=1, thread_name_prefix="live", initializer=lower_thread_priority
-)
+# ---- the open streams, where the rounds run (live_rounds.py) --------------------------------
+
+# A stream asks for a round every 0.5-2 s; one not heard of for this long has gone (its
+# platform process was stopped before it said so).
+FORGET_AFTER_SECONDS = 120.0
+_open: dict[str, tuple[Stream, float]] = {}
+_open_lock = threading.Lock()
+
+
+def round_of(
+    stream_id: str, stream: Stream | None, read_sessions: Callable[[], Session] | None = None
+) -> Round | None:
+    """Where the rounds run: one round of the stream `stream_id`, registered first when
+    `stream` is given. None when the stream is not known here (a new worker process): the
+    caller registers it again. Worker processes read on their own read-only sessions."""
+    now = time.monotonic()
+    with _open_lock:
+        if stream is not None:
+            _open[stream_id] = (stream, now)
+        elif stream_id in _open:
+            stream = _open[stream_id][0]
+            _open[stream_id] = (stream, now)
+        else:
+            return None
+        for other, (_, seen) in list(_open.items()):
+            if now - seen > FORGET_AFTER_SECONDS:
+                del _open[other]
+    if read_sessions is None:
+        from platform_api.database import ReadSessionLocal
+
+        read_sessions = ReadSessionLocal
+    return run_round(stream, read_sessions)
+
+
+def forget(stream_id: str) -> None:
+    """The stream ended: what its page was sent is no longer kept."""
+    with _open_lock:
+        _open.pop(stream_id, None)
 
 
 def sse(event: str, data: str, event_id: str | None = None) -> str:
@@ -481,6 +512,20 @@ def sse(event: str, data: str, event_id: str | None = None) -> str:
     return "\n".join(lines) + "\n\n"
 
 
+async def next_round(
+    stream_id: str, stream: Stream, shown: str | None, read_sessions: Callable[[], Session]
+) -> Round:
+    """The stream's next round where the rounds run. `shown`: the event id of what the page
+    shows (None before the first round, when `stream` is sent along)."""
+    here = None if rounds.in_process else read_sessions  # a worker has its own sessions
+    result = await rounds.run(round_of, stream_id, stream if shown is None else None, here)
+    if result is None:  # a new worker process: the stream again, with what the page shows
+        again = Stream(stream.parts, stream.cookie, shown.split("~") if shown else [])
+        result = await rounds.run(round_of, stream_id, again, here)
+    assert result is not None
+    return result
+
+
 async def events(
     stream: Stream,
     read_sessions: Callable[[], Session],
@@ -489,30 +534,35 @@ async def events(
 ) -> AsyncIterator[str]:
     yield f"retry: {RETRY_MS}\n\n"
     started = last_sent = time.monotonic()
-    while True:
-        result = await asyncio.get_running_loop().run_in_executor(
-            _rounds, run_round, stream, read_sessions
-        )
-        if any(getattr(part, "unread_up_to", None) for part in stream.parts):
-            # A write, so not at the rounds' low priority (it holds SQLite's write lock).
-            await anyio.to_thread.run_sync(mark_reads, stream, write_sessions)
-        if result.ended:
-            yield sse(result.ended, result.ended)
-            return
-        for name, html in result.events:
-            yield sse(name, html, stream.event_id)
-            last_sent = time.monotonic()
-        if once:
-            if not result.events:
-                yield sse("same", "", stream.event_id)
-            return
-        now = time.monotonic()
-        if now - started >= STREAM_SECONDS or server_stopping.is_set():
-            return  # the browser reconnects at once (Last-Event-ID): asked afresh
-        if now - last_sent >= HEARTBEAT_SECONDS:
-            yield ": sigue abierto\n\n"
-            last_sent = now
-        await anyio.sleep(min(TICK_SECONDS[part.name] for part in stream.parts))
+    stream_id = secrets.token_hex(16)
+    shown: str | None = None
+    try:
+        while True:
+            result = await next_round(stream_id, stream, shown, read_sessions)
+            shown = result.event_id
+            if result.reads:
+                # A write, so here and not at the rounds' low priority (it holds SQLite's
+                # write lock).
+                await anyio.to_thread.run_sync(mark_reads, result.reads, write_sessions)
+            if result.ended:
+                yield sse(result.ended, result.ended)
+                return
+            for name, html in result.events:
+                yield sse(name, html, result.event_id)
+                last_sent = time.monotonic()
+            if once:
+                if not result.events:
+                    yield sse("same", "", result.event_id)
+                return
+            now = time.monotonic()
+            if now - started >= STREAM_SECONDS or server_stopping.is_set():
+                return  # the browser reconnects at once (Last-Event-ID): asked afresh
+            if now - last_sent >= HEARTBEAT_SECONDS:
+                yield ": sigue abierto\n\n"
+                last_sent = now
+            await anyio.sleep(min(TICK_SECONDS[part.name] for part in stream.parts))
+    finally:
+        rounds.submit(forget, stream_id)
 
 
 def open_stream(
@@ -585,7 +635,7 @@ def queue_stream(
     since: Since = "",
     once: Once = False,
 ) -> Response:
-    parts: list[Part] = [QueuePart(request), BadgePart()]
+    parts: list[Part] = [QueuePart(dict(request.cookies)), BadgePart()]
     return open_stream(request, parts, read_sessions, write_sessions, since, once)
 
 

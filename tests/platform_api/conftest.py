@@ -49,6 +49,8 @@ os.environ.update(
         "INACTIVITY_TIMERS_ENABLED": "false",
         # So is the outbox's and the attachments' worker (tests/platform_api/durable.py).
         "BACKGROUND_WORK_ENABLED": "false",
+        # The live streams' rounds read the test's own transaction: in a thread, not a worker.
+        "LIVE_ROUNDS_PROCESS": "false",
         "GRAPH_RETRY_BASE_SECONDS": "0.01",
         "TOKEN_ENCRYPTION_KEY": "test-token-encryption-key",
         "META_APP_ID": "100000000000009",

@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable
 
 import pytest
-from fastapi import Request
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,16 +73,10 @@ def article_ids(html: str) -> list[int]:
     return [int(i) for i in re.findall(r'<article [^>]*id="message-(\d+)"', html)]
 
 
-def request_of(client: TestClient) -> Request:
-    """The request a stream was opened with (the queues' forms take its CSRF token)."""
-    cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
-    return Request({"type": "http", "method": "GET", "headers": [(b"cookie", cookie.encode())]})
-
-
 def one_round(stream: live.Stream, session: Session, writes=None) -> live.Round:
     """A stream's round, then the read marks it found to move (as live.events does)."""
     result = live.run_round(stream, sessions_of(session))
-    live.mark_reads(stream, writes or sessions_of(session))
+    live.mark_reads(result.reads, writes or sessions_of(session))
     return result
 
 
@@ -316,7 +309,7 @@ def test_the_queue_page_gets_a_conversation_that_starts_waiting_for_a_person(
     page = client.get("/queue").text
     assert 'data-live="/live/queue"' in page and 'data-live-part="queue"' in page
     stream = live.Stream(
-        [live.QueuePart(request_of(client))], client.cookies.get(SESSION_COOKIE), []
+        [live.QueuePart(dict(client.cookies.items()))], client.cookies.get(SESSION_COOKIE), []
     )
     [(name, html)] = one_round(stream, session).events
     assert name == "queue" and "Conversaciones sin asignar (0)" in html

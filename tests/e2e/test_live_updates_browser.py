@@ -3,10 +3,12 @@ running stack: a customer's message, sent as a signed webhook through the connec
 in the open conversation within 2 s (measured: test-artifacts/browser/live.json) without
 replacing what was there; a delivery tick for another message leaves a playing voice note
 playing and the reply box focused; and the page keeps up when its stream drops (the platform
-restarts) or cannot be opened at all (polling fallback)."""
+restarts) or cannot be opened at all (polling fallback), or when the worker process that reads
+the streams' rounds dies."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -19,6 +21,7 @@ import wave
 from typing import Any
 
 import httpx
+import psutil
 from playwright.sync_api import Page, Route, expect
 
 from devstack.stack import Stack
@@ -220,6 +223,11 @@ def refuse_streams(route: Route) -> None:
         route.continue_()
 
 
+def platform_names(stack: Stack) -> list[str]:
+    """The platform processes: one, or on the scale-out profile platform1, platform2..."""
+    return [name for name in stack.processes if name.rstrip("0123456789") == "platform"]
+
+
 def test_the_page_keeps_up_when_the_stream_drops_or_cannot_open(stack: Stack, page: Page) -> None:
     wa_id = "573209990103"
     conversation = advisor_conversation(stack, wa_id, "hola de nuevo")
@@ -228,7 +236,7 @@ def test_the_page_keeps_up_when_the_stream_drops_or_cannot_open(stack: Stack, pa
 
     # The platform restarts (every platform process, on the scale-out profile): open tabs do
     # not hold up its shutdown, and the stream comes back.
-    platforms = [name for name in stack.processes if name.rstrip("0123456789") == "platform"]
+    platforms = platform_names(stack)
     started = time.monotonic()
     for name in platforms:
         stack.processes[name].stop()
@@ -260,3 +268,46 @@ def test_the_page_keeps_up_when_the_stream_drops_or_cannot_open(stack: Stack, pa
         },
     )
     assert polled < 10
+
+
+def live_workers(stack: Stack) -> dict[str, psutil.Process]:
+    """Each platform process's live-rounds worker (platform_api/inbox/live_rounds.py)."""
+    found = {}
+    for name, process in stack.processes.items():
+        if name.rstrip("0123456789") != "platform":
+            continue
+        for child in psutil.Process(process.popen.pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                if "spawn_main" in " ".join(child.cmdline()):
+                    found[name] = child
+    return found
+
+
+def test_the_streams_are_read_in_a_worker_that_is_replaced_when_it_dies(
+    stack: Stack, page: Page
+) -> None:
+    wa_id = "573209990104"
+    conversation = advisor_conversation(stack, wa_id, "buenas tardes")
+    sign_in(page, stack, LAURA)
+    open_conversation(page, stack, conversation)
+
+    # Every platform process has one, below request handling's CPU priority.
+    workers = wait_for(
+        lambda: len(live_workers(stack)) == len(platform_names(stack)) and live_workers(stack)
+    )
+    assert workers, "a platform process without its live-rounds worker"
+    for name, worker in workers.items():
+        platform = psutil.Process(stack.processes[name].popen.pid)
+        assert worker.nice() > platform.nice(), f"{name}'s worker runs at the same priority"
+
+    # Killed, it is replaced at the next round, and the open page keeps up (the stream
+    # registers again with what the page shows: nothing is sent twice).
+    tag_shown_elements(page)
+    for worker in workers.values():
+        worker.kill()
+    after_kill = seconds_until_shown(page, stack, wa_id, "¿siguen ahí?")
+    replaced = wait_for(lambda: live_workers(stack))
+    assert replaced and not {w.pid for w in replaced.values()} & {w.pid for w in workers.values()}
+    assert replaced_elements(page) == 0, "the history was sent again after the worker died"
+    record("message_after_the_worker_died_seconds", round(after_kill, 3))
+    assert after_kill < 10

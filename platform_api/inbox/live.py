@@ -9,7 +9,9 @@ plain columns per listed conversation, the unread notification count. Only when 
 from what the page has does it render, and then only what changed: new messages (appended),
 messages whose tick, edit, deletion or attachment changed (replaced in place by element id),
 changed list rows (rendered once per process, whatever the number of open lists).
-This works whichever platform process stored the change (scale-out profile): nothing is
+The rounds run in a worker process of the platform process (live_rounds.py), which keeps
+each open stream by id; the platform process only streams what it answers and writes the
+read marks. This works whichever platform process stored the change (scale-out profile): nothing is
 signalled in memory, everything is read from the database.
 
 Each event's id names the state the page then shows (one token per part), so a browser that

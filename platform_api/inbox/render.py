@@ -27,11 +27,14 @@ from platform_api.inbox.texts import (
     SENDER_LABELS,
     STATUS_LABELS,
 )
+from platform_api.security import csrf
 
 # Colombia keeps UTC-5 all year (no daylight saving), so no tz database is needed.
 BOGOTA = timezone(timedelta(hours=-5), "COT")
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# Wherever the templates render (the live rounds' worker process too), forms get their token.
+csrf.install(templates.env)
 
 
 def local_time(moment: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:

@@ -25,7 +25,6 @@ from platform_api.security import csrf, sessions, throttling
 from platform_api.security.origins import client_address, served_over_https
 
 router = APIRouter(include_in_schema=False)
-csrf.install(templates.env)
 
 
 def login_form(request: Request, status_code: int = 200, **context: object) -> Response:

@@ -11,8 +11,8 @@ messages whose tick, edit, deletion or attachment changed (replaced in place by 
 changed list rows (rendered once per process, whatever the number of open lists).
 The rounds run in a worker process of the platform process (live_rounds.py), which keeps
 each open stream by id; the platform process only streams what it answers and writes the
-read marks. This works whichever platform process stored the change (scale-out profile): nothing is
-signalled in memory, everything is read from the database.
+read marks. This works whichever platform process stored the change (scale-out profile):
+nothing is signalled in memory, everything is read from the database.
 
 Each event's id names the state the page then shows (one token per part), so a browser that
 reconnects (EventSource sends Last-Event-ID) is sent nothing, or what it missed. The page

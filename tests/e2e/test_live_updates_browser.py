@@ -62,6 +62,14 @@ def open_conversation(page: Page, stack: Stack, conversation: int) -> None:
     expect(page.locator("html[data-live=open]")).to_have_count(1)
 
 
+def open_as_laura(page: Page, stack: Stack, wa_id: str, first_text: str) -> int:
+    """The customer writes, an advisor takes over, and Laura has the conversation open."""
+    conversation = advisor_conversation(stack, wa_id, first_text)
+    sign_in(page, stack, LAURA)
+    open_conversation(page, stack, conversation)
+    return conversation
+
+
 def seconds_until_shown(page: Page, stack: Stack, wa_id: str, text: str) -> float:
     started = time.monotonic()
     stack.write(wa_id, type="text", text=text)
@@ -95,9 +103,7 @@ def test_a_customer_message_shows_in_the_open_conversation_within_two_seconds(
     stack: Stack, page: Page
 ) -> None:
     wa_id = "573209990101"
-    conversation = advisor_conversation(stack, wa_id, "hola, necesito una cotización")
-    sign_in(page, stack, LAURA)
-    open_conversation(page, stack, conversation)
+    open_as_laura(page, stack, wa_id, "hola, necesito una cotización")
     expect(page.locator("#history")).to_have_attribute("aria-live", "polite")
     tag_shown_elements(page)
     customer_messages = page.locator("#history article[data-sender=customer]")
@@ -230,9 +236,7 @@ def platform_names(stack: Stack) -> list[str]:
 
 def test_the_page_keeps_up_when_the_stream_drops_or_cannot_open(stack: Stack, page: Page) -> None:
     wa_id = "573209990103"
-    conversation = advisor_conversation(stack, wa_id, "hola de nuevo")
-    sign_in(page, stack, LAURA)
-    open_conversation(page, stack, conversation)
+    conversation = open_as_laura(page, stack, wa_id, "hola de nuevo")
 
     # The platform restarts (every platform process, on the scale-out profile): open tabs do
     # not hold up its shutdown, and the stream comes back.
@@ -287,9 +291,7 @@ def test_the_streams_are_read_in_a_worker_that_is_replaced_when_it_dies(
     stack: Stack, page: Page
 ) -> None:
     wa_id = "573209990104"
-    conversation = advisor_conversation(stack, wa_id, "buenas tardes")
-    sign_in(page, stack, LAURA)
-    open_conversation(page, stack, conversation)
+    open_as_laura(page, stack, wa_id, "buenas tardes")
 
     # Every platform process has one, below request handling's CPU priority.
     workers = wait_for(

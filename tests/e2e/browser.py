@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from devstack.processes import ARTIFACTS
 from devstack.stack import ADVISOR_PASSWORD, BOT_NUMBER, Stack, plan_stack, started_stack
@@ -58,6 +59,21 @@ def new_context(
     return context
 
 
+def close_context(context: BrowserContext) -> None:
+    """Closes a context so that closing cannot hang: each page first goes to about:blank, so
+    its live stream and any navigation still under way (a sign-out's POST and redirect) end
+    within the timeout; then the page closes, then the context. A bare `context.close()` sends
+    Chromium one `Target.disposeBrowserContext` with no time limit, and CI (Chromium 156) twice
+    left that unanswered until pytest-timeout ended the test, 15 minutes later."""
+    for open_page in list(context.pages):
+        try:
+            open_page.goto("about:blank", timeout=TIMEOUT_MS)
+        except PlaywrightError as error:  # a crashed page still closes below
+            print(f"{open_page.url} did not leave for about:blank: {error}")
+        open_page.close()
+    context.close()
+
+
 def csp_violations(context: BrowserContext) -> list[str]:
     """The CSP violations the context's pages reported (none is the only right number)."""
     errors = CONSOLE_ERRORS.pop(id(context), [])
@@ -75,7 +91,7 @@ def phone_context(browser: Browser) -> Iterator[BrowserContext]:
         yield context
         assert csp_violations(context) == []
     finally:
-        context.close()
+        close_context(context)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -108,7 +124,7 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
             except Exception as error:  # a crashed page must not hide the test's own failure
                 print(f"no failure screenshot for {request.node.nodeid}: {error}")
         violations = csp_violations(context)
-        context.close()
+        close_context(context)
     assert violations == [], f"Content Security Policy violations: {violations}"
 
 
@@ -119,6 +135,12 @@ def sign_in(page: Page, stack: Stack, email: str) -> None:
     page.get_by_label("Contraseña").fill(ADVISOR_PASSWORD)
     page.get_by_role("button", name="Ingresar").click()
     expect(page.get_by_role("heading", level=1, name="Conversaciones")).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    """Clicks "Cerrar sesión" and waits for the sign-in page (no navigation left under way)."""
+    page.get_by_role("button", name="Cerrar sesión").click()
+    expect(page.get_by_role("button", name="Ingresar")).to_be_visible()
 
 
 @contextmanager

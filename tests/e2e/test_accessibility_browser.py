@@ -1,9 +1,10 @@
 """Accessibility of every page an advisor or an admin uses, in headless chromium at desktop
 (1366x768) and phone (390x844) width: axe-core (WCAG 2.0/2.1 A and AA, and axe's best
 practices) finds no serious or critical violation on any of them, and every violation it finds
-is written to test-artifacts/browser/axe.json; every control of a page is reached with Tab and
-shows where the focus is; the conversation is answered from the keyboard alone; and the bot's
-emoji are drawn in colour (a colour emoji font where the tests run), as an advisor sees them.
+is written to test-artifacts/browser/axe-desktop.json and axe-phone.json; every control of a
+page is reached with Tab and shows where the focus is; the conversation is answered from the
+keyboard alone; and the bot's emoji are drawn in colour (a colour emoji font where the tests
+run), as an advisor sees them.
 
 Only the platform and the simulator run: the customer's messages are made by the simulator
 as Meta would send them, read by the connector's own parser and handed to the platform, and
@@ -29,12 +30,14 @@ from tests.e2e.axe import describe, run_axe, serious
 from tests.e2e.browser import (
     PHONE,
     SCREENSHOTS,
+    close_context,
     csp_violations,
     hand_over,
     new_context,
     platform_and_simulator,
     screenshot,
     sign_in,
+    sign_out,
 )
 from tests.e2e.test_first_contact import wait_for
 
@@ -46,7 +49,7 @@ BRUNO = "573209990302"  # wrote two days ago: the 24-hour window is closed
 ELENA = "573209990303"  # a closed conversation
 EVA = "573209990304"  # a case waiting in the documental queue
 DESKTOP_1366 = {"width": 1366, "height": 768}
-AXE_REPORT = SCREENSHOTS / "axe.json"
+AXE_REPORT = SCREENSHOTS / "axe.json"  # axe-desktop.json and axe-phone.json
 # The bot's texts as the domain has them; their emoji must not be drawn as empty boxes.
 EMOJI = ("👋", "1️⃣", "🧰")
 
@@ -252,7 +255,7 @@ def workday(platform: Stack, browser: Browser) -> Workday:
         quick_answer = int(
             page.locator("tr[data-quick-answer]").first.get_attribute("data-quick-answer") or 0
         )
-        page.get_by_role("button", name="Cerrar sesión").click()
+        sign_out(page)
 
         # Carlos answered Sofía from the platform: an advisor's message, delivered.
         sign_in(page, platform, CARLOS)
@@ -263,7 +266,7 @@ def workday(platform: Stack, browser: Browser) -> Workday:
         page.get_by_role("button", name="Enviar", exact=True).click()
         expect(page.get_by_role("status")).to_contain_text("Mensaje enviado")
     finally:
-        context.close()
+        close_context(context)
     reply = next(m for m in platform.messages(sofia) if m["sender"] == "advisor")
     status(platform, SOFIA, reply["wamid"], "delivered")
     return Workday(sofia, bruno, elena, case, queued["number"], lead, quick_answer)
@@ -309,53 +312,56 @@ def checked(page: Page, found: list[dict[str, Any]], **where: str) -> None:
         # Filled in once the page has loaded: Carlos and Laura both have unread notifications.
         expect(page.locator("#notifications-link .badge")).to_be_visible()
     found.append({**where, "url": page.url, **run_axe(page)})
+    print(f"axe checked {where['who']} · {where['name']} · {where['width']}", flush=True)
 
 
+@pytest.mark.timeout(420)
+@pytest.mark.parametrize("width", ["desktop", "phone"])
 def test_axe_finds_no_serious_violation_on_any_page_at_desktop_or_phone_width(
-    platform: Stack, workday: Workday, browser: Browser
+    platform: Stack, workday: Workday, browser: Browser, width: str
 ) -> None:
     found: list[dict[str, Any]] = []
-    for width, phone in (("desktop", False), ("phone", True)):
-        context = new_context(browser, phone=phone, viewport=DESKTOP_1366)
-        try:
-            page = context.new_page()
-            page.goto(f"{platform.platform_url}/login")
-            checked(page, found, width=width, who="anyone", name="login")
-            screenshot(page, f"a11y-login-{width}")
-            page.get_by_label("Correo").fill(CARLOS)
-            page.get_by_label("Contraseña").fill("no-es-la-clave")
-            page.get_by_role("button", name="Ingresar").click()
-            expect(page.get_by_role("alert")).to_be_visible()
-            checked(page, found, width=width, who="anyone", name="login-error")
-            for who, email, pages in (
-                ("advisor", CARLOS, advisor_pages(workday)),
-                ("admin", LAURA, admin_pages(workday)),
-            ):
-                sign_in(page, platform, email)
-                for name, path in pages.items():
-                    page.goto(f"{platform.platform_url}{path}")
-                    page.wait_for_load_state("networkidle")
-                    checked(page, found, width=width, who=who, name=name)
-                    screenshot(page, f"a11y-{who}-{name}-{width}")
-                if who == "advisor":
-                    # The reply box with its quick answers open ("/" and a word).
-                    page.goto(f"{platform.platform_url}/conversations/{workday.sofia}")
-                    page.get_by_label("Respuesta por WhatsApp").press_sequentially("/hor")
-                    expect(page.get_by_role("listbox", name="Respuestas rápidas")).to_be_visible()
-                    checked(page, found, width=width, who=who, name="composer-quick-answers")
-                page.get_by_role("button", name="Cerrar sesión").click()
-            assert csp_violations(context) == []
-        finally:
-            context.close()
+    context = new_context(browser, phone=width == "phone", viewport=DESKTOP_1366)
+    try:
+        page = context.new_page()
+        page.goto(f"{platform.platform_url}/login")
+        checked(page, found, width=width, who="anyone", name="login")
+        screenshot(page, f"a11y-login-{width}")
+        page.get_by_label("Correo").fill(CARLOS)
+        page.get_by_label("Contraseña").fill("no-es-la-clave")
+        page.get_by_role("button", name="Ingresar").click()
+        expect(page.get_by_role("alert")).to_be_visible()
+        checked(page, found, width=width, who="anyone", name="login-error")
+        for who, email, pages in (
+            ("advisor", CARLOS, advisor_pages(workday)),
+            ("admin", LAURA, admin_pages(workday)),
+        ):
+            sign_in(page, platform, email)
+            for name, path in pages.items():
+                page.goto(f"{platform.platform_url}{path}")
+                page.wait_for_load_state("networkidle")
+                checked(page, found, width=width, who=who, name=name)
+                screenshot(page, f"a11y-{who}-{name}-{width}")
+            if who == "advisor":
+                # The reply box with its quick answers open ("/" and a word).
+                page.goto(f"{platform.platform_url}/conversations/{workday.sofia}")
+                page.get_by_label("Respuesta por WhatsApp").press_sequentially("/hor")
+                expect(page.get_by_role("listbox", name="Respuestas rápidas")).to_be_visible()
+                checked(page, found, width=width, who=who, name="composer-quick-answers")
+            sign_out(page)
+        assert csp_violations(context) == []
+    finally:
+        close_context(context)
 
-    AXE_REPORT.parent.mkdir(parents=True, exist_ok=True)
-    AXE_REPORT.write_text(json.dumps(found, ensure_ascii=False, indent=2))
+    report = AXE_REPORT.with_name(f"axe-{width}.json")
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps(found, ensure_ascii=False, indent=2))
     failures = [
         f"{entry['who']} · {entry['name']} · {entry['width']}:\n  " + describe(violation)
         for entry in found
         for violation in serious(entry["violations"])
     ]
-    assert len(found) == 2 * (3 + len(advisor_pages(workday)) + len(admin_pages(workday)))
+    assert len(found) == 3 + len(advisor_pages(workday)) + len(admin_pages(workday))
     assert not failures, "axe-core: serious or critical violations\n" + "\n".join(failures)
 
 
@@ -433,10 +439,10 @@ def test_every_control_is_reached_with_tab_and_shows_its_focus(
                 for step in walk:
                     if not step["ring"]:
                         problems.append(f"{who} · {name}: focus not shown on {step['name']}")
-            page.get_by_role("button", name="Cerrar sesión").click()
+            sign_out(page)
         assert not problems, "\n".join(problems)
     finally:
-        context.close()
+        close_context(context)
 
 
 def test_an_advisor_answers_from_the_keyboard_alone(
@@ -487,7 +493,7 @@ def test_an_advisor_answers_from_the_keyboard_alone(
         page.keyboard.press("Control+Enter")
         expect(page.locator("[data-sender=advisor]").last).to_contain_text("lo llame a las 3")
     finally:
-        context.close()
+        close_context(context)
 
 
 # Draws the text on a canvas with the page's own font stack, and says whether any pixel has
@@ -530,4 +536,4 @@ def test_the_bots_emoji_are_drawn_in_colour_not_as_boxes(
             "(sudo apt-get install fonts-noto-color-emoji; .ci/run installs it)"
         )
     finally:
-        with_phone.close()
+        close_context(with_phone)

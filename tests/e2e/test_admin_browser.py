@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from devstack.stack import Stack
 from tests.e2e.browser import (
+    close_context,
     customers_write,
     new_context,
     phone_context,
@@ -106,4 +107,4 @@ def test_an_admin_sets_up_advisors_and_quick_answers_that_an_advisor_uses(
         expect(carlos.get_by_role("status")).to_contain_text("Mensaje")
         expect(carlos.locator("[data-sender=advisor]")).to_contain_text("Atendemos de lunes")
     finally:
-        context.close()
+        close_context(context)

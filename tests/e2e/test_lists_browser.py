@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from devstack.stack import Stack
 from tests.e2e.browser import (
+    close_context,
     customers_write,
     new_context,
     phone_context,
@@ -133,7 +134,7 @@ def test_two_advisors_press_tomar_and_the_second_is_told_who_took_it(
     )
     expect(laura.locator(f"[data-queued-conversation='{waiting}']")).to_have_count(0)
     screenshot(laura, "lists-queue-taken-by-another")
-    laura_context.close()
+    close_context(laura_context)
 
     assigned = httpx.get(
         f"{platform.platform_url}/api/conversations/{waiting}", headers=platform.auth, timeout=30

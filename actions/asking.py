@@ -9,6 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.clarifying import choice_labels
+
 # Escenario 4 in the words of what was sent: a voice note or a video is not an "imagen/documento".
 WHAT_WITH = {"audio": "utter_what_with_audio", "video": "utter_what_with_video"}
 
@@ -46,6 +48,20 @@ class ActionAskMenuOption(Action):
             dispatcher.utter_message(response="utter_initial_menu")
             return [SlotSet("initial_menu_sent", True)]
         dispatcher.utter_message(response="utter_ask_menu_option")
+        return []
+
+
+class ActionAskNeedChoice(Action):
+    """The clarifying question: the two requests the bot hesitates between, as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_need_choice"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        first, second = choice_labels(tracker.get_slot("need_question") or {})
+        dispatcher.utter_message(response="utter_ask_need_choice", first=first, second=second)
         return []
 
 

@@ -11,6 +11,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.clarifying import intent_ranking, question_for, uncertain_types
 from actions.classification import AREA_LABELS, classify, is_long_or_unordered
 from actions.duplicates import find_open_case, request_subject
 from actions.parsing import parse_menu_option
@@ -51,6 +52,8 @@ REQUEST_SLOTS = (
     "duplicate_case",
     "attachment_kind",
     "initial_menu_sent",
+    "need_question",
+    "need_choice",
 )
 CONVERSATION_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny", "inform")
 
@@ -89,7 +92,8 @@ class ActionStartRequest(Action):
             events.append(SlotSet("greeted", True))
             known, recognised = await self._recognise_customer(tracker)
             need_stated = any(
-                event.get("name") in ("request_group", "attachment_first", "needs_summary")
+                event.get("name")
+                in ("request_group", "attachment_first", "needs_summary", "need_question")
                 and event.get("value")
                 for event in events
             )
@@ -121,7 +125,14 @@ class ActionStartRequest(Action):
                 ]
         elif intent not in CONVERSATION_INTENTS and text:
             found = classify(text, intent, confidence)
-            if is_long_or_unordered(text) or (
+            unsure = uncertain_types(text, intent_ranking(tracker))
+            if unsure is not None and not is_long_or_unordered(text):
+                # Not sure which of two requests: asked before guessing (actions/clarifying.py).
+                events += [
+                    SlotSet("need_question", question_for(text, unsure)),
+                    SlotSet("topic_notes", text),
+                ]
+            elif is_long_or_unordered(text) or (
                 found.type is None and intent in ("nlu_fallback", "out_of_scope")
             ):
                 # Escenario 3: Plantilla F asks for one sentence; their words stay on record.
@@ -343,6 +354,7 @@ QUESTION_LABELS = {
     "quote_kind": "si desea cotización formal o información general",
     "process": "qué proceso necesita realizar",
     "advisor": "qué asesor lo atendió",
+    "need_choice": "cuál de dos solicitudes quería (el bot no estaba seguro)",
 }
 
 

@@ -23,6 +23,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.clarifying import MENU, chosen_type, intent_ranking, question_for, uncertain_types
 from actions.classification import (
     GROUP_BY_TYPE,
     classify,
@@ -156,6 +157,8 @@ class ValidateServiceForm(FormValidationAction):
         if not group:
             if slot("needs_summary"):
                 needed.append("summary")
+            elif slot("need_question"):
+                needed.append("need_choice")
             elif slot("attachment_first") and not slot("use_menu"):
                 needed.append("need_text")
             else:
@@ -231,6 +234,19 @@ class ValidateServiceForm(FormValidationAction):
     ) -> dict[str, Any]:
         intent, confidence = latest_intent(tracker)
         found = classify(text, intent, confidence)
+        unsure = uncertain_types(text, intent_ranking(tracker))
+        if (
+            unsure is not None
+            and not is_long_or_unordered(text)
+            and not tracker.get_slot("use_menu")
+        ):
+            # Not sure which of two requests: ask (actions/clarifying.py), keeping the words.
+            # Not again after "Otra cosa": the menu asked then is the wider question.
+            return {
+                slot_name: text,
+                "need_question": question_for(text, unsure),
+                "topic_notes": add_note(tracker, text),
+            }
         if found.type is None or is_long_or_unordered(text):
             # Escenario 3: ask for one sentence (F 1), keeping what they said.
             return {slot_name: None, "needs_summary": True, "topic_notes": add_note(tracker, text)}
@@ -257,7 +273,8 @@ class ValidateServiceForm(FormValidationAction):
             }
         intent, confidence = latest_intent(tracker)
         found = classify(text, intent, confidence)
-        if found.type is not None or is_long_or_unordered(text):
+        unsure = uncertain_types(text, intent_ranking(tracker)) and not tracker.get_slot("use_menu")
+        if found.type is not None or is_long_or_unordered(text) or unsure:
             return await self._from_free_text(text, tracker, dispatcher, "menu_option")
         dispatcher.utter_message(response="utter_menu_hint")
         return {"menu_option": None}
@@ -283,6 +300,16 @@ class ValidateServiceForm(FormValidationAction):
         intent, confidence = latest_intent(tracker)
         found = classify(text, intent, confidence)
         notes = add_note(tracker, text)
+        unsure = uncertain_types(text, intent_ranking(tracker))
+        if unsure is not None:
+            # One sentence, and still two requests it could be: ask between them.
+            return {
+                "summary": text,
+                "needs_summary": False,
+                "needs_details": True,
+                "topic_notes": notes,
+                "need_question": question_for(text, unsure),
+            }
         if found.type is None:
             # Still unclear: the menu decides (Plantilla A 4).
             return {"summary": text, "needs_summary": False, "topic_notes": notes, "use_menu": True}
@@ -297,6 +324,35 @@ class ValidateServiceForm(FormValidationAction):
             }
         )
         return await with_named_advisor(slots, text, tracker)
+
+    async def validate_need_choice(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to the clarifying question: the chosen request goes on with the words
+        it was about; "Otra cosa" (or anything that names no request) asks the menu."""
+        question = tracker.get_slot("need_question") or {}
+        answer = str(value or "").strip()
+        intent, confidence = latest_intent(tracker)
+        choice = chosen_type(answer, question, intent, confidence)
+        if choice is None or choice == MENU:
+            return {
+                "need_choice": answer or MENU,
+                "need_question": None,
+                "menu_option": None,
+                "need_text": None,
+                "use_menu": True,
+            }
+        about = str(question.get("text") or answer)
+        slots = request_slots_for(choice, about, "clarified")
+        slots.update(need_choice=answer, from_free_text=True)
+        if GROUP_BY_TYPE[choice] == "quote" and choice in question.get("types", []):
+            # "Cotización" or "Información" tapped: that answers Plantilla D 2 too.
+            slots.update(request_type=choice, quote_kind=choice)
+        if choice not in question.get("types", []):
+            # They said another request in their own words: those words are the request.
+            slots.update(request_slots_for(choice, answer, "clarified"))
+            slots["topic_notes"] = add_note(tracker, answer)
+        return await with_named_advisor(slots, about, tracker)
 
     async def validate_details(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

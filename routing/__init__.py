@@ -24,6 +24,8 @@ KNOWN_TYPES = ("cotizacion", "informacion", "pedido", "soporte", "documentos", "
 KNOWN_AREAS = ("comercial", "soporte", "documental", "financiera")
 KNOWN_GROUPS = ("quote", "order", "other")
 QUOTE_KINDS = ("cotizacion", "informacion")
+# A WhatsApp reply button's title holds at most 20 characters.
+MAX_CHOICE_TITLE = 20
 
 
 class RoutingError(ValueError):
@@ -69,6 +71,15 @@ class KeywordList:
 
 
 @dataclass(frozen=True)
+class Clarify:
+    """Ask instead of guessing when the best request intent is below `below`, or less than
+    `margin` ahead of a request intent of another group."""
+
+    below: float
+    margin: float
+
+
+@dataclass(frozen=True)
 class Routing:
     area_by_type: dict[str, str]
     group_by_type: dict[str, str]
@@ -80,6 +91,10 @@ class Routing:
     # Words that give the kind only as the answer to Plantilla D 2.
     quote_kind_answers: tuple[tuple[str, tuple[Term, ...]], ...]
     advisor_filler_words: frozenset[str]
+    # The clarifying question (README, "Cuando el bot duda"): each type's button title, and
+    # when the two best request intents are too close to guess between.
+    choice_by_type: dict[str, str]
+    clarify: Clarify
 
 
 def _words(node: Any, where: str) -> list[str]:
@@ -147,7 +162,7 @@ def parse(data: Any) -> Routing:
     unknown = set(areas) - set(KNOWN_AREAS)
     if unknown or set(areas) != set(KNOWN_AREAS):
         raise RoutingError(f"areas: must be exactly {', '.join(KNOWN_AREAS)}")
-    area_by_type, group_by_type, type_by_intent = {}, {}, {}
+    area_by_type, group_by_type, type_by_intent, choice_by_type = {}, {}, {}, {}
     for name, spec in types.items():
         spec = _mapping(spec, f"types.{name}")
         if spec.get("area") not in KNOWN_AREAS:
@@ -158,9 +173,16 @@ def parse(data: Any) -> Routing:
             raise RoutingError(f"types.{name}.intent: needs the NLU intent of this type")
         if spec["intent"] in type_by_intent:
             raise RoutingError(f"types.{name}.intent: «{spec['intent']}» used twice")
+        choice = spec.get("choice")
+        if not isinstance(choice, str) or not 1 <= len(choice.strip()) <= MAX_CHOICE_TITLE:
+            raise RoutingError(
+                f"types.{name}.choice: needs the button title customers tap, at most "
+                f"{MAX_CHOICE_TITLE} characters (WhatsApp's limit)"
+            )
         area_by_type[name] = spec["area"]
         group_by_type[name] = spec["group"]
         type_by_intent[spec["intent"]] = name
+        choice_by_type[name] = choice.strip()
 
     area_labels, area_terms = {}, []
     for name, spec in areas.items():
@@ -196,6 +218,8 @@ def parse(data: Any) -> Routing:
         if "*" in word or len(fold(word).split()) != 1:
             raise RoutingError(f"advisor_filler_words: «{word}» must be one word, no *")
 
+    clarify = _clarify(root.get("clarifying_question"))
+
     _no_conflicts(keyword_terms)
     _no_conflicts(kind_terms)
     _no_conflicts(answer_terms)
@@ -217,7 +241,20 @@ def parse(data: Any) -> Routing:
         quote_kind=tuple(quote_kind),
         quote_kind_answers=tuple(quote_kind_answers),
         advisor_filler_words=frozenset(fold(w) for w in filler),
+        choice_by_type=choice_by_type,
+        clarify=clarify,
     )
+
+
+def _clarify(node: Any) -> Clarify:
+    spec = _mapping(node, "clarifying_question")
+    values = {}
+    for key in ("below", "margin"):
+        value = spec.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise RoutingError(f"clarifying_question.{key}: needs a number from 0 to 1")
+        values[key] = float(value)
+    return Clarify(**values)
 
 
 def load_file(path: Path | str) -> Routing:

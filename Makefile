@@ -113,11 +113,12 @@ clean:
 # 5-fold cross-validation of data/nlu (about 10 minutes on 2 cores; docs/nlu.md), and the trained model
 # on tests/nlu/heldout.yml, sentences written apart from the training data (make nlu-heldout
 # alone takes a minute once the model is trained).
-.PHONY: nlu-report nlu-heldout nlu-heldout-test nlu-heldout-guard nlu-cross-validation
+.PHONY: nlu-report nlu-heldout nlu-heldout-test nlu-heldout-guard nlu-cross-validation nlu-clarify
 NLU_MIN_MACRO_F1 ?= 0.95
 # Regression guard run by `make test` (issue 22): the held-out macro-F1 the model reached
-# (0.991 on 2026-12-02, docs/nlu.md) less a small margin. Raise it when the data improves.
-NLU_HELDOUT_GUARD ?= 0.98
+# (0.980 on 2026-12-08, on the held-out set grown to 682 sentences, docs/nlu.md) less a small
+# margin. Raise it when the data improves.
+NLU_HELDOUT_GUARD ?= 0.97
 
 nlu-cross-validation:
 	@test -x .venv/rasa/bin/rasa || { echo "no .venv/rasa: run make setup first" >&2; exit 1; }
@@ -139,6 +140,12 @@ nlu-heldout: nlu-heldout-test
 nlu-heldout-guard: nlu-heldout-test
 	$(RASA_PY) scripts/nlu_report.py held-out=var/nlu-heldout/intent_report.json \
 	  --min-macro-f1 $(NLU_HELDOUT_GUARD)
+
+# The clarifying question's thresholds (data/routing.yml) against the held-out set: what each
+# setting misroutes and asks (scripts/clarify_tuning.py; docs/nlu.md).
+nlu-clarify: train
+	PYTHONPATH=. $(RASA_PY) scripts/clarify_tuning.py --model models/prosuministros.tar.gz \
+	  --nlu tests/nlu/heldout.yml
 
 nlu-report: nlu-cross-validation nlu-heldout-test
 	$(RASA_PY) scripts/nlu_report.py cross-validation=var/nlu-report/intent_report.json \

@@ -1,13 +1,15 @@
 """Asking instead of guessing (issue 22; README, "Cuando el bot duda").
 
 When no routing keyword decided and the model's best intent is a request, but it is not sure
-(its confidence is below `clarifying_question.below` in data/routing.yml) or another request
-is close behind it (less than `margin`), a wrong guess would send the
-case to the wrong area. The bot asks one short question instead: the two requests as
-buttons, and "Otra cosa", which leads to the menu. The answer is used and the form goes on.
+(its confidence is below `clarifying_question.below` in data/routing.yml) and another request
+is close behind it (less than `margin`), a guess would send the case to the wrong area as
+often as not. The bot asks one short question instead: the two requests as buttons, and "Otra
+cosa", which leads to the menu. The answer is used and the form goes on. Unsure with no
+close second, the bot has no two readings to offer and asks the menu, as it always did.
 
-Quote vs information is never asked this way: both are menu option 1, and Plantilla D 2
-("¿Deseas una cotización formal o solo información general?") asks exactly that.
+Quote and information are one reading here (their confidences summed): both are menu option
+1, and Plantilla D 2 ("¿Deseas una cotización formal o solo información general?") asks
+exactly that.
 """
 
 from __future__ import annotations
@@ -46,9 +48,14 @@ MENU = "menu"
 
 
 def intent_ranking(tracker: Tracker) -> list[tuple[str, float]]:
-    """The model's intents, best first; the FallbackClassifier's own entry left out (it
-    replaces the best intent when unsure, and keeps the model's ranking beside it)."""
-    ranking = tracker.latest_message.get("intent_ranking") or []
+    return ranking_of(tracker.latest_message)
+
+
+def ranking_of(parsed: dict[str, Any]) -> list[tuple[str, float]]:
+    """The model's intents for a parsed message, best first; the FallbackClassifier's own
+    entry left out (it replaces the best intent when unsure, and keeps the model's ranking
+    beside it)."""
+    ranking = parsed.get("intent_ranking") or []
     scored = [
         (str(entry.get("name")), float(entry.get("confidence") or 0.0))
         for entry in ranking
@@ -62,26 +69,39 @@ def both_quote(first: str, second: str) -> bool:
     return GROUP_BY_TYPE[first] == GROUP_BY_TYPE[second] == "quote"
 
 
-def uncertain_types(text: str, ranking: list[tuple[str, float]]) -> tuple[str, str] | None:
-    """The two request types to ask between, or None when the words or the model decide."""
+def request_readings(ranking: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The request types the model reads, best first, quote and information as one reading
+    (their confidences summed, named by the better of the two)."""
+    readings: list[list[Any]] = []
+    for intent, confidence in ranking:
+        request_type = TYPE_BY_INTENT.get(intent)
+        if request_type is None:
+            continue
+        same = next((r for r in readings if both_quote(r[0], request_type)), None)
+        if same is not None:
+            same[1] += confidence
+        else:
+            readings.append([request_type, confidence])
+    return sorted(((t, c) for t, c in readings), key=lambda item: item[1], reverse=True)
+
+
+def uncertain_types(
+    text: str,
+    ranking: list[tuple[str, float]],
+    below: float = CLARIFY_BELOW,
+    margin: float = CLARIFY_MARGIN,
+) -> tuple[str, str] | None:
+    """The two request types to ask between, or None when the words or the model decide (or
+    the model reads no two requests worth offering: then the menu asks, as before)."""
     if not text.strip() or keyword_match(text) is not None or not ranking:
         return None
-    best_intent, best = ranking[0]
-    best_type = TYPE_BY_INTENT.get(best_intent)
-    if best_type is None:
+    if ranking[0][0] not in TYPE_BY_INTENT:
+        return None  # the best reading is no request at all
+    readings = request_readings(ranking)
+    if len(readings) < 2:
         return None
-    rival = next(
-        (
-            (TYPE_BY_INTENT[intent], confidence)
-            for intent, confidence in ranking[1:]
-            if intent in TYPE_BY_INTENT and not both_quote(best_type, TYPE_BY_INTENT[intent])
-        ),
-        None,
-    )
-    if rival is None:
-        return None
-    rival_type, rival_confidence = rival
-    if best < CLARIFY_BELOW or best - rival_confidence < CLARIFY_MARGIN:
+    (best_type, best), (rival_type, rival) = readings[0], readings[1]
+    if best < below and best - rival < margin:
         return best_type, rival_type
     return None
 

@@ -345,9 +345,6 @@ class ValidateServiceForm(FormValidationAction):
         about = str(question.get("text") or answer)
         slots = request_slots_for(choice, about, "clarified")
         slots.update(need_choice=answer, from_free_text=True)
-        if GROUP_BY_TYPE[choice] == "quote" and choice in question.get("types", []):
-            # "Cotización" or "Información" tapped: that answers Plantilla D 2 too.
-            slots.update(request_type=choice, quote_kind=choice)
         if choice not in question.get("types", []):
             # They said another request in their own words: those words are the request.
             slots.update(request_slots_for(choice, answer, "clarified"))

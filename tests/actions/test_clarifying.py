@@ -78,23 +78,27 @@ def test_a_clear_winner_is_not_asked() -> None:
     assert uncertain_types("la impresora hace rayas", ranking) is None
 
 
-def test_a_confident_best_with_a_rival_close_behind_is_asked() -> None:
-    best = CLARIFY_BELOW + 0.1
-    ranking = [("request_billing", best), ("check_order_status", best - CLARIFY_MARGIN / 2)]
-    assert uncertain_types("me facturaron pero nada", ranking) == ("financiero", "pedido")
+def test_a_confident_best_is_routed_without_asking() -> None:
+    ranking = [("request_billing", CLARIFY_BELOW + 0.01), ("check_order_status", 0.3)]
+    assert uncertain_types("me facturaron pero nada", ranking) is None
 
 
-def test_a_low_best_is_asked_even_with_a_distant_rival() -> None:
-    ranking = [("request_documents", CLARIFY_BELOW - 0.05), ("request_billing", 0.1)]
-    assert uncertain_types("lo de la otra vez", ranking) == ("documentos", "financiero")
+def test_an_unsure_best_with_no_close_second_leaves_it_to_the_menu() -> None:
+    ranking = [("request_documents", CLARIFY_BELOW - 0.05), ("out_of_scope", 0.3)]
+    ranking.append(("request_billing", CLARIFY_BELOW - 0.05 - CLARIFY_MARGIN - 0.01))
+    assert uncertain_types("lo de la otra vez", ranking) is None
 
 
-def test_quote_against_information_is_left_to_plantilla_d2() -> None:
-    # Both are menu option 1; the rival asked about is the best request that is not either.
+def test_quote_and_information_are_one_reading_and_never_asked_between() -> None:
     ranking = [("request_quote", 0.45), ("request_information", 0.44), ("out_of_scope", 0.11)]
     assert uncertain_types("y eso como seria", ranking) is None
-    ranking.append(("check_order_status", 0.30))
-    ranking.sort(key=lambda item: -item[1])
+    # Summed (0.45), they are option 1 against an order (0.40): that is asked.
+    ranking = [
+        ("check_order_status", 0.40),
+        ("request_quote", 0.25),
+        ("request_information", 0.20),
+        ("out_of_scope", 0.15),
+    ]
     assert uncertain_types("y eso como seria", ranking) == ("cotizacion", "pedido")
 
 
@@ -177,12 +181,10 @@ def test_choosing_support_goes_on_with_the_words_of_the_first_message() -> None:
     assert next_slots(**after)[-1] == "advisor"
 
 
-def test_choosing_information_is_an_information_request_without_asking_d2() -> None:
+def test_choosing_information_goes_on_to_plantilla_d() -> None:
     t = tracker_with("Información", [("request_information", 0.95)], need_question=QUESTION)
     result, _ = validate("need_choice", "Información", t)
-    assert result["request_group"] == "quote" and result["request_type"] == "informacion"
-    # The tap answered "¿cotización formal o solo información general?" as well.
-    assert result["quote_kind"] == "informacion"
+    assert result["request_group"] == "quote" and "quote_kind" not in result
 
 
 def test_other_thing_asks_the_menu(monkeypatch) -> None:

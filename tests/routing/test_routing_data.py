@@ -36,6 +36,8 @@ def test_the_shipped_file_is_valid_and_holds_the_stories_tables() -> None:
         "financiero": "financiera",
     }
     assert loaded.area_by_word["cartera"] == "financiera"
+    assert all(1 <= len(title) <= 20 for title in loaded.choice_by_type.values())
+    assert 0 < loaded.clarify.below <= 1 and 0 < loaded.clarify.margin <= 1
     assert {"mi", "asesor", "whatsapp", "por", "favor"} <= loaded.advisor_filler_words
     story_words = {"dañada", "fallo", "no funciona", "soporte", "ayuda"}  # Escenario 1
     support = [t for k in loaded.keywords if k.type == "soporte" for t in k.terms]
@@ -67,6 +69,15 @@ def test_the_shipped_file_is_valid_and_holds_the_stories_tables() -> None:
         (lambda d: d["quote_kind_answers"][1]["words"].append("la primera"), "la primera"),
         (lambda d: d["quote_kind_answers"][0].update(kind="rapida"), "quote_kind_answers[0]"),
         (lambda d: d.pop("advisor_filler_words"), "non-empty list"),
+        # The clarifying question's buttons (WhatsApp: 20 characters) and thresholds.
+        (lambda d: d["types"]["soporte"].pop("choice"), "types.soporte.choice"),
+        (
+            lambda d: d["types"]["soporte"].update(choice="Soporte técnico y garantías"),
+            "at most 20 characters",
+        ),
+        (lambda d: d.pop("clarifying_question"), "clarifying_question"),
+        (lambda d: d["clarifying_question"].update(below=1.5), "clarifying_question.below"),
+        (lambda d: d["clarifying_question"].update(margin="mucho"), "clarifying_question.margin"),
     ],
 )
 def test_a_designers_slip_is_refused_with_where_it_is(edit, complaint: str) -> None:

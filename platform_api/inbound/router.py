@@ -1,7 +1,7 @@
 """Internal endpoints the connector and the bot's output channel call."""
 
 from fastapi import APIRouter, HTTPException, status
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from platform_api import workers
@@ -17,6 +17,7 @@ from platform_api.inbound.schemas import (
     EventOutcome,
     EventsIn,
     EventsOut,
+    ReplyOut,
     SendIn,
     SendOut,
     TurnDoneIn,
@@ -120,9 +121,37 @@ def turn_out(session: Session, wamid: str, outcome: turns.TurnOutcome) -> TurnOu
 
 
 @router.post("/turns/done", response_model=TurnOut)
-def turn_done(body: TurnDoneIn, session: SessionDep, _: ServicePrincipal) -> TurnOut:
-    outcome = turns.mark_done(session, body.wamid, awaiting_reply=body.awaiting_reply)
-    return turn_out(session, body.wamid, outcome)
+def turn_done(
+    body: TurnDoneIn, session: SessionDep, _: ServicePrincipal, graph: GraphDep
+) -> TurnOut:
+    """The end of a bot turn, with all its replies: they are queued and the turn marked
+    answered in one commit (so a crash leaves both or neither), then each reply gets its first
+    attempt at once, in order; what is not sent then, the outbox worker sends. The replies a
+    retried turn had already queued (same wamid and reply_seq) are not queued again."""
+    replies = [(reply.reply_seq, reply.message) for reply in body.replies]
+    try:
+        queued = turns.queue_replies(session, body.wamid, replies)
+        outcome = turns.mark_done(session, body.wamid, awaiting_reply=body.awaiting_reply)
+        answer = turn_out(session, body.wamid, outcome)
+    except IntegrityError:
+        # Two attempts of this turn queued the same replies at once: the other one won.
+        session.rollback()
+        queued = turns.queue_replies(session, body.wamid, replies)
+        outcome = turns.mark_done(session, body.wamid, awaiting_reply=body.awaiting_reply)
+        answer = turn_out(session, body.wamid, outcome)
+    for reply in queued:
+        message = reply.message
+        if not reply.already_sent:
+            message = delivery.deliver(session, graph, message.id)
+        answer.replies.append(
+            ReplyOut(
+                reply_seq=reply.reply_seq,
+                message_id=message.id,
+                status=message.status,
+                already_sent=reply.already_sent,
+            )
+        )
+    return answer
 
 
 @router.post("/turns/failed", response_model=TurnOut)

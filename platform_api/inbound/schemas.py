@@ -206,10 +206,41 @@ class ClaimOut(BaseModel):
     bot_turns: list[BotTurn]
 
 
+def check_graph_message(message: dict[str, Any]) -> None:
+    kind = message.get("type")
+    if kind not in ("text", "interactive", "template"):
+        raise ValueError("message.type must be text, interactive or template")
+    if not isinstance(message.get(kind), dict):
+        raise ValueError(f"message.{kind} must be an object")
+
+
+class TurnReply(ApiInput):
+    """One of the bot's replies in a turn: a Graph message (as in SendIn) and its place."""
+
+    message: dict[str, Any]
+    reply_seq: int = Field(ge=0, le=1000)
+
+    @model_validator(mode="after")
+    def message_has_known_type(self) -> "TurnReply":
+        check_graph_message(self.message)
+        return self
+
+
 class TurnDoneIn(ApiInput):
+    """The end of a bot turn: its replies, all of them in one request (queued with the turn's
+    end in one commit, then sent at once), and whether the bot now waits for the customer."""
+
     wamid: str = Field(min_length=1, max_length=200)
     # The bot's last message asked something: the inactivity timers start (Flujo D).
     awaiting_reply: bool = False
+    replies: list[TurnReply] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def replies_numbered_once(self) -> "TurnDoneIn":
+        seqs = [reply.reply_seq for reply in self.replies]
+        if len(set(seqs)) != len(seqs):
+            raise ValueError("replies: each reply_seq at most once")
+        return self
 
 
 class TurnFailedIn(ApiInput):
@@ -217,9 +248,18 @@ class TurnFailedIn(ApiInput):
     error: str = Field(default="", max_length=5000)
 
 
+class ReplyOut(BaseModel):
+    reply_seq: int
+    message_id: int
+    status: str
+    # An earlier attempt of the same turn had already queued it: not queued or sent again.
+    already_sent: bool = False
+
+
 class TurnOut(BaseModel):
     wamid: str
     bot_status: str
+    replies: list[ReplyOut] = []
 
 
 class EventOutcome(BaseModel):
@@ -262,11 +302,7 @@ class SendIn(ApiInput):
 
     @model_validator(mode="after")
     def message_has_known_type(self) -> "SendIn":
-        kind = self.message.get("type")
-        if kind not in ("text", "interactive", "template"):
-            raise ValueError("message.type must be text, interactive or template")
-        if not isinstance(self.message.get(kind), dict):
-            raise ValueError(f"message.{kind} must be an object")
+        check_graph_message(self.message)
         return self
 
 

@@ -4,6 +4,7 @@ never reports, its lease runs out and any connector claims them again."""
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from platform_api.conversations.models import (
 from platform_api.database import utcnow
 from platform_api.inbound.schemas import BotTurn
 from platform_api.notifications import service as notifications
+from platform_api.outbox import service as outbox
 
 # Waits before retrying a failed turn: 2, 4, 8... seconds, at most
 # settings.bot_turn_retry_max_seconds.
@@ -182,6 +184,42 @@ def pending_message(session: Session, wamid: str) -> Message | None:
     return session.scalar(
         select(Message).where(Message.wamid == wamid, Message.direction == DIRECTION_IN)
     )
+
+
+@dataclass
+class QueuedReply:
+    reply_seq: int
+    message: Message
+    # An earlier attempt of the same turn had queued it: found, not queued again.
+    already_sent: bool
+
+
+def queue_replies(
+    session: Session, wamid: str, replies: list[tuple[int, dict[str, Any]]]
+) -> list[QueuedReply]:
+    """A turn's replies in the outbox, in their order, as replies to the customer's message
+    `wamid` (its conversation, numbered by `reply_seq`). Those an earlier attempt of the turn
+    queued are found instead. Nothing when `wamid` is no customer message."""
+    incoming = pending_message(session, wamid)
+    if incoming is None:
+        return []
+    queued: list[QueuedReply] = []
+    for reply_seq, body in sorted(replies, key=lambda reply: reply[0]):
+        earlier = outbox.earlier_reply(session, wamid, reply_seq)
+        if earlier is not None:
+            queued.append(QueuedReply(reply_seq, earlier, already_sent=True))
+            continue
+        message = outbox.enqueue(
+            session,
+            conversation=incoming.conversation,
+            message=body,
+            sender="bot",
+            actor="bot",
+            in_reply_to=wamid,
+            reply_seq=reply_seq,
+        )
+        queued.append(QueuedReply(reply_seq, message, already_sent=False))
+    return queued
 
 
 def mark_done(session: Session, wamid: str, *, awaiting_reply: bool) -> TurnOutcome:

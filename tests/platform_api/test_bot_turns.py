@@ -46,7 +46,7 @@ def test_a_message_stays_pending_until_its_turn_is_reported_done(client, auth) -
 
     response = client.post(DONE, json={"wamid": turn["wamid"]}, headers=auth)
 
-    assert response.json() == {"wamid": turn["wamid"], "bot_status": "answered"}
+    assert response.json() == {"wamid": turn["wamid"], "bot_status": "answered", "replies": []}
     assert bot_status(client, auth, turn["conversation_id"]) == [("hola", "answered")]
 
 
@@ -127,6 +127,64 @@ def test_a_reply_retried_by_a_second_attempt_of_its_turn_is_sent_once(
     assert first["wamid"] == second["wamid"]
     inbox = simulator[1].inbox("573009991001")
     assert [m["text"] for m in inbox] == ["¡Hola! Soy el asistente."]
+
+
+def text_reply(seq: int, text: str) -> dict:
+    return {"reply_seq": seq, "message": {"type": "text", "text": {"body": text}}}
+
+
+def test_a_turns_replies_come_with_its_end_and_reach_the_customer_in_order(
+    client, auth, simulator
+) -> None:
+    [turn] = write(client, auth, "hola", wa_id="573009991002")["bot_turns"]
+    replies = [text_reply(1, "¿Cuál es tu nombre completo?"), text_reply(0, "¡Hola!")]
+
+    answer = client.post(DONE, json={"wamid": turn["wamid"], "replies": replies}, headers=auth)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["bot_status"] == "answered"
+    assert [(r["reply_seq"], r["status"]) for r in answer.json()["replies"]] == [
+        (0, "sent"),
+        (1, "sent"),
+    ]
+    inbox = simulator[1].inbox("573009991002")
+    assert [m["text"] for m in inbox] == ["¡Hola!", "¿Cuál es tu nombre completo?"]
+    messages = client.get(
+        f"/api/conversations/{turn['conversation_id']}/messages", headers=auth
+    ).json()["items"]
+    assert [m["text"] for m in messages if m["direction"] == "out"] == [
+        "¡Hola!",
+        "¿Cuál es tu nombre completo?",
+    ]
+
+
+def test_a_turn_reported_twice_with_its_replies_sends_each_once(client, auth, simulator) -> None:
+    [turn] = write(client, auth, "hola", wa_id="573009991003")["bot_turns"]
+    body = {"wamid": turn["wamid"], "replies": [text_reply(0, "¡Hola!")]}
+    first = client.post(DONE, json=body, headers=auth).json()
+    # The answer was lost on the way back: the retried turn reports the same replies.
+    second = client.post(DONE, json=body, headers=auth).json()
+
+    assert [r["already_sent"] for r in first["replies"] + second["replies"]] == [False, True]
+    assert second["bot_status"] == "answered"
+    assert [m["text"] for m in simulator[1].inbox("573009991003")] == ["¡Hola!"]
+
+
+def test_replies_that_are_not_graph_messages_or_numbered_twice_are_422(client, auth) -> None:
+    [turn] = write(client, auth, "hola")["bot_turns"]
+    for replies in (
+        [{"reply_seq": 0, "message": {"type": "sticker", "sticker": {}}}],
+        [text_reply(0, "uno"), text_reply(0, "dos")],
+        [{"reply_seq": -1, "message": {"type": "text", "text": {"body": "x"}}}],
+    ):
+        response = client.post(DONE, json={"wamid": turn["wamid"], "replies": replies}, headers=auth)
+        assert response.status_code == 422, replies
+    assert bot_status(client, auth, turn["conversation_id"]) == [("hola", "pending")]
+
+
+def test_replies_for_an_unknown_message_are_a_404_and_nothing_is_sent(client, auth) -> None:
+    body = {"wamid": "wamid.NOPE", "replies": [text_reply(0, "¡Hola!")]}
+    assert client.post(DONE, json=body, headers=auth).status_code == 404
 
 
 def test_the_bot_asking_starts_the_inactivity_timer_and_the_customer_stops_it(client, auth) -> None:

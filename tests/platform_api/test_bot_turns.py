@@ -177,8 +177,8 @@ def test_replies_that_are_not_graph_messages_or_numbered_twice_are_422(client, a
         [text_reply(0, "uno"), text_reply(0, "dos")],
         [{"reply_seq": -1, "message": {"type": "text", "text": {"body": "x"}}}],
     ):
-        response = client.post(DONE, json={"wamid": turn["wamid"], "replies": replies}, headers=auth)
-        assert response.status_code == 422, replies
+        body = {"wamid": turn["wamid"], "replies": replies}
+        assert client.post(DONE, json=body, headers=auth).status_code == 422, replies
     assert bot_status(client, auth, turn["conversation_id"]) == [("hola", "pending")]
 
 

@@ -4,8 +4,11 @@ The platform keeps every message the bot must answer `pending` until we report i
 done. A turn fails when Rasa raises or when one of its actions failed (the action server
 down or killed: Rasa logs the error and goes on without the action's events). A failed
 turn is rewound in Rasa's tracker (UserUtteranceReverted, so the retry starts from the same
-state), reported failed, and retried later by the platform's lease. Replies already sent by
-the failed attempt are not sent again: each carries its place in the turn (`reply_seq`).
+state), reported failed, and retried later by the platform's lease. A turn's replies go to
+the platform together with its end, in one request (`turns/done`); a failed attempt sends
+none, and each carries its place in the turn (`reply_seq`), so a retry never sends one twice.
+A turn Rasa finished before a crash kept us from reporting it is reported on its retry with
+the replies Rasa recorded for it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
-from rasa.shared.core.events import SessionStarted, UserUtteranceReverted, UserUttered
+from rasa.shared.core.events import (
+    BotUttered,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
 
 from connectors.platform_events import PlatformClient, PlatformUnavailableError
 
@@ -112,15 +120,16 @@ class TurnRunner:
         # A first attempt cannot be in the tracker yet (the lease is ours); a retry may be:
         # Rasa finished the turn before a crash kept us from reporting it.
         if turn.get("attempt", 1) > 1 and await self._already_answered(sender_id, turn["wamid"]):
-            await self._report_done(turn)
+            await self._report_done(turn, await self._recorded_replies(turn))
             return True
         if turn.get("new_visit"):
             await self._end_session(sender_id)
         errors: list[str] = []
         token = _turn_errors.set(errors)
+        output = self.output_for(turn)
         try:
             assert self.on_new_message is not None
-            await self.on_new_message(self._user_message(turn))
+            await self.on_new_message(self._user_message(turn, output))
         except Exception as error:
             logger.exception("Rasa failed on message %s", turn["wamid"])
             errors.append(f"{type(error).__name__}: {error}")
@@ -130,13 +139,13 @@ class TurnRunner:
             await self._rewind(sender_id, turn["wamid"])
             await self._report_failed(turn, " | ".join(errors))
             return False
-        await self._report_done(turn)
+        await self._report_done(turn, getattr(output, "replies", []))
         return True
 
-    def _user_message(self, turn: dict[str, Any]) -> UserMessage:
+    def _user_message(self, turn: dict[str, Any], output: Any) -> UserMessage:
         return UserMessage(
             text=turn["text"],
-            output_channel=self.output_for(turn),
+            output_channel=output,
             sender_id=turn["sender_id"],
             input_channel="whatsapp",
             message_id=turn["wamid"],
@@ -160,6 +169,26 @@ class TurnRunner:
             isinstance(event, UserUttered) and event.message_id == wamid
             for event in tracker.applied_events()
         )
+
+    async def _recorded_replies(self, turn: dict[str, Any]) -> list[dict[str, Any]]:
+        """What the bot said to this message, as Rasa recorded it (the BotUttered events after
+        it, up to the customer's next message), in the Graph shape the turn would have sent."""
+        tracker = await self._tracker(turn["sender_id"])
+        if tracker is None:
+            return []
+        said: list[BotUttered] = []
+        found = False
+        for event in tracker.applied_events():
+            if isinstance(event, UserUttered):
+                if found:
+                    break
+                found = event.message_id == turn["wamid"]
+            elif found and isinstance(event, BotUttered):
+                said.append(event)
+        output = self.output_for(turn)
+        for event in said:
+            await output.send_response(turn["sender_id"], {"text": event.text, **event.data})
+        return list(getattr(output, "replies", []))
 
     async def _already_answered(self, sender_id: str, wamid: str) -> bool:
         tracker = await self._tracker(sender_id)
@@ -199,13 +228,16 @@ class TurnRunner:
             return False
         return bool(tracker.active_loop_name or tracker.get_slot("hyperlink_pending"))
 
-    async def _report_done(self, turn: dict[str, Any]) -> None:
+    async def _report_done(self, turn: dict[str, Any], replies: list[dict[str, Any]]) -> None:
         try:
             await self.platform.turn_done(
-                turn["wamid"], awaiting_reply=await self._awaiting_reply(turn["sender_id"])
+                turn["wamid"],
+                awaiting_reply=await self._awaiting_reply(turn["sender_id"]),
+                replies=replies,
             )
         except PlatformUnavailableError as error:
-            # The turn is in Rasa's tracker: the retry after the lease only reports it.
+            # The turn is in Rasa's tracker: the retry after the lease reports it, with the
+            # replies Rasa recorded.
             logger.error("could not report turn %s done: %s", turn["wamid"], error)
 
     async def _report_failed(self, turn: dict[str, Any], error: str) -> None:

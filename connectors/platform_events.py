@@ -80,10 +80,13 @@ class PlatformClient:
         claimed = await self._post("/api/internal/whatsapp/turns/claim", {"limit": limit})
         return list(claimed.get("bot_turns") or [])
 
-    async def turn_done(self, wamid: str, *, awaiting_reply: bool) -> dict[str, Any]:
+    async def turn_done(
+        self, wamid: str, *, awaiting_reply: bool, replies: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """The turn's end with all its replies ({reply_seq, message}), in one request."""
         return await self._post(
             "/api/internal/whatsapp/turns/done",
-            {"wamid": wamid, "awaiting_reply": awaiting_reply},
+            {"wamid": wamid, "awaiting_reply": awaiting_reply, "replies": replies or []},
         )
 
     async def turn_failed(self, wamid: str, error: str) -> dict[str, Any]:

@@ -52,9 +52,11 @@ def conversation_id_from_sender(sender_id: str) -> int | None:
 class WhatsAppCloudOutput(OutputChannel):
     """Every bot message goes out through the platform, which sends and stores it.
 
-    Replies to a customer message carry its wamid and their place in the turn, so a turn
-    retried after a crash does not send them twice. Without a conversation id (Rasa's
-    external events, e.g. the inactivity reminders) it comes from the sender id."""
+    Replies to a customer message (`in_reply_to`) are kept, numbered by their place in the
+    turn, and go to the platform all together with the turn's end (TurnRunner): one request
+    per turn, and a turn that fails sends nothing (its retry sends them, none twice). Other
+    messages (Rasa's external events, e.g. the inactivity reminders) go out at once; without
+    a conversation id it comes from the sender id."""
 
     @classmethod
     def name(cls) -> str:
@@ -69,20 +71,20 @@ class WhatsAppCloudOutput(OutputChannel):
         self.platform = platform
         self.conversation_id = conversation_id
         self.in_reply_to = in_reply_to
-        self._sent = 0
+        # The turn's replies so far, in order: (reply_seq, Graph message).
+        self.replies: list[dict[str, Any]] = []
 
     async def _send(self, message: dict[str, Any], recipient_id: str) -> None:
         if turn_has_failed():
             logger.warning("reply held back: this turn failed and will be retried")
             return
+        if self.in_reply_to:
+            self.replies.append({"reply_seq": len(self.replies), "message": message})
+            return
         conversation_id = self.conversation_id or conversation_id_from_sender(recipient_id)
         if conversation_id is None:
             raise ValueError(f"no conversation for recipient {recipient_id!r}")
-        seq = self._sent if self.in_reply_to else None
-        self._sent += 1
-        await self.platform.send(
-            conversation_id, message, in_reply_to=self.in_reply_to, reply_seq=seq
-        )
+        await self.platform.send(conversation_id, message)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._send(text_message(text), recipient_id)

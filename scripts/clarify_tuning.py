@@ -21,7 +21,9 @@ would take for one):
 - menu: no type decided, the whole menu is asked (Plantilla A 4).
 
 The setting kept is the one with the fewest misrouted sentences, then the fewest whole
-menus, then the fewest questions above 0.60; the current setting's row is marked. Not part
+menus, then the fewest questions above 0.60; among equals `below` nearest 0.60 (the
+question takes exactly the place of the unsure routing) and the smallest margin (a second
+request far behind is no real doubt). The current setting's row is marked. Not part
 of `make test`: it needs the trained model, and it is a measurement for the conversation
 designer (`make nlu-clarify`).
 """
@@ -131,8 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     for below in BELOWS:
         for margin in MARGINS:
             c = score(items, below, margin)
-            rows.append((c["misrouted"], c["menu"], c["confident"], below, margin, c))
-    for _, _, _, below, margin, c in rows:
+            key = (c["misrouted"], c["menu"], c["confident"], abs(below - CONFIDENT), margin)
+            rows.append((key, below, margin, c))
+    for _, below, margin, c in rows:
         mark = " ←" if (below, margin) == (CLARIFY_BELOW, CLARIFY_MARGIN) else ""
         print(
             f"| {below:.2f} | {margin:.2f} | {c['misrouted']} | {c['by words']} | {c['rescued']} "
@@ -147,10 +150,10 @@ def main(argv: list[str] | None = None) -> int:
             if how == "asked" or not same_request(routed, truth):
                 top = ", ".join(f"{i} {c:.2f}" for i, c in item.ranking[:3])
                 print(f"{how}: {item.text!r} ({item.truth}; {routed or pair}; {top})")
-    best = min(rows, key=lambda r: r[:5])
+    _, below, margin, _ = min(rows, key=lambda row: row[0])
     print(
-        "fewest misrouted, then fewest whole menus, then fewest questions above 0.60: "
-        f"below {best[3]:.2f}, margin {best[4]:.2f}"
+        "fewest misrouted, then fewest whole menus, then fewest questions above 0.60, then "
+        f"below nearest 0.60 and the smallest margin: below {below:.2f}, margin {margin:.2f}"
     )
     return 0
 

@@ -3,7 +3,7 @@ short question with buttons instead of a guess, and the answer carries the reque
 (actions/clarifying.py; README, "Cuando el bot duda").
 
 "tengo un lio con la compra de los computadores" names no routing keyword, and the trained
-model reads it as an order (about 0.41) or a fault (about 0.32): too close to guess. Should
+model reads it as an order (about 0.35) or a fault (about 0.32): too close to guess. Should
 a data change make the model sure of it, these tests fail at the question and a new unsure
 sentence is needed (`make nlu-clarify --verbose` lists the held-out set's)."""
 

@@ -81,8 +81,8 @@ def _reply_hops(results: dict[str, Any]) -> Iterator[str]:
         f"  First reply p50 {latency(replies, 'p50', ' s')}: most of it "
         f"comes after the 200, the turn waiting for that loop. Within a turn, consecutive "
         f"replies are p50 {latency(gap, 'p50', ' s')} apart (p95 {latency(gap, 'p95', ' s')}): "
-        f"each reply is one call connector → platform → Graph (simulator) → back, awaited "
-        f"before the next."
+        f"a turn's replies go to the platform together with its end, in one call, and the "
+        f"platform sends them to Graph (simulator) one after the other."
     )
     yield (
         "  CPU per answered turn, retries and status webhooks included: "
@@ -110,7 +110,8 @@ def _reply_hops(results: dict[str, Any]) -> Iterator[str]:
         f"both share is Rasa itself (TensorFlow, spaCy, the tracker store; the "
         f"action server's answers are checked with a prebuilt validator, "
         f"connectors/action_validation.py); the difference is the channel (HTTP calls to the "
-        f"platform for events, sends and turn reports, the status webhooks) and retries."
+        f"platform for events and for each turn's end with its replies, the status webhooks) "
+        f"and retries."
     )
     simulator = talk["cpu"]["cpu_seconds"]["simulator"]
     yield (

@@ -1,16 +1,14 @@
 """Internal endpoints the connector and the bot's output channel call."""
 
-from collections.abc import Callable
-
-from fastapi import APIRouter, BackgroundTasks, HTTPException, status
+from fastapi import APIRouter, HTTPException, status
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from platform_api import workers
 from platform_api.auth import ServicePrincipal
 from platform_api.conversations import service as conversations
-from platform_api.database import SessionDep, SessionFactoryDep
-from platform_api.graph.client import GraphClient, GraphDep
+from platform_api.database import SessionDep
+from platform_api.graph.client import GraphDep
 from platform_api.inbound import backlog, raw_events, turns
 from platform_api.inbound.ingestion import ingest_events
 from platform_api.inbound.schemas import (
@@ -124,18 +122,12 @@ def turn_out(session: Session, wamid: str, outcome: turns.TurnOutcome) -> TurnOu
 
 @router.post("/turns/done", response_model=TurnOut)
 def turn_done(
-    body: TurnDoneIn,
-    session: SessionDep,
-    _: ServicePrincipal,
-    graph: GraphDep,
-    new_session: SessionFactoryDep,
-    background: BackgroundTasks,
+    body: TurnDoneIn, session: SessionDep, _: ServicePrincipal, graph: GraphDep
 ) -> TurnOut:
     """The end of a bot turn, with all its replies: they are queued and the turn marked
-    answered in one commit (so a crash leaves both or neither), and the answer goes back at
-    once; the replies are then sent in order, right after the response (what is not sent
-    then, or if this process dies first, the outbox worker sends). The replies a retried turn
-    had already queued (same wamid and reply_seq) are not queued again."""
+    answered in one commit (so a crash leaves both or neither), then each reply gets its first
+    attempt at once, in order; what is not sent then, the outbox worker sends. The replies a
+    retried turn had already queued (same wamid and reply_seq) are not queued again."""
     replies = [(reply.reply_seq, reply.message) for reply in body.replies]
     try:
         queued = turns.queue_replies(session, body.wamid, replies)
@@ -147,27 +139,19 @@ def turn_done(
         queued = turns.queue_replies(session, body.wamid, replies)
         outcome = turns.mark_done(session, body.wamid, awaiting_reply=body.awaiting_reply)
         answer = turn_out(session, body.wamid, outcome)
-    answer.replies = [
-        ReplyOut(
-            reply_seq=reply.reply_seq,
-            message_id=reply.message.id,
-            status=reply.message.status,
-            already_sent=reply.already_sent,
+    for reply in queued:
+        message = reply.message
+        if not reply.already_sent:
+            message = delivery.deliver(session, graph, message.id)
+        answer.replies.append(
+            ReplyOut(
+                reply_seq=reply.reply_seq,
+                message_id=message.id,
+                status=message.status,
+                already_sent=reply.already_sent,
+            )
         )
-        for reply in queued
-    ]
-    to_send = [reply.message.id for reply in queued if not reply.already_sent]
-    if to_send:
-        background.add_task(send_in_order, new_session, graph, to_send)
     return answer
-
-
-def send_in_order(new_session: Callable[[], Session], graph: GraphClient, ids: list[int]) -> None:
-    """A turn's replies, one attempt each in their order (the outbox keeps a conversation's
-    messages in order: one that must wait leaves the rest to the worker)."""
-    with new_session() as session:
-        for message_id in ids:
-            delivery.deliver(session, graph, message_id)
 
 
 @router.post("/turns/failed", response_model=TurnOut)

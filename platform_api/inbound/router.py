@@ -129,17 +129,20 @@ def turn_done(
     attempt at once, in order; what is not sent then, the outbox worker sends. The replies a
     retried turn had already queued (same wamid and reply_seq) are not queued again."""
     replies = [(reply.reply_seq, reply.message) for reply in body.replies]
+
+    def end_turn() -> tuple[turns.TurnOutcome, TurnOut]:
+        outcome = turns.mark_done(
+            session, body.wamid, awaiting_reply=body.awaiting_reply, replies=replies
+        )
+        return outcome, turn_out(session, body.wamid, outcome)
+
     try:
-        queued = turns.queue_replies(session, body.wamid, replies)
-        outcome = turns.mark_done(session, body.wamid, awaiting_reply=body.awaiting_reply)
-        answer = turn_out(session, body.wamid, outcome)
+        outcome, answer = end_turn()
     except IntegrityError:
         # Two attempts of this turn queued the same replies at once: the other one won.
         session.rollback()
-        queued = turns.queue_replies(session, body.wamid, replies)
-        outcome = turns.mark_done(session, body.wamid, awaiting_reply=body.awaiting_reply)
-        answer = turn_out(session, body.wamid, outcome)
-    for reply in queued:
+        outcome, answer = end_turn()
+    for reply in outcome.replies:
         message = reply.message
         if not reply.already_sent:
             message = delivery.deliver(session, graph, message.id)

@@ -2,7 +2,7 @@
 the connector reports its turn done. A connector claims messages with a lease; a crashed one
 never reports, its lease runs out and any connector claims them again."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -175,9 +175,19 @@ def claim(session: Session, limit: int, lease_seconds: float | None = None) -> l
 
 
 @dataclass
+class QueuedReply:
+    reply_seq: int
+    message: Message
+    # An earlier attempt of the same turn had queued it: found, not queued again.
+    already_sent: bool
+
+
+@dataclass
 class TurnOutcome:
     found: bool
     status: str | None = None
+    # The turn's replies as the outbox holds them (mark_done), in their order.
+    replies: list[QueuedReply] = field(default_factory=list)
 
 
 def pending_message(session: Session, wamid: str) -> Message | None:
@@ -186,23 +196,13 @@ def pending_message(session: Session, wamid: str) -> Message | None:
     )
 
 
-@dataclass
-class QueuedReply:
-    reply_seq: int
-    message: Message
-    # An earlier attempt of the same turn had queued it: found, not queued again.
-    already_sent: bool
-
-
 def queue_replies(
-    session: Session, wamid: str, replies: list[tuple[int, dict[str, Any]]]
+    session: Session, incoming: Message, replies: list[tuple[int, dict[str, Any]]]
 ) -> list[QueuedReply]:
     """A turn's replies in the outbox, in their order, as replies to the customer's message
-    `wamid` (its conversation, numbered by `reply_seq`). Those an earlier attempt of the turn
-    queued are found instead. Nothing when `wamid` is no customer message."""
-    incoming = pending_message(session, wamid)
-    if incoming is None:
-        return []
+    `incoming` (its conversation, numbered by `reply_seq`). Those an earlier attempt of the
+    turn queued are found instead."""
+    wamid = incoming.wamid
     queued: list[QueuedReply] = []
     for reply_seq, body in sorted(replies, key=lambda reply: reply[0]):
         earlier = outbox.earlier_reply(session, wamid, reply_seq)
@@ -222,14 +222,22 @@ def queue_replies(
     return queued
 
 
-def mark_done(session: Session, wamid: str, *, awaiting_reply: bool) -> TurnOutcome:
-    """The bot answered. If it asked something, the inactivity timers (Flujo D) start now,
-    unless the customer has already written again (their next turn decides)."""
+def mark_done(
+    session: Session,
+    wamid: str,
+    *,
+    awaiting_reply: bool,
+    replies: list[tuple[int, dict[str, Any]]] | None = None,
+) -> TurnOutcome:
+    """The bot answered, with these replies (queued here, see queue_replies). If it asked
+    something, the inactivity timers (Flujo D) start now, unless the customer has already
+    written again (their next turn decides)."""
     message = pending_message(session, wamid)
     if message is None:
         return TurnOutcome(found=False)
+    queued = queue_replies(session, message, replies or [])
     if message.bot_status == BOT_ANSWERED:
-        return TurnOutcome(found=True, status=BOT_ANSWERED)
+        return TurnOutcome(found=True, status=BOT_ANSWERED, replies=queued)
     message.bot_status = BOT_ANSWERED
     message.bot_lease_until = None
     message.bot_error = None
@@ -257,7 +265,7 @@ def mark_done(session: Session, wamid: str, *, awaiting_reply: bool) -> TurnOutc
             conversation.reminders_sent = 0
         else:
             conversation.awaiting_reply_since = None
-    return TurnOutcome(found=True, status=BOT_ANSWERED)
+    return TurnOutcome(found=True, status=BOT_ANSWERED, replies=queued)
 
 
 def release(session: Session, wamid: str, *, error: str) -> TurnOutcome:
